@@ -1,0 +1,2 @@
+//! The `iocscan` command: parses arguments, calls the library, prints.
+fn main() {}

@@ -1,0 +1,3 @@
+//! Collectors: the host -> items.
+//!
+//! SKELETON: the collector helpers replace this body.

@@ -1,0 +1,214 @@
+//! Items: the host objects IOCs are evaluated against (files, processes, ports, ARP entries,
+//! the host's system information, users).
+//!
+//! An [`Item`] is plain data: its kind and the values of the [`Field`]s a collector filled.
+//! The evaluator reads items only through [`ItemView`], so a source can compute expensive
+//! fields lazily (a file's digests are read only when a candidate IOC still needs them).
+//! This module does not collect anything; see [`crate::collect`].
+
+mod json;
+mod value;
+
+pub use value::Value;
+
+use crate::terms::Field;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The six kinds of items (OpenIOC "documents").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ItemKind {
+    /// `FileItem`.
+    File,
+    /// `ProcessItem`.
+    Process,
+    /// `PortItem`.
+    Port,
+    /// `ArpEntryItem`.
+    ArpEntry,
+    /// `SystemInfoItem`.
+    SystemInfo,
+    /// `UserItem`.
+    User,
+}
+
+impl ItemKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [ItemKind; 6] = [
+        ItemKind::File,
+        ItemKind::Process,
+        ItemKind::Port,
+        ItemKind::ArpEntry,
+        ItemKind::SystemInfo,
+        ItemKind::User,
+    ];
+
+    /// The OpenIOC document name (`FileItem`, ...).
+    pub fn document(self) -> &'static str {
+        match self {
+            ItemKind::File => "FileItem",
+            ItemKind::Process => "ProcessItem",
+            ItemKind::Port => "PortItem",
+            ItemKind::ArpEntry => "ArpEntryItem",
+            ItemKind::SystemInfo => "SystemInfoItem",
+            ItemKind::User => "UserItem",
+        }
+    }
+
+    /// The kind of an OpenIOC document name, exactly spelled.
+    pub fn from_document(document: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.document() == document)
+    }
+
+    /// The short lower-case name used on the command line (`file`, `process`, `port`, `arp`,
+    /// `system`, `user`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            ItemKind::File => "file",
+            ItemKind::Process => "process",
+            ItemKind::Port => "port",
+            ItemKind::ArpEntry => "arp",
+            ItemKind::SystemInfo => "system",
+            ItemKind::User => "user",
+        }
+    }
+
+    /// The kind of a command-line name (see [`ItemKind::cli_name`]).
+    pub fn from_cli_name(name: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.cli_name() == name)
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.document())
+    }
+}
+
+/// Why a field has no value on an item although the item kind has the field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotEvaluated {
+    /// The file is larger than the hash size limit.
+    TooLargeToHash,
+    /// Reading the content failed (permission denied, vanished, not a regular file).
+    Unreadable,
+}
+
+/// The answer of an [`ItemView`] for one field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Lookup<'a> {
+    /// The field's value.
+    Value(&'a Value),
+    /// The item does not have the field (not collected, not applicable).
+    Absent,
+    /// The field exists but could not be computed for this item.
+    NotEvaluated(NotEvaluated),
+}
+
+/// Read access to one item's fields, the only way the evaluator sees items.
+///
+/// Implementations may compute fields lazily (hence `&self` with interior caching); a field
+/// asked twice must give the same answer.
+pub trait ItemView: Sync {
+    /// The item's kind.
+    fn kind(&self) -> ItemKind;
+    /// The value of `field` (a field of this item's kind).
+    fn lookup(&self, field: Field) -> Lookup<'_>;
+    /// The item as plain data, with at least the given fields where the item has them (used
+    /// for cards: only matched items are materialised).
+    fn to_item(&self, fields: &[Field]) -> Item;
+}
+
+/// An item as plain data: its kind and the values collected for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    kind: ItemKind,
+    /// Values sorted by field; at most one per field.
+    values: Vec<(Field, Value)>,
+}
+
+impl Item {
+    /// An item of `kind` with no values yet.
+    pub fn new(kind: ItemKind) -> Self {
+        Item { kind, values: Vec::new() }
+    }
+
+    /// The item's kind.
+    pub fn kind(&self) -> ItemKind {
+        self.kind
+    }
+
+    /// Sets `field` to `value`, replacing an earlier value. `field` must be of this item's
+    /// kind; a value of another kind's field is ignored (debug builds assert).
+    pub fn set(&mut self, field: Field, value: impl Into<Value>) {
+        debug_assert_eq!(field.kind(), self.kind, "{} on a {}", field.name(), self.kind);
+        if field.kind() != self.kind {
+            return;
+        }
+        let value = value.into();
+        match self.values.binary_search_by_key(&field, |(f, _)| *f) {
+            Ok(i) => self.values[i].1 = value,
+            Err(i) => self.values.insert(i, (field, value)),
+        }
+    }
+
+    /// Builder form of [`Item::set`].
+    pub fn with(mut self, field: Field, value: impl Into<Value>) -> Self {
+        self.set(field, value);
+        self
+    }
+
+    /// The value of `field`, if set.
+    pub fn get(&self, field: Field) -> Option<&Value> {
+        self.values.binary_search_by_key(&field, |(f, _)| *f).ok().map(|i| &self.values[i].1)
+    }
+
+    /// All set values, in field order.
+    pub fn values(&self) -> impl Iterator<Item = (Field, &Value)> {
+        self.values.iter().map(|(f, v)| (*f, v))
+    }
+
+    /// Keeps only the given fields.
+    pub fn retain_fields(&mut self, keep: impl Fn(Field) -> bool) {
+        self.values.retain(|(f, _)| keep(*f));
+    }
+}
+
+impl ItemView for Item {
+    fn kind(&self) -> ItemKind {
+        self.kind
+    }
+
+    fn lookup(&self, field: Field) -> Lookup<'_> {
+        self.get(field).map_or(Lookup::Absent, Lookup::Value)
+    }
+
+    fn to_item(&self, _fields: &[Field]) -> Item {
+        self.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_replace() {
+        let mut item = Item::new(ItemKind::File);
+        item.set(Field::FileFileName, "a.exe");
+        item.set(Field::FileFullPath, "/tmp/a.exe");
+        item.set(Field::FileFileName, "b.exe");
+        assert_eq!(item.get(Field::FileFileName), Some(&Value::from("b.exe")));
+        assert_eq!(item.values().count(), 2);
+        assert_eq!(item.lookup(Field::FileMd5sum), Lookup::Absent);
+    }
+
+    #[test]
+    fn kinds_round_trip_their_names() {
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::from_document(k.document()), Some(k));
+            assert_eq!(ItemKind::from_cli_name(k.cli_name()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! iocscan: an OpenIOC 1.0/1.1 scan engine.
+//!
+//! ```text
+//! IOC XML -> model::IocDocument -> compile::Ruleset -> eval over item::ItemView -> card::Card
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod card;
+pub mod collect;
+pub mod compile;
+pub mod diag;
+pub mod eval;
+pub mod item;
+pub mod limits;
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod source;
+pub mod terms;

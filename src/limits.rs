@@ -1,0 +1,53 @@
+//! Every input-safety limit of iocscan, in one place, each with its reason.
+//!
+//! IOC files come from third parties and are hostile input until proven otherwise; the scanned
+//! host is hostile too (deep trees, huge files, FIFOs). Each limit below bounds memory or time
+//! and is checked *before* the expensive work it protects.
+
+/// Largest IOC file accepted, in bytes (3 MiB, as the reference product).
+///
+/// Checked from file metadata and again while reading, before any XML parsing, because the
+/// memory a DOM-like model takes grows with the input.
+pub const MAX_IOC_FILE_BYTES: u64 = 3 * 1024 * 1024;
+
+/// Deepest element nesting accepted inside one IOC document.
+///
+/// Real indicators nest a handful of levels; the limit keeps every recursive walk over the
+/// model and the compiled tree far from the stack's end on any input.
+pub const MAX_NESTING: usize = 64;
+
+/// Most Indicator plus IndicatorItem nodes in one IOC document.
+///
+/// A 3 MiB file could hold ~50,000 tiny items; real files hold a few thousand at most. The cap
+/// bounds compile time and memory for one document.
+pub const MAX_NODES_PER_DOCUMENT: usize = 100_000;
+
+/// Compiled size limit for one `matches` regex, in bytes (see `regex::RegexBuilder::size_limit`).
+///
+/// The `regex` crate guarantees linear-time search; this bounds the memory of the automaton so
+/// that a hostile pattern like `(a{100}){100}` is rejected instead of allocated.
+pub const MAX_REGEX_COMPILED_BYTES: usize = 1 << 20;
+
+/// Longest `matches` pattern accepted, in bytes, checked before the regex is parsed.
+pub const MAX_REGEX_PATTERN_BYTES: usize = 4096;
+
+/// Regex parser nesting limit (see `regex::RegexBuilder::nest_limit`).
+pub const MAX_REGEX_NESTING: u32 = 64;
+
+/// Default largest file whose content is hashed, in bytes (200 MiB, as the reference product).
+///
+/// Hashing dominates scan time; a hash term over a larger file is reported as *not evaluated*
+/// for that file, never as "no match".
+pub const DEFAULT_MAX_HASH_BYTES: u64 = 200 * 1024 * 1024;
+
+/// Size of the read buffer reused per worker thread for hashing, in bytes.
+pub const HASH_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Matched objects kept per branch of a detected IOC's card; the total count is kept too.
+///
+/// A term like `FileItem/FileExtension is dll` can match a hundred thousand files; the card
+/// stays readable and memory stays bounded.
+pub const MAX_OBJECTS_PER_BRANCH: usize = 100;
+
+/// Longest line accepted in a snapshot file, in bytes; a longer line is reported and skipped.
+pub const MAX_SNAPSHOT_LINE_BYTES: usize = 16 * 1024 * 1024;
