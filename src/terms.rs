@@ -326,6 +326,65 @@ pub fn of_kind(kind: ItemKind) -> impl Iterator<Item = &'static Term> {
     TERMS.iter().filter(move |t| t.kind == kind)
 }
 
+/// A set of [`Field`]s (a bit set over the catalogue).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FieldSet([u64; 4]);
+
+const _: () = assert!(TERMS.len() <= 256, "FieldSet holds 256 fields");
+
+impl FieldSet {
+    /// The empty set.
+    pub const fn new() -> Self {
+        FieldSet([0; 4])
+    }
+
+    /// Every field of the catalogue.
+    pub fn all() -> Self {
+        TERMS.iter().map(|t| t.field).collect()
+    }
+
+    /// Adds `field`.
+    pub fn insert(&mut self, field: Field) {
+        let i = field as usize;
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// True when `field` is in the set.
+    pub fn contains(&self, field: Field) -> bool {
+        let i = field as usize;
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// True when the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    /// True when some field of `kind` is in the set.
+    pub fn has_kind(&self, kind: ItemKind) -> bool {
+        self.iter().any(|f| f.kind() == kind)
+    }
+
+    /// The fields, in catalogue order.
+    pub fn iter(&self) -> impl Iterator<Item = Field> + '_ {
+        TERMS.iter().map(|t| t.field).filter(|f| self.contains(*f))
+    }
+}
+
+impl FromIterator<Field> for FieldSet {
+    fn from_iter<I: IntoIterator<Item = Field>>(iter: I) -> Self {
+        let mut set = FieldSet::new();
+        iter.into_iter().for_each(|f| set.insert(f));
+        set
+    }
+}
+
+impl std::fmt::Debug for FieldSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter().map(Field::name)).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +404,15 @@ mod tests {
             let doc = t.name.split('/').next().unwrap();
             assert_eq!(doc, t.kind.document(), "{}", t.name);
         }
+    }
+
+    #[test]
+    fn field_set_membership() {
+        let set: FieldSet = [Field::FileMd5sum, Field::UserUsername].into_iter().collect();
+        assert!(set.contains(Field::FileMd5sum) && !set.contains(Field::FileSha1sum));
+        assert!(set.has_kind(ItemKind::User) && !set.has_kind(ItemKind::Port));
+        assert_eq!(set.iter().count(), 2);
+        assert_eq!(FieldSet::all().iter().count(), TERMS.len());
     }
 
     #[test]

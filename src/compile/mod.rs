@@ -5,15 +5,20 @@
 use crate::diag::Diagnostic;
 use crate::item::ItemKind;
 use crate::model::IocDocument;
-use crate::terms::Field;
+use crate::terms::FieldSet;
 
-/// What a ruleset needs collected: item kinds and fields.
+/// What a ruleset needs collected: the fields its supported IndicatorItems reference.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Requirements {
-    /// Item kinds referenced by at least one supported IndicatorItem.
-    pub kinds: Vec<ItemKind>,
-    /// Fields referenced (all kinds), sorted.
-    pub fields: Vec<Field>,
+    /// Fields referenced (all kinds).
+    pub fields: FieldSet,
+}
+
+impl Requirements {
+    /// True when some field of `kind` is needed.
+    pub fn needs_kind(&self, kind: ItemKind) -> bool {
+        self.fields.has_kind(kind)
+    }
 }
 
 /// Compiled IOCs, immutable and shareable across threads.
