@@ -326,6 +326,23 @@ pub fn of_kind(kind: ItemKind) -> impl Iterator<Item = &'static Term> {
     TERMS.iter().filter(move |t| t.kind == kind)
 }
 
+/// The catalogue as published in `schema/terms.json` (pretty JSON, trailing newline).
+///
+/// `{"format": "iocscan-terms", "version": 1, "terms": [{"name", "kind", "type", "cost",
+/// "many", "card", "linux"}, ...]}`; a test keeps the published file in step with the code.
+pub fn catalogue_json() -> String {
+    #[derive(Serialize)]
+    struct Catalogue {
+        format: &'static str,
+        version: u32,
+        terms: &'static [Term],
+    }
+    let doc = Catalogue { format: "iocscan-terms", version: 1, terms: TERMS };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// A set of [`Field`]s (a bit set over the catalogue).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct FieldSet([u64; 4]);
