@@ -163,11 +163,13 @@ impl<'a> Builder<'a> {
     }
 
     /// A `W-structure` warning, at most once per distinct message in a file.
-    fn oddity(&mut self, offset: usize, message: String) {
+    fn oddity(&mut self, offset: usize, message: String, note: Option<&str>) {
         if self.warned.insert(message.clone()) {
             let position = Some(self.position(offset));
-            let d = Diagnostic::new(Code::Structure, self.file, position, message)
-                .with_note("ignored; the rest of the file is read");
+            let mut d = Diagnostic::new(Code::Structure, self.file, position, message);
+            if let Some(note) = note {
+                d = d.with_note(note);
+            }
             self.warnings.push(d);
         }
     }
@@ -208,7 +210,7 @@ impl<'a> Builder<'a> {
             ),
             (parent, name) => {
                 let msg = format!("unknown element `{name}` in {}", parent.name());
-                self.oddity(el.offset, msg);
+                self.oddity(el.offset, msg, Some("ignored with everything inside it"));
                 Frame::Skip
             }
         };
@@ -238,7 +240,7 @@ impl<'a> Builder<'a> {
                 el.local,
                 version.as_str()
             );
-            self.oddity(el.offset, msg);
+            self.oddity(el.offset, msg, None);
         }
         let id = el.attr("id").unwrap_or_default();
         if id.trim().is_empty() {
@@ -316,6 +318,7 @@ impl<'a> Builder<'a> {
             self.oddity(
                 el.offset,
                 "IndicatorItem with a second `Context`; the first is used".into(),
+                None,
             );
             return Frame::Skip;
         }
@@ -336,6 +339,7 @@ impl<'a> Builder<'a> {
             self.oddity(
                 el.offset,
                 "IndicatorItem with a second `Content`; the first is used".into(),
+                None,
             );
             return Frame::Skip;
         }
@@ -375,7 +379,8 @@ impl<'a> Builder<'a> {
 
     fn end_item(&mut self, b: ItemBuilder) {
         if !b.has_context {
-            self.oddity(b.offset, "IndicatorItem without `Context`".into());
+            let note = Some("it names no term, so it can never match");
+            self.oddity(b.offset, "IndicatorItem without `Context`".into(), note);
         }
         if let Some(Frame::Indicator(parent)) = self.stack.last_mut() {
             parent.children.push(Node::Item(b.item));

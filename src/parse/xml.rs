@@ -8,6 +8,8 @@
 //! entities are never expanded: an undeclared entity in text is an error). This module knows
 //! nothing about OpenIOC.
 
+use quick_xml::escape::EscapeError;
+use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -103,9 +105,7 @@ impl<'t> Cursor<'t> {
                     return Ok(XmlEvent::End);
                 }
                 Event::Text(t) => {
-                    let text = t
-                        .unescape()
-                        .map_err(|e| XmlError { message: e.to_string(), offset: start })?;
+                    let text = t.unescape().map_err(|e| escape_error(&e, start))?;
                     if let Some(ev) = self.text_event(text.into_owned(), start)? {
                         return Ok(ev);
                     }
@@ -191,7 +191,7 @@ impl<'t> Cursor<'t> {
 fn attributes(e: &BytesStart<'_>, offset: usize) -> Result<Vec<(String, String)>, XmlError> {
     let mut out = Vec::new();
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| XmlError { message: err.to_string(), offset })?;
+        let attr = attr.map_err(|err| attr_error(&err, offset))?;
         let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
@@ -202,6 +202,33 @@ fn attributes(e: &BytesStart<'_>, offset: usize) -> Result<Vec<(String, String)>
         out.push((key, value.into_owned()));
     }
     Ok(out)
+}
+
+/// An attribute syntax error, located in the text (quick-xml counts from the tag's name).
+fn attr_error(err: &AttrError, tag: usize) -> XmlError {
+    let at = |pos: usize| tag + 1 + pos;
+    let (message, offset) = match *err {
+        AttrError::ExpectedEq(p) => ("attribute name not followed by `=`".to_string(), at(p)),
+        AttrError::ExpectedValue(p) => ("attribute without a value".to_string(), at(p)),
+        AttrError::UnquotedValue(p) => ("attribute value not in quotes".to_string(), at(p)),
+        AttrError::ExpectedQuote(p, _) => ("attribute value not closed".to_string(), at(p)),
+        AttrError::Duplicated(p, _) => ("attribute given twice".to_string(), at(p)),
+    };
+    XmlError { message, offset }
+}
+
+/// A bad entity or character reference, located in the text when quick-xml says where.
+fn escape_error(err: &quick_xml::Error, start: usize) -> XmlError {
+    let (message, offset) = match err {
+        quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(range, name)) => {
+            (format!("undefined entity `&{name};`"), start + range.start.saturating_sub(1))
+        }
+        quick_xml::Error::Escape(EscapeError::UnterminatedEntity(range)) => {
+            ("`&` without a closing `;`".to_string(), start + range.start)
+        }
+        other => (other.to_string(), start),
+    };
+    XmlError { message, offset }
 }
 
 #[cfg(test)]
