@@ -210,3 +210,20 @@ proptest! {
         prop_assert_eq!(before, ids.len(), "ids are unique across the collection");
     }
 }
+
+#[test]
+fn fuzz_inputs_replay() {
+    let mut replayed = 0;
+    for entry in fs::read_dir("tests/data/fuzz").expect("tests/data/fuzz").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let bytes = fs::read(&path).expect("read");
+        if let Ok(parsed) = parse(&path, &bytes) {
+            check_invariants(&parsed);
+        }
+        replayed += 1;
+    }
+    assert!(replayed > 0, "no fuzz input to replay");
+}

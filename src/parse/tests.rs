@@ -389,3 +389,60 @@ fn node_limit() {
     assert_eq!(d.code, Code::TooManyNodes, "{d}");
     assert!(d.position.is_some());
 }
+
+/// Inputs shaped to hit super-linear paths (all near the 3 MiB limit); each must parse in
+/// time proportional to its size. The bound is generous (debug build, shared machine): the
+/// quadratic versions these guard against took minutes.
+#[test]
+fn adversarial_shapes_stay_linear() {
+    let max = crate::limits::MAX_IOC_FILE_BYTES as usize;
+    let head = "<OpenIOC xmlns=\"http://openioc.org/schemas/OpenIOC_1.1\" id=\"x\"";
+    let many_attrs = {
+        let mut t = format!("{head}><criteria><Indicator operator=\"OR\"");
+        let mut i = 0;
+        while t.len() < max - 100 {
+            t.push_str(&format!(" a{i}=\"\""));
+            i += 1;
+        }
+        t + "/></criteria></OpenIOC>"
+    };
+    let many_ns = {
+        let mut t = head.to_string();
+        let mut i = 0;
+        while t.len() < max / 2 {
+            t.push_str(&format!(" xmlns:p{i}=\"u\""));
+            i += 1;
+        }
+        t.push_str("><criteria><Indicator operator=\"OR\">");
+        while t.len() < max - 100 {
+            t.push_str("<x/>");
+        }
+        t + "</Indicator></criteria></OpenIOC>"
+    };
+    let one_line = doc11(&format!(
+        "<Indicator operator=\"OR\">{}</Indicator>",
+        "<IndicatorItem/>".repeat(99_000)
+    ));
+    let unknown_kinds = {
+        let mut t = format!("{head}><criteria><Indicator operator=\"OR\">");
+        let mut i = 0;
+        while t.len() < max - 100 {
+            t.push_str(&format!("<u{i}/>"));
+            i += 1;
+        }
+        t + "</Indicator></criteria></OpenIOC>"
+    };
+    for (name, text) in
+        [("attrs", many_attrs), ("ns", many_ns), ("line", one_line), ("kinds", unknown_kinds)]
+    {
+        let started = std::time::Instant::now();
+        let result = parse(Path::new("big.ioc"), text.as_bytes());
+        let took = started.elapsed();
+        if let Ok(p) = &result {
+            let cap = crate::limits::MAX_STRUCTURE_WARNINGS_PER_DOCUMENT + 1;
+            assert!(p.warnings.len() <= cap, "{name}: {} warnings", p.warnings.len());
+        }
+        eprintln!("{name}: {took:?}");
+        assert!(took < std::time::Duration::from_secs(20), "{name}: {took:?}");
+    }
+}

@@ -1,25 +1,30 @@
 //! An XML event cursor over decoded text: elements with resolved namespace, unescaped
 //! attributes and text, each with its byte offset.
 //!
-//! Wraps quick-xml's `NsReader` and adds the well-formedness checks it leaves to callers:
+//! Wraps quick-xml's `Reader` and adds the well-formedness checks it leaves to callers:
 //! unclosed elements at end of file, text or a second element outside the root, a missing
 //! root. Empty elements (`<a/>`) come out as a start followed by an end, so callers see one
 //! shape. Comments, processing instructions, declarations and DOCTYPEs are skipped (a DOCTYPE's
 //! entities are never expanded: an undeclared entity in text is an error). This module knows
 //! nothing about OpenIOC.
+//!
+//! Everything here is linear in the input: the namespace is resolved for the root only (the
+//! only element whose namespace matters, and the only one whose bindings are all on itself),
+//! so thousands of `xmlns:` declarations cannot make every element lookup slow; duplicate
+//! attributes are found with a hash set rather than quick-xml's pairwise check.
 
 use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::Reader;
+use std::collections::HashSet;
 
 /// An element start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Element {
     /// Local name (prefix removed).
     pub local: String,
-    /// The resolved namespace, `None` when unbound.
+    /// The namespace, resolved for the root element only (`None` elsewhere, or unbound).
     pub namespace: Option<String>,
     /// Attributes except namespace declarations, as written (qualified name, unescaped value).
     pub attrs: Vec<(String, String)>,
@@ -58,7 +63,7 @@ pub(crate) struct XmlError {
 
 /// The cursor.
 pub(crate) struct Cursor<'t> {
-    reader: NsReader<&'t [u8]>,
+    reader: Reader<&'t [u8]>,
     text: &'t str,
     /// Qualified names of the open elements, innermost last.
     open: Vec<String>,
@@ -70,7 +75,7 @@ pub(crate) struct Cursor<'t> {
 impl<'t> Cursor<'t> {
     /// A cursor at the beginning of `text`.
     pub fn new(text: &'t str) -> Self {
-        let mut reader = NsReader::from_str(text);
+        let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.expand_empty_elements = false;
         config.check_end_names = true;
@@ -146,13 +151,17 @@ impl<'t> Cursor<'t> {
                 offset,
             });
         }
-        let (ns, local) = self.reader.resolve_element(e.name());
-        let namespace = match ns {
-            ResolveResult::Bound(ns) => Some(String::from_utf8_lossy(ns.as_ref()).into_owned()),
-            ResolveResult::Unbound | ResolveResult::Unknown(_) => None,
+        let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+        let (attrs, namespaces) = attributes(e, offset)?;
+        let namespace = if self.open.is_empty() {
+            // The root's namespace can only be declared on the root itself.
+            let prefix =
+                e.name().prefix().map(|p| String::from_utf8_lossy(p.as_ref()).into_owned());
+            let key = prefix.map_or_else(|| "xmlns".to_string(), |p| format!("xmlns:{p}"));
+            namespaces.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        } else {
+            None
         };
-        let local = String::from_utf8_lossy(local.as_ref()).into_owned();
-        let attrs = attributes(e, offset)?;
         self.open.push(qname);
         self.pending_end = empty;
         Ok(XmlEvent::Start(Element { local, namespace, attrs, offset }))
@@ -186,22 +195,31 @@ impl<'t> Cursor<'t> {
     }
 }
 
-/// Every attribute of `e` (checked: duplicates and malformed attributes are errors), namespace
-/// declarations left out.
-fn attributes(e: &BytesStart<'_>, offset: usize) -> Result<Vec<(String, String)>, XmlError> {
+/// Attributes and namespace declarations, in `(name, value)` pairs.
+type Attrs = Vec<(String, String)>;
+
+/// Every attribute of `e` (checked: duplicates and malformed attributes are errors), and apart
+/// the namespace declarations.
+fn attributes(e: &BytesStart<'_>, offset: usize) -> Result<(Attrs, Attrs), XmlError> {
     let mut out = Vec::new();
-    for attr in e.attributes() {
+    let mut namespaces = Vec::new();
+    let mut seen = HashSet::new();
+    for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|err| attr_error(&err, offset))?;
         let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-        if key == "xmlns" || key.starts_with("xmlns:") {
-            continue;
+        if !seen.insert(key.clone()) {
+            return Err(XmlError { message: format!("attribute `{key}` given twice"), offset });
         }
         let value = attr
             .unescape_value()
             .map_err(|err| XmlError { message: format!("attribute `{key}`: {err}"), offset })?;
-        out.push((key, value.into_owned()));
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            namespaces.push((key, value.into_owned()));
+        } else {
+            out.push((key, value.into_owned()));
+        }
     }
-    Ok(out)
+    Ok((out, namespaces))
 }
 
 /// An attribute syntax error, located in the text (quick-xml counts from the tag's name).
@@ -256,7 +274,7 @@ mod tests {
         assert_eq!(root.attr("a"), Some("1&2"));
         assert_eq!(root.offset, 33);
         let XmlEvent::Start(b) = &evs[1] else { panic!() };
-        assert_eq!((b.local.as_str(), b.namespace.as_deref()), ("b", Some("urn:x")));
+        assert_eq!((b.local.as_str(), b.namespace.as_deref()), ("b", None));
         assert_eq!(evs[2], XmlEvent::End);
         assert_eq!(evs[3], XmlEvent::Text("t<A".into()));
         assert_eq!(evs[4], XmlEvent::Text("<x>".into()));
