@@ -51,3 +51,10 @@ pub const MAX_OBJECTS_PER_BRANCH: usize = 100;
 
 /// Longest line accepted in a snapshot file, in bytes; a longer line is reported and skipped.
 pub const MAX_SNAPSHOT_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most `W-structure` warnings (unknown elements and other harmless oddities) reported for one
+/// IOC document; one more warning says that the rest was not reported.
+///
+/// Each kind of oddity is reported once, but a hostile file can invent a new element name per
+/// element: without a cap, a 3 MiB file would produce hundreds of thousands of diagnostics.
+pub const MAX_STRUCTURE_WARNINGS_PER_DOCUMENT: usize = 32;

@@ -1,10 +1,24 @@
 //! Loading a collection: files and folders -> sorted files -> parsed documents, with the
 //! collection-wide checks (size limit before parsing, unique IOC ids across files).
 //!
-//! SKELETON: the parse helper replaces this body.
+//! ```text
+//! paths --expand (walkdir, sorted, no symlinks)--> files --stat, size, read capped--> bytes
+//!       --parse::parse--> IocDocument --unique id--> Collection
+//! ```
+//!
+//! Explicit paths are taken whatever their extension; folders are searched recursively for
+//! `.ioc` and `.xml` files (case-insensitive), without following symbolic links. Every problem
+//! becomes a diagnostic on its file; nothing here aborts the collection. Files are opened
+//! non-blocking and checked to be regular before reading, so a FIFO or device never blocks
+//! the loader. This module does not compile anything (see [`crate::compile`]).
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
+use crate::limits::MAX_IOC_FILE_BYTES;
 use crate::model::IocDocument;
+use crate::parse;
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The outcome of loading a collection: the documents that loaded and every diagnostic.
@@ -20,9 +34,309 @@ pub struct Collection {
     pub files_rejected: Vec<PathBuf>,
 }
 
+/// A file to load, or a problem found while looking for files, at its place in path order.
+struct Candidate {
+    path: PathBuf,
+    /// Set when the path cannot be loaded at all (missing, unreadable folder entry).
+    problem: Option<Diagnostic>,
+}
+
 /// Loads every IOC file named by `paths` (files, or folders searched recursively for `.ioc`
 /// and `.xml` files). Never fails as a whole: problems become diagnostics.
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
-    let _ = paths;
-    todo!("load_paths")
+    let mut candidates = Vec::new();
+    for path in paths {
+        expand(path.as_ref(), &mut candidates);
+    }
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    candidates.dedup_by(|a, b| a.path == b.path && a.problem.is_none() && b.problem.is_none());
+
+    let mut collection = Collection { files_seen: candidates.len(), ..Collection::default() };
+    let mut loaded_ids: HashMap<String, PathBuf> = HashMap::new();
+    for candidate in candidates {
+        let outcome = match candidate.problem {
+            Some(problem) => Err(problem),
+            None => load_file(&candidate.path).and_then(|p| unique(p, &mut loaded_ids)),
+        };
+        match outcome {
+            Ok(parsed) => {
+                collection.diagnostics.extend(parsed.warnings);
+                collection.documents.push(parsed.document);
+            }
+            Err(error) => {
+                collection.diagnostics.push(error);
+                collection.files_rejected.push(candidate.path);
+            }
+        }
+    }
+    collection
+}
+
+/// Adds `path` (a file, or the IOC files of a folder) to `out`.
+fn expand(path: &Path, out: &mut Vec<Candidate>) {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => walk(path, out),
+        Ok(_) => out.push(Candidate { path: path.to_path_buf(), problem: None }),
+        Err(e) => {
+            let problem = io_error(path, &e);
+            out.push(Candidate { path: path.to_path_buf(), problem: Some(problem) });
+        }
+    }
+}
+
+/// The `.ioc`/`.xml` files under `dir`, symbolic links not followed.
+fn walk(dir: &Path, out: &mut Vec<Candidate>) {
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_dir()
+                    && !entry.path_is_symlink()
+                    && has_ioc_extension(entry.path())
+                {
+                    out.push(Candidate { path: entry.into_path(), problem: None });
+                }
+            }
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let message = format!("cannot search folder: {}", walk_reason(&e));
+                let problem = Diagnostic::new(Code::Io, &path, None, message);
+                out.push(Candidate { path, problem: Some(problem) });
+            }
+        }
+    }
+}
+
+fn walk_reason(e: &walkdir::Error) -> String {
+    match e.io_error() {
+        Some(io) => io.to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// True for `.ioc` and `.xml`, in any case.
+fn has_ioc_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ioc") || e.eq_ignore_ascii_case("xml"))
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(Code::Io, path, None, format!("cannot read: {e}"))
+}
+
+/// Reads and parses one file, with every check that comes before parsing.
+fn load_file(path: &Path) -> Result<parse::Parsed, Diagnostic> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    check_regular(path, &meta)?;
+    check_size(path, meta.len())?;
+    let file = open(path)?;
+    // The file may have been swapped for something else between stat and open.
+    let meta = file.metadata().map_err(|e| io_error(path, &e))?;
+    check_regular(path, &meta)?;
+    check_size(path, meta.len())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // Capped in case the file grows while it is read.
+    file.take(MAX_IOC_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+    check_size(path, bytes.len() as u64)?;
+    parse::parse(path, &bytes)
+}
+
+fn check_regular(path: &Path, meta: &Metadata) -> Result<(), Diagnostic> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let message = format!("not a regular file ({})", file_kind(meta));
+    Err(Diagnostic::new(Code::Io, path, None, message).with_note("it was not opened"))
+}
+
+fn file_kind(meta: &Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    "not a file"
+}
+
+fn check_size(path: &Path, size: u64) -> Result<(), Diagnostic> {
+    if size <= MAX_IOC_FILE_BYTES {
+        return Ok(());
+    }
+    let message =
+        format!("file is {size} bytes or more, larger than the {MAX_IOC_FILE_BYTES}-byte limit");
+    Err(Diagnostic::new(Code::Size, path, None, message).with_note("rejected before parsing"))
+}
+
+/// Opens for reading without blocking: should `path` have become a FIFO since it was
+/// checked, the open returns at once and the regular-file check on the handle rejects it.
+fn open(path: &Path) -> Result<File, Diagnostic> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path).map_err(|e| io_error(path, &e))
+}
+
+/// Rejects a document whose id an earlier file already provided.
+fn unique(
+    parsed: parse::Parsed,
+    loaded: &mut HashMap<String, PathBuf>,
+) -> Result<parse::Parsed, Diagnostic> {
+    let doc = &parsed.document;
+    if let Some(first) = loaded.get(&doc.id) {
+        let message = format!(
+            "IOC id `{}` was already loaded from `{}`; `{}` is rejected",
+            doc.id,
+            first.display(),
+            doc.file.display()
+        );
+        let d = Diagnostic::new(Code::DuplicateIocId, &doc.file, Some(doc.position), message)
+            .with_note("the earlier file stays loaded");
+        return Err(d);
+    }
+    loaded.insert(doc.id.clone(), doc.file.clone());
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn ioc(id: &str) -> String {
+        format!(
+            "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"{id}\"><definition>\
+             <Indicator operator=\"OR\"><IndicatorItem condition=\"is\"><Context document=\"FileItem\" \
+             search=\"FileItem/Md5sum\"/><Content>d41d8cd98f00b204e9800998ecf8427e</Content>\
+             </IndicatorItem></Indicator></definition></ioc>"
+        )
+    }
+
+    fn codes(c: &Collection) -> Vec<&'static str> {
+        c.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    #[test]
+    fn folders_are_searched_sorted_and_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub/deeper")).unwrap();
+        fs::write(root.join("b.ioc"), ioc("b")).unwrap();
+        fs::write(root.join("a.XML"), ioc("a")).unwrap();
+        fs::write(root.join("sub/deeper/c.Ioc"), ioc("c")).unwrap();
+        fs::write(root.join("notes.txt"), "not an ioc").unwrap();
+        fs::write(root.join("explicit.txt"), ioc("e")).unwrap();
+        let c = load_paths(&[root.to_path_buf(), root.join("explicit.txt")]);
+        let ids: Vec<&str> = c.documents.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "e", "c"]);
+        assert_eq!(c.files_seen, 4);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    }
+
+    #[test]
+    fn the_same_file_twice_loads_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.ioc");
+        fs::write(&f, ioc("a")).unwrap();
+        let c = load_paths(&[&f, &f]);
+        assert_eq!((c.documents.len(), c.files_seen), (1, 1));
+    }
+
+    #[test]
+    fn duplicate_ids_keep_the_first_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("z")).unwrap();
+        fs::write(dir.path().join("a.ioc"), ioc("same")).unwrap();
+        fs::write(dir.path().join("z/b.ioc"), ioc("same")).unwrap();
+        let c = load_paths(&[dir.path()]);
+        assert_eq!(c.documents.len(), 1);
+        assert!(c.documents[0].file.ends_with("a.ioc"));
+        assert_eq!(codes(&c), ["E-duplicate-ioc-id"]);
+        let msg = &c.diagnostics[0].message;
+        assert!(msg.contains("a.ioc") && msg.contains("b.ioc"), "{msg}");
+        assert_eq!(c.files_rejected, [dir.path().join("z/b.ioc")]);
+    }
+
+    #[test]
+    fn problems_do_not_stop_the_collection() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("a.ioc"), "<ioc").unwrap();
+        fs::write(root.join("b.ioc"), ioc("b")).unwrap();
+        let big = vec![b' '; MAX_IOC_FILE_BYTES as usize + 1];
+        fs::write(root.join("c.ioc"), big).unwrap();
+        let c = load_paths(&[root.to_path_buf(), root.join("missing.ioc")]);
+        assert_eq!(c.documents.len(), 1);
+        assert_eq!(codes(&c), ["E-xml", "E-size", "E-io"]);
+        assert!(c.diagnostics[1].message.contains("3145729 bytes"), "{}", c.diagnostics[1]);
+        assert_eq!(c.files_rejected.len(), 3);
+        assert_eq!(c.files_seen, 4);
+    }
+
+    #[test]
+    fn exactly_the_limit_is_accepted_for_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.ioc");
+        let mut text = ioc("a").into_bytes();
+        text.resize(MAX_IOC_FILE_BYTES as usize, b' ');
+        fs::write(&f, text).unwrap();
+        let c = load_paths(&[&f]);
+        assert_eq!(c.documents.len(), 1, "{:?}", c.diagnostics);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifo_and_symlinks_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let fifo = root.join("pipe.ioc");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo unavailable: skipping the FIFO part");
+            return;
+        }
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("x.ioc"), ioc("x")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("x.ioc"), root.join("l.ioc")).unwrap();
+        let c = load_paths(&[root]);
+        assert_eq!(codes(&c), ["E-io"]);
+        assert!(c.diagnostics[0].message.contains("not a regular file (a FIFO)"));
+        assert!(c.documents.is_empty());
+        // An explicit symlink is the user's choice and is followed.
+        let c = load_paths(&[root.join("l.ioc")]);
+        assert_eq!(c.documents.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_file_reports_the_os_reason() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.ioc");
+        fs::write(&f, ioc("a")).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
+        if File::open(&f).is_ok() {
+            eprintln!("running as a user who reads anything: skipping");
+            return;
+        }
+        let c = load_paths(&[&f]);
+        assert_eq!(codes(&c), ["E-io"]);
+        assert!(c.diagnostics[0].message.contains("ermission denied"));
+    }
 }

@@ -123,7 +123,8 @@ mod tests {
             .with(Field::UserGroupList, vec![Value::from("wheel"), Value::from("users")]);
         let json = serde_json::to_string(&item).unwrap();
         assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), item);
-        let port = Item::new(ItemKind::Port).with(Field::PortRemoteIp, "::1".parse::<std::net::IpAddr>().unwrap());
+        let port = Item::new(ItemKind::Port)
+            .with(Field::PortRemoteIp, "::1".parse::<std::net::IpAddr>().unwrap());
         let json = serde_json::to_string(&port).unwrap();
         assert_eq!(json, r#"{"kind":"Port","fields":{"PortItem/remoteIP":"::1"}}"#);
         assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), port);

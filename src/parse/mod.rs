@@ -1,8 +1,21 @@
 //! The reader: OpenIOC 1.0 and 1.1 XML bytes -> [`IocDocument`].
 //!
-//! SKELETON: the parse helper replaces this body.
+//! ```text
+//! bytes --decode--> text --xml--> events with offsets --ioc--> IocDocument (+ warnings)
+//! ```
+//!
+//! [`decode`] picks the encoding (BOM, UTF-16 shape, XML declaration) and refuses undecodable
+//! bytes; [`xml`] is a quick-xml event cursor with the well-formedness checks quick-xml leaves
+//! out; [`ioc`] maps elements to the model, keeping ids, attributes, metadata and positions
+//! exactly as written. The reader never interprets terms or values (see [`crate::compile`]),
+//! never recurses on input depth and never panics; the size limit is the loader's job
+//! ([`crate::load`]).
 
-use crate::diag::Diagnostic;
+mod decode;
+mod ioc;
+mod xml;
+
+use crate::diag::{Code, Diagnostic};
 use crate::model::IocDocument;
 use std::path::Path;
 
@@ -21,6 +34,11 @@ pub struct Parsed {
 /// A [`Diagnostic`] of severity error when the file must be rejected (broken XML, wrong root,
 /// missing id, nesting or node-count limits, undecodable text).
 pub fn parse(file: &Path, bytes: &[u8]) -> Result<Parsed, Diagnostic> {
-    let _ = (file, bytes);
-    todo!("parse")
+    let text = decode::decode(bytes).map_err(|e| {
+        Diagnostic::new(Code::Encoding, file, decode::error_position(&e), e.message)
+    })?;
+    ioc::read(file, &text)
 }
+
+#[cfg(test)]
+mod tests;
