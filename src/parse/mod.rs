@@ -4,9 +4,9 @@
 //! bytes --decode--> text --xml--> events with offsets --ioc--> IocDocument (+ warnings)
 //! ```
 //!
-//! [`decode`] picks the encoding (BOM, UTF-16 shape, XML declaration) and refuses undecodable
-//! bytes; [`xml`] is a quick-xml event cursor with the well-formedness checks quick-xml leaves
-//! out; [`ioc`] maps elements to the model, keeping ids, attributes, metadata and positions
+//! `decode` picks the encoding (BOM, UTF-16 shape, XML declaration) and refuses undecodable
+//! bytes; `xml` is a quick-xml event cursor with the well-formedness checks quick-xml leaves
+//! out; `ioc` maps elements to the model, keeping ids, attributes, metadata and positions
 //! exactly as written. The reader never interprets terms or values (see [`crate::compile`]),
 //! never recurses on input depth and never panics; the size limit is the loader's job
 //! ([`crate::load`]).
