@@ -1,2 +1,0 @@
-//! SKELETON: the file-collector helper replaces this file (walk + lazy hashing, `FileEntry:
-//! ItemView`, `pub fn walk(...)`).
