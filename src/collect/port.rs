@@ -1,8 +1,8 @@
 //! PortItem: the host's TCP and UDP sockets, IPv4 and IPv6.
 //!
-//! The socket table comes from `netstat2` (sock_diag netlink); `pid` is the first process that
-//! holds the socket, and `process` / `path` are that process's executable file name and path
-//! (from `/proc/PID/exe`, else its `comm`). Without root, sockets of other users' processes
+//! The socket table comes from `netstat2` (sock_diag netlink); `pid` is the lowest pid of the
+//! processes holding the socket, and `process` / `path` are that process's executable file name
+//! and path (from `/proc/PID/exe`, else its `comm`). Without root, sockets of other users' processes
 //! have no pid: those fields are then absent. `state` is the TCP state as `netstat` names it
 //! (`LISTEN`, `ESTABLISHED`, `TIME_WAIT`, ...; UDP sockets have none). A TCP socket always has
 //! a remote address (`0.0.0.0:0` while listening); a UDP socket has one only when connected
@@ -82,7 +82,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
                 put(Field::PortState, state.into());
             }
             put(Field::PortIsIpv6, local.is_ipv6().into());
-            if let Some(&pid) = s.associated_pids.first() {
+            // The pid set comes from a hash set: take the lowest for a stable answer.
+            if let Some(&pid) = s.associated_pids.iter().min() {
                 put(Field::PortPid, i64::from(pid).into());
                 if want.any(&[Field::PortProcess, Field::PortPath]) {
                     let (name, path) = images.entry(pid).or_insert_with(|| process_image(pid));
