@@ -6,7 +6,8 @@
 //! line joined with spaces, the program included; `Username` comes from `/etc/passwd` (absent
 //! for a uid it does not list) and `SecurityID` is the uid as text; `kernelTime` / `userTime`
 //! are the CPU seconds (two decimals) of `/proc/PID/stat`. A process that ends while being
-//! read is skipped.
+//! read is skipped; a process whose executable cannot be read (another user's, without root)
+//! is reported without `path`, with a collection error saying why.
 
 use super::Collected;
 use crate::terms::FieldSet;
@@ -96,8 +97,19 @@ pub fn collect(fields: &FieldSet) -> Collected {
             .to_string_lossy()
             .into_owned();
         put(Field::ProcessName, name.into());
-        if let Some(exe) = exe {
-            put(Field::ProcessPath, exe.to_string_lossy().into_owned().into());
+        match exe {
+            Some(exe) => put(Field::ProcessPath, exe.to_string_lossy().into_owned().into()),
+            // Kernel threads have no executable; for other processes, say why it is missing
+            // (permission denied without root). A vanished process (not found) is not a problem.
+            None if want.has(Field::ProcessPath) && p.thread_kind() != Some(ThreadKind::Kernel) => {
+                let link = Path::new("/proc").join(pid.to_string()).join("exe");
+                if let Err(e) = std::fs::read_link(link) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        errors.push(format!("pid {pid}"), format!("executable path: {e}"));
+                    }
+                }
+            }
+            None => {}
         }
         if !p.cmd().is_empty() {
             let args: Vec<_> = p.cmd().iter().map(|a| a.to_string_lossy()).collect();
