@@ -280,3 +280,30 @@ fn every_linux_field_is_filled_somewhere() {
         assert!(got.items.iter().any(|i| i.get(field).is_some()), "{} never filled", field.name());
     }
 }
+
+#[test]
+fn a_deleted_executable_keeps_its_path_and_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exe = dir.path().join("iocscan-deleted-sleep");
+    std::fs::copy("/bin/sleep", &exe).expect("copy sleep");
+    // Another test thread forking while the copy was open for writing makes exec fail with
+    // "text file busy" until that child has exec'd: retry briefly.
+    let mut spawned = Command::new(&exe).arg("3600").spawn();
+    for _ in 0..100 {
+        match &spawned {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                spawned = Command::new(&exe).arg("3600").spawn();
+            }
+            _ => break,
+        }
+    }
+    let child = Reaped(spawned.expect("spawn copy"));
+    std::fs::remove_file(&exe).expect("delete");
+    let pid = i64::from(child.0.id());
+    let got = collect(ItemKind::Process, &FieldSet::new());
+    let item =
+        got.items.iter().find(|i| int(i, Field::ProcessPid) == Some(pid)).expect("collected");
+    assert_eq!(text(item, Field::ProcessPath), exe.to_str());
+    assert_eq!(text(item, Field::ProcessName), Some("iocscan-deleted-sleep"));
+}

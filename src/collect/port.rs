@@ -108,6 +108,7 @@ fn process_image(pid: u32) -> (Option<String>, Option<String>) {
     let dir = std::path::Path::new("/proc").join(pid.to_string());
     match std::fs::read_link(dir.join("exe")) {
         Ok(exe) => {
+            let exe = super::linux::executable_path(&exe);
             let name = exe.file_name().map(|n| n.to_string_lossy().into_owned());
             (name, Some(exe.to_string_lossy().into_owned()))
         }

@@ -1,13 +1,19 @@
 //! ProcessItem: the running processes (threads are not reported apart from their process).
 //!
-//! Read with `sysinfo` from `/proc`, refreshing only what the asked fields need. `name` is the
-//! executable's file name (the kernel's 15-character `comm` when the executable cannot be read,
-//! as for kernel threads or other users' processes without root); `arguments` is the command
-//! line joined with spaces, the program included; `Username` comes from `/etc/passwd` (absent
-//! for a uid it does not list) and `SecurityID` is the uid as text; `kernelTime` / `userTime`
-//! are the CPU seconds (two decimals) of `/proc/PID/stat`. A process that ends while being
-//! read is skipped; a process whose executable cannot be read (another user's, without root)
-//! is reported without `path`, with a collection error saying why.
+//! Read with `sysinfo` from `/proc`, refreshing only what the asked fields need.
+//!
+//! - `name` is the executable's file name, or the kernel's 15-character `comm` when the
+//!   executable cannot be read (kernel threads, other users' processes without root).
+//! - `path` is the executable's path; a deleted executable keeps its path, without the
+//!   ` (deleted)` mark the kernel appends.
+//! - `arguments` is the command line joined with spaces, the program included.
+//! - `Username` comes from `/etc/passwd` (absent for a uid it does not list); `SecurityID` is
+//!   the uid as text.
+//! - `kernelTime` / `userTime` are the CPU seconds (two decimals) of `/proc/PID/stat`.
+//!
+//! A process that ends while being read is skipped; a process whose executable cannot be read
+//! (another user's, without root) is reported without `path`, with a collection error saying
+//! why.
 
 use super::Collected;
 use crate::terms::FieldSet;
@@ -15,7 +21,7 @@ use crate::terms::FieldSet;
 /// Collects one item per process with the fields in `fields` (plus card fields).
 #[cfg(target_os = "linux")]
 pub fn collect(fields: &FieldSet) -> Collected {
-    use super::linux::{accounts, read_text, Errors, Wanted};
+    use super::linux::{accounts, executable_path, read_text, Errors, Wanted};
     use crate::item::{Item, ItemKind, Value};
     use crate::terms::Field;
     use std::collections::HashMap;
@@ -90,8 +96,9 @@ pub fn collect(fields: &FieldSet) -> Collected {
         if let Some(parent) = p.parent() {
             put(Field::ProcessParentPid, i64::from(parent.as_u32()).into());
         }
-        let exe = p.exe().filter(|e| !e.as_os_str().is_empty());
+        let exe = p.exe().filter(|e| !e.as_os_str().is_empty()).map(executable_path);
         let name = exe
+            .as_deref()
             .and_then(|e| e.file_name())
             .unwrap_or_else(|| p.name())
             .to_string_lossy()

@@ -54,6 +54,21 @@ pub(crate) fn read_line(path: &Path) -> Option<String> {
     (!line.is_empty()).then(|| line.to_owned())
 }
 
+/// A process's executable path as `/proc/PID/exe` links to it, without the ` (deleted)` the
+/// kernel appends once the file is gone (the path is what an IOC names; a file really named
+/// so, which still exists, is kept as is).
+pub(crate) fn executable_path(link: &Path) -> std::path::PathBuf {
+    const DELETED: &[u8] = b" (deleted)";
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = link.as_os_str().as_bytes();
+    match bytes.strip_suffix(DELETED) {
+        Some(stripped) if !link.exists() => {
+            Path::new(std::ffi::OsStr::from_bytes(stripped)).to_path_buf()
+        }
+        _ => link.to_path_buf(),
+    }
+}
+
 /// Which fields a collector fills: those asked for, plus the card fields of every kind (cards
 /// show them for each matched object, whatever the IOC tested).
 #[derive(Clone, Copy, Debug)]
@@ -134,6 +149,17 @@ mod tests {
         let list = errors.finish();
         assert_eq!(list.len(), MAX_KEPT_COLLECT_ERRORS + 1);
         assert_eq!(list[MAX_KEPT_COLLECT_ERRORS].message, "5 more errors not reported");
+    }
+
+    #[test]
+    fn deleted_executables_keep_their_path() {
+        let gone = Path::new("/nonexistent/iocscan-test/evil (deleted)");
+        assert_eq!(executable_path(gone), Path::new("/nonexistent/iocscan-test/evil"));
+        assert_eq!(executable_path(Path::new("/bin/sh")), Path::new("/bin/sh"));
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("odd (deleted)");
+        std::fs::write(&real, b"").unwrap();
+        assert_eq!(executable_path(&real), real, "an existing file keeps its name");
     }
 
     #[test]
