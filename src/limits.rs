@@ -74,8 +74,8 @@ pub const MAX_KEPT_COLLECT_ERRORS: usize = 1000;
 /// and the truncation is reported.
 pub const MAX_HOST_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Longest wait for one netlink answer (neighbour table dump), in milliseconds.
+/// Longest time the whole neighbour-table dump (rtnetlink) may take, in milliseconds.
 ///
-/// The kernel answers a dump at once; the deadline only guarantees that a collector never
-/// hangs on a socket that stays silent.
-pub const NETLINK_TIMEOUT_MS: u64 = 2000;
+/// The kernel answers a dump at once (milliseconds even for large tables); the deadline only
+/// guarantees that the collector never hangs on a socket that stays silent or never ends.
+pub const NETLINK_TIMEOUT_MS: u64 = 5000;

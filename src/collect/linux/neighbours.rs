@@ -150,8 +150,7 @@ fn parse_ndmsg(p: &[u8]) -> Option<Neighbour> {
     Some(Neighbour { ifindex, ip: ip?, lladdr, state, flags })
 }
 
-/// Dumps the kernel's neighbour table over rtnetlink, waiting at most
-/// [`NETLINK_TIMEOUT_MS`] for each answer.
+/// Dumps the kernel's neighbour table over rtnetlink, in at most [`NETLINK_TIMEOUT_MS`].
 pub(crate) fn dump() -> io::Result<Vec<Neighbour>> {
     use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
     const SEQ: u32 = 1;
@@ -159,13 +158,13 @@ pub(crate) fn dump() -> io::Result<Vec<Neighbour>> {
     socket.bind_auto()?;
     socket.send_to(&dump_request(SEQ), &SocketAddr::new(0, 0), 0)?;
     let mut out = Vec::new();
-    // A dump datagram is at most 32 KiB (the kernel's dump buffer); a larger one is truncated
-    // by the kernel and reported by the length check below.
+    // A dump datagram is at most 32 KiB (the kernel's dump buffer). With MSG_TRUNC the call
+    // returns the datagram's real length, so a larger one is detected, not misparsed.
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut deadline = Instant::now() + Duration::from_millis(NETLINK_TIMEOUT_MS);
+    let deadline = Instant::now() + Duration::from_millis(NETLINK_TIMEOUT_MS);
     loop {
         buf.clear();
-        match socket.recv(&mut buf, libc::MSG_DONTWAIT) {
+        match socket.recv(&mut buf, libc::MSG_DONTWAIT | libc::MSG_TRUNC) {
             Ok(n) if n > buf.len() => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -176,7 +175,12 @@ pub(crate) fn dump() -> io::Result<Vec<Neighbour>> {
                 if parse_datagram(&buf, SEQ, &mut out)? {
                     return Ok(out);
                 }
-                deadline = Instant::now() + Duration::from_millis(NETLINK_TIMEOUT_MS);
+                if Instant::now() >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "neighbour dump did not end",
+                    ));
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if Instant::now() >= deadline {
