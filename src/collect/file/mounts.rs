@@ -5,8 +5,9 @@
 //! `lstat` reports, whatever path (bind mount, symlinked root) led to it. Pseudo file systems
 //! (proc, sysfs, cgroup, ...) hold no files worth scanning and reading them can block or have
 //! side effects: they are never entered. Network file systems are slow and not this host's:
-//! they are entered only when asked. A device missing from the table (mounted after the walk
-//! started, or a btrfs subvolume) is an ordinary file system.
+//! they are entered only when asked. A device missing from the table makes the walker read the
+//! table again once (something was mounted after the walk started); still missing (a btrfs
+//! subvolume), it is an ordinary file system.
 //!
 //! This module only classifies; the walker decides and counts.
 
@@ -122,6 +123,11 @@ impl MountTable {
     /// The class of the file system on `device` (`st_dev`).
     pub(crate) fn class(&self, device: u64) -> FsClass {
         self.by_device.get(&device).map_or(FsClass::Local, |(class, _)| *class)
+    }
+
+    /// True when `device` is in the table.
+    pub(crate) fn knows(&self, device: u64) -> bool {
+        self.by_device.contains_key(&device)
     }
 
     /// The file system type on `device`, when known.

@@ -22,11 +22,12 @@ use crate::collect::CollectError;
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
 use std::fs::{self, FileType, Metadata};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Files handed to the sink per task: small enough that a directory of large files spreads
 /// over the threads, large enough that spawning costs little next to the work.
@@ -38,7 +39,10 @@ pub(crate) struct Walker<'a> {
     fields: &'a FieldSet,
     sink: &'a dyn FileSink,
     excludes: Option<GlobSet>,
-    mounts: MountTable,
+    /// The mount table, read again when an unknown device shows up.
+    mounts: RwLock<MountTable>,
+    /// Devices the table was read again for (each at most once).
+    rechecked: Mutex<HashSet<u64>>,
     owners: Owners,
     plan: HashPlan,
     /// True when some asked field needs `lstat` on files.
@@ -94,7 +98,8 @@ impl<'a> Walker<'a> {
             fields,
             sink,
             excludes: build_excludes(&options.excludes)?,
-            mounts: MountTable::read(),
+            mounts: RwLock::new(MountTable::read()),
+            rechecked: Mutex::new(HashSet::new()),
             owners: Owners::default(),
             plan: HashPlan::new(fields, options.max_hash_bytes),
             needs_stat: STAT_FIELDS.iter().any(|f| fields.contains(*f)),
@@ -136,9 +141,9 @@ impl<'a> Walker<'a> {
         let meta = followed.unwrap_or(link_meta);
         if meta.is_dir() {
             let dev = meta.dev();
-            if self.mounts.class(dev) == FsClass::Pseudo {
+            if let (FsClass::Pseudo, fs_type) = self.fs_class(dev) {
                 self.counters.skipped_mounts.fetch_add(1, Relaxed);
-                let fs_type = self.mounts.fs_type(dev).unwrap_or("pseudo");
+                let fs_type = fs_type.unwrap_or_else(|| "pseudo".to_owned());
                 return self.error(path, format!("not walked: {fs_type} is a pseudo file system"));
             }
             let chain = Arc::new(Ancestor { dev, ino: meta.ino(), parent: None });
@@ -251,12 +256,33 @@ impl<'a> Walker<'a> {
         if dev == parent.dev {
             return false;
         }
-        let skip_class = match self.mounts.class(dev) {
+        let skip_class = match self.fs_class(dev).0 {
             FsClass::Pseudo => true,
             FsClass::Network => !self.options.network_mounts,
             FsClass::Local => false,
         };
         skip_class || (self.options.one_file_system && dev != parent.root_dev)
+    }
+
+    /// The class and type of the file system on `dev`, reading the mount table again (once
+    /// per device) when `dev` is not in it.
+    fn fs_class(&self, dev: u64) -> (FsClass, Option<String>) {
+        let known = |table: &MountTable| {
+            table.knows(dev).then(|| (table.class(dev), table.fs_type(dev).map(str::to_owned)))
+        };
+        if let Some(found) = known(&self.mounts.read().unwrap_or_else(|e| e.into_inner())) {
+            return found;
+        }
+        // Under the lock, so that a thread meeting the same device waits for the new table.
+        let mut rechecked = self.rechecked.lock().unwrap_or_else(|e| e.into_inner());
+        if rechecked.insert(dev) {
+            *self.mounts.write().unwrap_or_else(|e| e.into_inner()) = MountTable::read();
+        }
+        drop(rechecked);
+        if let Some(found) = known(&self.mounts.read().unwrap_or_else(|e| e.into_inner())) {
+            return found;
+        }
+        (FsClass::Local, None)
     }
 
     /// Makes each file's entry, hands it to the sink and accounts for its hashing.
@@ -353,9 +379,10 @@ mod tests {
         let check = |options: FileOptions| {
             let mut walker =
                 Walker::new(&options, &fields, &Quiet).unwrap_or_else(|e| panic!("options: {e}"));
-            walker.mounts = MountTable::parse(mounts);
+            walker.mounts = RwLock::new(MountTable::parse(mounts));
             let parent = dir(7, 7);
-            [5, 6, 7, 8].map(|dev| walker.skips_mount(dev, &parent))
+            // The last device is in no table, not even the live one re-read for it.
+            [5, 6, 7, u64::MAX].map(|dev| walker.skips_mount(dev, &parent))
         };
         // Same device never skipped; proc always; nfs unless asked; other local devices
         // only with one_file_system.
