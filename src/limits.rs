@@ -58,3 +58,19 @@ pub const MAX_SNAPSHOT_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// Each kind of oddity is reported once, but a hostile file can invent a new element name per
 /// element: without a cap, a 3 MiB file would produce hundreds of thousands of diagnostics.
 pub const MAX_STRUCTURE_WARNINGS_PER_DOCUMENT: usize = 32;
+
+/// Collection problems kept (with their text) in one scan report; the rest are only counted.
+///
+/// A scan of `/` as an unprivileged user meets tens of thousands of permission errors; the
+/// report stays readable and its memory bounded, and `summary.errors` still counts them all.
+pub const MAX_REPORTED_COLLECT_ERRORS: usize = 1000;
+
+/// Bad snapshot lines kept (with line number and reason) in one scan report; the rest are
+/// only counted, so a snapshot of garbage cannot grow the report without bound.
+pub const MAX_REPORTED_SNAPSHOT_ERRORS: usize = 1000;
+
+/// Snapshot items evaluated per parallel batch when scanning a snapshot.
+///
+/// Lines are read one at a time; a batch bounds the items held in memory at once while still
+/// giving the thread pool enough work to share.
+pub const SNAPSHOT_BATCH_ITEMS: usize = 4096;
