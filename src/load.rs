@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! paths --expand (walkdir, sorted, no symlinks)--> files --stat, size, read capped--> bytes
-//!       --parse::parse--> IocDocument --unique id--> Collection
+//!       --parse::parse (in parallel)--> IocDocument --unique id (in path order)--> Collection
 //! ```
 //!
 //! Explicit paths are taken whatever their extension; folders are searched recursively for
@@ -16,6 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_IOC_FILE_BYTES;
 use crate::model::IocDocument;
 use crate::parse;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -51,21 +52,30 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
     candidates.dedup_by(|a, b| a.path == b.path && a.problem.is_none() && b.problem.is_none());
 
-    let mut collection = Collection { files_seen: candidates.len(), ..Collection::default() };
+    // Reading and parsing are independent per file: do them in parallel (rayon keeps the
+    // order), then apply the collection-wide id check sequentially in sorted path order.
+    let outcomes: Vec<(PathBuf, Result<parse::Parsed, Diagnostic>)> = candidates
+        .into_par_iter()
+        .map(|candidate| {
+            let outcome = match candidate.problem {
+                Some(problem) => Err(problem),
+                None => load_file(&candidate.path),
+            };
+            (candidate.path, outcome)
+        })
+        .collect();
+
+    let mut collection = Collection { files_seen: outcomes.len(), ..Collection::default() };
     let mut loaded_ids: HashMap<String, PathBuf> = HashMap::new();
-    for candidate in candidates {
-        let outcome = match candidate.problem {
-            Some(problem) => Err(problem),
-            None => load_file(&candidate.path).and_then(|p| unique(p, &mut loaded_ids)),
-        };
-        match outcome {
+    for (path, outcome) in outcomes {
+        match outcome.and_then(|p| unique(p, &mut loaded_ids)) {
             Ok(parsed) => {
                 collection.diagnostics.extend(parsed.warnings);
                 collection.documents.push(parsed.document);
             }
             Err(error) => {
                 collection.diagnostics.push(error);
-                collection.files_rejected.push(candidate.path);
+                collection.files_rejected.push(path);
             }
         }
     }
