@@ -16,5 +16,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod parse;
+pub mod scan;
+pub mod snapshot;
 pub mod source;
 pub mod terms;

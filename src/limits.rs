@@ -79,3 +79,19 @@ pub const MAX_HOST_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The kernel answers a dump at once (milliseconds even for large tables); the deadline only
 /// guarantees that the collector never hangs on a socket that stays silent or never ends.
 pub const NETLINK_TIMEOUT_MS: u64 = 5000;
+
+/// Collection problems kept (with their text) in one scan report; the rest are only counted.
+///
+/// A scan of `/` as an unprivileged user meets tens of thousands of permission errors; the
+/// report stays readable and its memory bounded, and `summary.errors` still counts them all.
+pub const MAX_REPORTED_COLLECT_ERRORS: usize = 1000;
+
+/// Bad snapshot lines kept (with line number and reason) in one scan report; the rest are
+/// only counted, so a snapshot of garbage cannot grow the report without bound.
+pub const MAX_REPORTED_SNAPSHOT_ERRORS: usize = 1000;
+
+/// Snapshot items evaluated per parallel batch when scanning a snapshot.
+///
+/// Lines are read one at a time; a batch bounds the items held in memory at once while still
+/// giving the thread pool enough work to share.
+pub const SNAPSHOT_BATCH_ITEMS: usize = 4096;

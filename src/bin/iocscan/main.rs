@@ -1,2 +1,40 @@
-//! The `iocscan` command: parses arguments, calls the library, prints.
-fn main() {}
+//! The `iocscan` command: parses arguments, calls the library, prints, exits.
+//!
+//! `main` is a table of contents: one function per subcommand, each in its own file. The
+//! engine lives in the library (`iocscan::scan`); nothing here decides what matches.
+
+mod args;
+mod check;
+mod collect;
+mod progress;
+mod render;
+mod scan;
+mod terms;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code: success, nothing detected (scan), every file loaded (check).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: something detected (scan), a file rejected or a denied warning (check).
+pub const EXIT_FOUND: u8 = 1;
+/// Exit code: usage error, nothing loadable, output or snapshot failure.
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let outcome = match cli.command {
+        args::Command::Check(a) => check::run(&a),
+        args::Command::Scan(a) => scan::run(&a),
+        args::Command::Collect(a) => collect::run(&a),
+        args::Command::Terms(a) => terms::run(&a),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("iocscan: error: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

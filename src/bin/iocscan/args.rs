@@ -1,0 +1,267 @@
+//! Command-line arguments (clap derive) and their conversion into library options.
+//!
+//! The library never sees clap types: [`WalkArgs::scan_options`] builds the
+//! `iocscan::scan::ScanOptions` once, after parsing.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use iocscan::collect::file::FileOptions;
+use iocscan::item::ItemKind;
+use iocscan::limits::DEFAULT_MAX_HASH_BYTES;
+use iocscan::scan::ScanOptions;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  check:   0 every file loaded; 1 a file was rejected (or, with --deny-warnings, a warning);
+           2 usage error
+  scan:    0 nothing detected; 1 at least one IOC detected; 2 usage error, no IOC loadable,
+           unreadable snapshot or output failure
+  collect: 0 snapshot written; 2 usage error or output failure
+  terms:   0";
+
+/// OpenIOC 1.0/1.1 scanner: checks IOC files and scans this host (or a snapshot) for them.
+#[derive(Debug, Parser)]
+#[command(name = "iocscan", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and compile IOC files and report every problem, without scanning.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Scan this host (or a snapshot) with IOC files and print detected IOCs.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Save this host's items to a snapshot file, to be scanned later with `scan --snapshot`.
+    #[command(after_help = EXIT_CODES)]
+    Collect(CollectArgs),
+    /// Print the catalogue of supported terms.
+    Terms(TermsArgs),
+}
+
+/// Output formats of `check` and `terms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlainFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Output formats of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A readable card per detected IOC, then a summary (diagnostics on stderr).
+    Text,
+    /// One JSON document (schema/output.schema.json).
+    Json,
+    /// One JSON event per line: diagnostic, card, error, summary.
+    Jsonl,
+}
+
+/// `iocscan check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlainFormat::Text)]
+    pub format: PlainFormat,
+    /// Exit 1 when there is any warning, not only when a file is rejected.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// IOC files, or folders searched recursively for .ioc and .xml files.
+    #[arg(required = true, value_name = "IOC_PATH")]
+    pub iocs: Vec<PathBuf>,
+}
+
+/// Where and how to walk files, and how many threads to use.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Folder to walk for files (repeatable; default `/`).
+    #[arg(long = "path", value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Glob matched against full paths; a matching folder is not entered (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
+    /// Item kinds to collect, comma-separated: file, process, port, arp, system, user
+    /// (default: all).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_kind)]
+    pub items: Vec<ItemKind>,
+    /// Stay on the file system of each --path.
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// Follow symbolic links while walking (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Walk into network file systems (nfs, cifs, sshfs, ...).
+    #[arg(long)]
+    pub network_mounts: bool,
+    /// Largest file hashed: bytes, or with a K, M, G or T suffix (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value_t = DEFAULT_MAX_HASH_BYTES)]
+    pub max_hash_size: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// No progress line on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl WalkArgs {
+    /// The library options these arguments ask for (no progress callback yet).
+    pub fn scan_options(&self) -> ScanOptions {
+        let defaults = FileOptions::default();
+        let roots = if self.paths.is_empty() { defaults.roots } else { self.paths.clone() };
+        ScanOptions {
+            kinds: self.items.clone(),
+            files: FileOptions {
+                roots,
+                excludes: self.excludes.clone(),
+                one_file_system: self.one_file_system,
+                follow_symlinks: self.follow_symlinks,
+                network_mounts: self.network_mounts,
+                max_hash_bytes: self.max_hash_size,
+            },
+            threads: self.threads,
+            ..ScanOptions::default()
+        }
+    }
+}
+
+/// `iocscan scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Walk and collection options.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Scan the items of this snapshot (from `iocscan collect`) instead of the live host.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "excludes", "one_file_system", "follow_symlinks", "network_mounts"])]
+    pub snapshot: Option<PathBuf>,
+    /// IOC files, or folders searched recursively for .ioc and .xml files.
+    #[arg(required = true, value_name = "IOC_PATH")]
+    pub iocs: Vec<PathBuf>,
+}
+
+/// `iocscan collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Walk and collection options.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Also hash files (MD5, SHA-1, SHA-256): reads every file's content.
+    #[arg(long)]
+    pub hash: bool,
+    /// The snapshot file to write (JSON Lines, schema/snapshot.schema.json).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `iocscan terms`.
+#[derive(Debug, Args)]
+pub struct TermsArgs {
+    /// Output format (json is schema/terms.json).
+    #[arg(long, value_enum, default_value_t = PlainFormat::Text)]
+    pub format: PlainFormat,
+}
+
+/// An item kind by its command-line name (`file`) or its document name (`FileItem`).
+fn parse_kind(text: &str) -> Result<ItemKind, String> {
+    let text = text.trim();
+    ItemKind::from_cli_name(&text.to_ascii_lowercase())
+        .or_else(|| ItemKind::from_document(text))
+        .ok_or_else(|| {
+            let names: Vec<&str> = ItemKind::ALL.iter().map(|k| k.cli_name()).collect();
+            format!("unknown item kind `{text}` (expected one of: {})", names.join(", "))
+        })
+}
+
+/// A size in bytes: `1048576`, `512K`, `200M`, `1G`, `1T` (powers of 1024; `MiB`, `MB` and
+/// `m` are read as `M`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let unit = unit.trim_end_matches("IB").trim_end_matches('B');
+    let shift = match unit {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("`{text}`: unknown size unit (use K, M, G or T)")),
+    };
+    number.checked_mul(1 << shift).ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("200M"), Ok(200 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("2gib"), Ok(2 << 30));
+        assert_eq!(parse_size("5KB"), Ok(5 << 10));
+        assert!(parse_size("").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(parse_kind("file"), Ok(ItemKind::File));
+        assert_eq!(parse_kind("ArpEntryItem"), Ok(ItemKind::ArpEntry));
+        assert!(parse_kind("registry").unwrap_err().contains("process"));
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scan_arguments_become_options() {
+        let cli = Cli::try_parse_from([
+            "iocscan",
+            "scan",
+            "--path",
+            "/tmp",
+            "--items",
+            "file,user",
+            "--max-hash-size",
+            "1M",
+            "--threads",
+            "3",
+            "--exclude",
+            "/proc/**",
+            "x.ioc",
+        ])
+        .unwrap();
+        let Command::Scan(args) = cli.command else { panic!("not a scan") };
+        let o = args.walk.scan_options();
+        assert_eq!(o.kinds, [ItemKind::File, ItemKind::User]);
+        assert_eq!(o.files.roots, [PathBuf::from("/tmp")]);
+        assert_eq!(o.files.max_hash_bytes, 1 << 20);
+        assert_eq!((o.threads, o.files.excludes.len()), (3, 1));
+        let cli = Cli::try_parse_from(["iocscan", "scan", "x.ioc"]).unwrap();
+        let Command::Scan(args) = cli.command else { panic!("not a scan") };
+        assert_eq!(args.walk.scan_options().files, FileOptions::default());
+    }
+}

@@ -1,0 +1,44 @@
+//! `iocscan collect`: save this host's items to a snapshot file.
+
+use crate::args::CollectArgs;
+use crate::progress::ProgressLine;
+use crate::render::text::bytes_text;
+use crate::{EXIT_ERROR, EXIT_OK};
+use iocscan::scan;
+use std::fs::File;
+use std::io::{self, BufWriter};
+
+/// Runs the collection; exit 0 when the snapshot was written, 2 otherwise.
+pub fn run(args: &CollectArgs) -> io::Result<u8> {
+    let file = File::create(&args.output).map_err(|e| {
+        io::Error::new(e.kind(), format!("cannot create {}: {e}", args.output.display()))
+    })?;
+    let progress = ProgressLine::start(args.walk.quiet);
+    let mut options = args.walk.scan_options();
+    options.progress = progress.callback();
+    let outcome = scan::collect_snapshot(&options, args.hash, BufWriter::new(file));
+    progress.finish();
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("iocscan: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if !args.walk.quiet {
+        for e in &report.errors {
+            eprintln!("iocscan: {e}");
+        }
+    }
+    let parts: Vec<String> = report.items.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let items = if parts.is_empty() { "no items".to_owned() } else { parts.join(", ") };
+    eprintln!(
+        "collected {items} into {}; {} hashed ({} read); {} problem(s); {:.2} s",
+        args.output.display(),
+        report.files.hashed,
+        bytes_text(report.files.bytes_read),
+        report.error_count,
+        report.elapsed_seconds
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,41 @@
+//! `--format json`: one document `{tool, host?, cards, summary, diagnostics, errors,
+//! complete}`, valid against `schema/output.schema.json`.
+
+use super::{card_for_output, diagnostic_for_output, error_records, tool, ErrorRecord};
+use super::{Printer, ScanOutput};
+use iocscan::card::Card;
+use iocscan::diag::Diagnostic;
+use iocscan::scan::Summary;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The JSON document printer.
+pub struct Json;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    cards: Vec<Card>,
+    summary: &'a Summary,
+    diagnostics: Vec<Diagnostic>,
+    errors: Vec<ErrorRecord>,
+    complete: bool,
+}
+
+impl Printer for Json {
+    fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        let doc = Document {
+            tool: tool(),
+            host: scan.report.host.as_deref(),
+            cards: scan.report.cards.iter().map(card_for_output).collect(),
+            summary: &scan.report.summary,
+            diagnostics: scan.loaded.diagnostics.iter().map(diagnostic_for_output).collect(),
+            errors: error_records(scan),
+            complete: scan.report.complete,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        out.write_all(b"\n")
+    }
+}

@@ -1,0 +1,61 @@
+//! `--format jsonl`: one JSON event per line, in this order: every `diagnostic`, every
+//! `card`, every `error`, then one `summary` (which carries `tool`, `host` and `complete`).
+//!
+//! ```text
+//! {"event":"diagnostic","severity":"warning","code":"W-bad-content",...}
+//! {"event":"card","id":"...","file":"...","branches":[...],...}
+//! {"event":"error","kind":"File","subject":"/root","message":"permission denied"}
+//! {"event":"summary","tool":"iocscan 0.1.0","complete":true,"iocs_loaded":3,...}
+//! ```
+
+use super::{card_for_output, diagnostic_for_output, error_records, tool};
+use super::{Printer, ScanOutput};
+use iocscan::scan::Summary;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The JSON Lines printer.
+pub struct JsonLines;
+
+#[derive(Serialize)]
+struct Event<'a, T: Serialize> {
+    event: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+#[derive(Serialize)]
+struct SummaryEvent<'a> {
+    tool: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    complete: bool,
+    #[serde(flatten)]
+    summary: &'a Summary,
+}
+
+fn line<T: Serialize>(out: &mut dyn Write, event: &'static str, body: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &Event { event, body }).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+impl Printer for JsonLines {
+    fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        for d in &scan.loaded.diagnostics {
+            line(out, "diagnostic", &diagnostic_for_output(d))?;
+        }
+        for card in &scan.report.cards {
+            line(out, "card", &card_for_output(card))?;
+        }
+        for e in error_records(scan) {
+            line(out, "error", &e)?;
+        }
+        let summary = SummaryEvent {
+            tool: tool(),
+            host: scan.report.host.as_deref(),
+            complete: scan.report.complete,
+            summary: &scan.report.summary,
+        };
+        line(out, "summary", &summary)
+    }
+}

@@ -1,0 +1,281 @@
+//! `--format text`: a readable card per detected IOC, then the summary.
+//!
+//! ```text
+//! DETECTED  demo-marker-file  Demo: marker file shipped with iocscan
+//!   file: ioc-samples/demo/marker.ioc (OpenIOC 1.1)
+//!   AND at 9:5 on FileItem, 1 object
+//!     - FileItem/FileName is iocscan-demo-marker.txt
+//!     object: FileItem/FullPath=ioc-samples/demo/iocscan-demo-marker.txt ...
+//!       FileItem/FileName = iocscan-demo-marker.txt
+//! ```
+//!
+//! Diagnostics and collection problems are not printed here: the command prints them on
+//! stderr, so that stdout holds only the cards and the summary.
+
+use super::{escape_path, Printer, ScanOutput};
+use iocscan::card::{Card, MatchedBranch, MatchedObject};
+use iocscan::item::Value;
+use iocscan::scan::Summary;
+use std::io::{self, Write};
+
+/// The text printer.
+pub struct Text;
+
+impl Printer for Text {
+    fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        for card in &scan.report.cards {
+            print_card(out, card)?;
+            writeln!(out)?;
+        }
+        print_summary(out, &scan.report.summary, scan.report.complete)
+    }
+}
+
+/// One card.
+pub fn print_card(out: &mut dyn Write, card: &Card) -> io::Result<()> {
+    let m = &card.metadata;
+    write!(out, "DETECTED  {}", card.id)?;
+    if let Some(short) = &m.short_description {
+        write!(out, "  {short}")?;
+    }
+    writeln!(out)?;
+    let version = card.version.as_str();
+    writeln!(out, "  file: {} (OpenIOC {version})", escape_path(&card.file))?;
+    let fields = [
+        ("description", &m.description),
+        ("author", &m.authored_by),
+        ("authored", &m.authored_date),
+        ("modified", &m.last_modified),
+        ("keywords", &m.keywords),
+    ];
+    for (label, value) in fields {
+        if let Some(value) = value {
+            writeln!(out, "  {label}: {}", one_line(value))?;
+        }
+    }
+    for link in &m.links {
+        let rel = link.rel.as_deref().unwrap_or("link");
+        writeln!(out, "  {rel}: {}", one_line(&link.value))?;
+    }
+    for branch in &card.branches {
+        print_branch(out, branch)?;
+    }
+    Ok(())
+}
+
+fn print_branch(out: &mut dyn Write, b: &MatchedBranch) -> io::Result<()> {
+    let pad = "  ".repeat(b.depth as usize + 1);
+    write!(out, "{pad}{} at {}", b.operator, b.position)?;
+    if let Some(id) = &b.indicator_id {
+        write!(out, " [{id}]")?;
+    }
+    if let Some(kind) = b.kind {
+        let s = if b.total_objects == 1 { "" } else { "s" };
+        write!(out, " on {kind}, {} object{s}", b.total_objects)?;
+    }
+    writeln!(out)?;
+    for c in &b.conditions {
+        write!(out, "{pad}  - {}", one_line(&c.text))?;
+        if let Some(comment) = &c.comment {
+            write!(out, "  # {}", one_line(comment))?;
+        }
+        writeln!(out)?;
+    }
+    for object in &b.objects {
+        print_object(out, &pad, object)?;
+    }
+    let shown = b.objects.len() as u64;
+    if b.total_objects > shown {
+        writeln!(out, "{pad}  ... and {} more objects", b.total_objects - shown)?;
+    }
+    Ok(())
+}
+
+fn print_object(out: &mut dyn Write, pad: &str, object: &MatchedObject) -> io::Result<()> {
+    write!(out, "{pad}  object:")?;
+    for (field, value) in object.item.values().filter(|(f, _)| f.term().card) {
+        write!(out, " {}={}", field.name(), value_text(value))?;
+    }
+    writeln!(out)?;
+    for e in &object.evidence {
+        writeln!(out, "{pad}    {} = {}", e.term, value_text(&e.observed))?;
+    }
+    Ok(())
+}
+
+/// A value as one line of text (lists as `[a, b]`).
+fn value_text(value: &Value) -> String {
+    let text = match value {
+        Value::Str(s) => s.clone(),
+        Value::Int(n) => n.to_string(),
+        Value::Date(d) => d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        Value::Ip(ip) => ip.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::List(values) => {
+            let parts: Vec<String> = values.iter().map(value_text).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    };
+    one_line(&text)
+}
+
+/// `text` with control characters (newlines in descriptions, escapes in hostile values)
+/// shown escaped, so that one value never spans or rewrites terminal lines.
+fn one_line(text: &str) -> String {
+    let text = text.trim();
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
+/// The summary block.
+pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "Summary: {} IOC{} loaded, {} detected, {} unsupported item{}",
+        s.iocs_loaded,
+        plural(s.iocs_loaded as u64),
+        s.detected,
+        s.unsupported_items,
+        plural(s.unsupported_items as u64)
+    )?;
+    if !s.items.is_empty() {
+        let parts: Vec<String> = s.items.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(out, "  items evaluated: {}", parts.join(", "))?;
+    }
+    if s.files_walked > 0 || s.directories > 0 {
+        writeln!(
+            out,
+            "  files: {} walked in {} folders, {} hashed ({} read), {} excluded, {} mounts skipped",
+            s.files_walked,
+            s.directories,
+            s.files_hashed,
+            bytes_text(s.bytes_read),
+            s.excluded,
+            s.skipped_mounts
+        )?;
+    }
+    writeln!(
+        out,
+        "  not evaluated: {}, errors: {}, time: {:.2} s",
+        s.not_evaluated, s.errors, s.elapsed_seconds
+    )?;
+    if !complete {
+        writeln!(out, "  INCOMPLETE: the scan was cancelled before it ended")?;
+    }
+    Ok(())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Bytes in binary units (`1.5 MiB`).
+pub fn bytes_text(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iocscan::card::{CardMetadata, Evidence, MatchedCondition};
+    use iocscan::item::{Item, ItemKind};
+    use iocscan::model::Version;
+    use iocscan::source::Position;
+    use iocscan::terms::Field;
+
+    fn card() -> Card {
+        let item = Item::new(ItemKind::File)
+            .with(Field::FileFullPath, "/tmp/evil.exe")
+            .with(Field::FileFileName, "evil.exe")
+            .with(Field::FileSizeInBytes, 12);
+        Card {
+            id: "ioc-1".into(),
+            file: "x/a.ioc".into(),
+            version: Version::V1_1,
+            metadata: CardMetadata {
+                short_description: Some("Evil file".into()),
+                description: Some("line one\nline two".into()),
+                ..CardMetadata::default()
+            },
+            branches: vec![MatchedBranch {
+                indicator_id: Some("i1".into()),
+                operator: "AND".into(),
+                position: Position::new(9, 5),
+                depth: 0,
+                kind: Some(ItemKind::File),
+                conditions: vec![MatchedCondition {
+                    item_id: Some("c1".into()),
+                    position: Position::new(10, 7),
+                    text: "FileItem/FileName is evil.exe".into(),
+                    comment: Some("dropper".into()),
+                }],
+                objects: vec![MatchedObject {
+                    item,
+                    evidence: vec![Evidence {
+                        item_id: Some("c1".into()),
+                        term: "FileItem/FileName",
+                        observed: Value::from("evil.exe"),
+                    }],
+                }],
+                total_objects: 3,
+            }],
+        }
+    }
+
+    #[test]
+    fn card_shows_identity_conditions_objects_and_evidence() {
+        let mut out = Vec::new();
+        print_card(&mut out, &card()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let expected = "\
+DETECTED  ioc-1  Evil file
+  file: x/a.ioc (OpenIOC 1.1)
+  description: line one\\nline two
+  AND at 9:5 [i1] on FileItem, 3 objects
+    - FileItem/FileName is evil.exe  # dropper
+    object: FileItem/FullPath=/tmp/evil.exe FileItem/SizeInBytes=12
+      FileItem/FileName = evil.exe
+    ... and 2 more objects
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn summary_mentions_incomplete_scans() {
+        let mut s = Summary { iocs_loaded: 1, detected: 1, ..Summary::default() };
+        s.items.insert(ItemKind::Process, 7);
+        let mut out = Vec::new();
+        print_summary(&mut out, &s, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("Summary: 1 IOC loaded, 1 detected, 0 unsupported items\n"));
+        assert!(text.contains("items evaluated: ProcessItem 7"), "{text}");
+        assert!(text.contains("INCOMPLETE"), "{text}");
+        assert!(!text.contains("files:"), "{text}");
+    }
+
+    #[test]
+    fn bytes_in_binary_units() {
+        assert_eq!(bytes_text(12), "12 B");
+        assert_eq!(bytes_text(1536), "1.5 KiB");
+        assert_eq!(bytes_text(200 << 20), "200.0 MiB");
+    }
+}

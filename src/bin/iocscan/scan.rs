@@ -1,0 +1,90 @@
+//! `iocscan scan`: load IOCs, scan the host (or a snapshot), print, exit 0 (nothing
+//! detected), 1 (detected) or 2 (nothing loadable, bad options, unreadable snapshot).
+
+use crate::args::{ScanArgs, ScanFormat};
+use crate::check::display;
+use crate::progress::ProgressLine;
+use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
+use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
+use iocscan::scan::{self, LoadedRuleset, ScanReport};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+/// Collection problems printed on stderr in text mode; the rest are counted.
+const ERRORS_SHOWN: usize = 20;
+
+/// Runs the scan.
+pub fn run(args: &ScanArgs) -> io::Result<u8> {
+    let loaded = scan::load_ruleset(&args.iocs);
+    let text = args.format == ScanFormat::Text;
+    if loaded.ruleset.is_empty() {
+        for d in &loaded.diagnostics {
+            eprintln!("{}", display(d));
+        }
+        eprintln!("iocscan: error: no IOC could be loaded; nothing to scan");
+        return Ok(EXIT_ERROR);
+    }
+    if text && !args.walk.quiet {
+        for d in &loaded.diagnostics {
+            eprintln!("{}", display(d));
+        }
+    }
+    // The output is opened before the scan so that a bad path fails at once.
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
+            })?;
+            Box::new(BufWriter::new(file))
+        }
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let report = match run_scan(args, &loaded) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("iocscan: error: {message}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let output =
+        ScanOutput { loaded: &loaded, report: &report, snapshot: args.snapshot.as_deref() };
+    if text && !args.walk.quiet {
+        print_problems(&output);
+    }
+    let printer: &dyn Printer = match args.format {
+        ScanFormat::Text => &Text,
+        ScanFormat::Json => &Json,
+        ScanFormat::Jsonl => &JsonLines,
+    };
+    printer.print(&mut out, &output)?;
+    out.flush()?;
+    Ok(if report.cards.is_empty() { EXIT_OK } else { EXIT_FOUND })
+}
+
+/// Scans the host or the snapshot, with the progress line.
+fn run_scan(args: &ScanArgs, loaded: &LoadedRuleset) -> Result<ScanReport, String> {
+    let progress = ProgressLine::start(args.walk.quiet);
+    let mut options = args.walk.scan_options();
+    options.progress = progress.callback();
+    let report = match &args.snapshot {
+        Some(path) => {
+            scan::scan_snapshot(&loaded.ruleset, path, &options).map_err(|e| e.to_string())
+        }
+        None => scan::scan_host(&loaded.ruleset, &options).map_err(|e| e.to_string()),
+    };
+    progress.finish();
+    report
+}
+
+/// Collection problems on stderr (text mode): the first few, then a count.
+fn print_problems(output: &ScanOutput<'_>) {
+    let records = render::error_records(output);
+    for record in records.iter().take(ERRORS_SHOWN) {
+        eprintln!("iocscan: {record}");
+    }
+    let total = output.report.summary.errors;
+    let shown = records.len().min(ERRORS_SHOWN) as u64;
+    if total > shown {
+        eprintln!("iocscan: ... {} more problems (all are listed by --format json)", total - shown);
+    }
+}

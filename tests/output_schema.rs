@@ -1,0 +1,140 @@
+//! The published JSON Schemas (`schema/output.schema.json`, `schema/snapshot.schema.json`,
+//! draft 2020-12) accept what iocscan writes and reject what it must not write.
+
+use iocscan::item::{Item, ItemKind, Value};
+use iocscan::snapshot::{Header, SnapshotWriter};
+use iocscan::terms::{Field, ValueType, TERMS};
+use jsonschema::Validator;
+use serde_json::json;
+use std::path::Path;
+
+fn schema(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema").join(name);
+    let text = std::fs::read_to_string(&path).expect("schema file");
+    serde_json::from_str(&text).expect("schema is JSON")
+}
+
+fn validator(schema: &serde_json::Value) -> Validator {
+    jsonschema::draft202012::new(schema).expect("schema compiles")
+}
+
+/// A validator for one `$defs` entry of a schema (e.g. the card of the output schema).
+fn def_validator(name: &str, def: &str) -> Validator {
+    let mut s = schema(name);
+    let defs = s["$defs"].take();
+    validator(&json!({ "$ref": format!("#/$defs/{def}"), "$defs": defs }))
+}
+
+fn assert_valid(v: &Validator, instance: &serde_json::Value) {
+    let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{instance}\n{}", errors.join("\n"));
+}
+
+/// A value of the term's type, for every term (lists for list terms).
+fn sample_value(ty: ValueType, many: bool) -> Value {
+    let one = match ty {
+        ValueType::String => Value::from("text"),
+        ValueType::Md5 => Value::from("d41d8cd98f00b204e9800998ecf8427e"),
+        ValueType::Sha1 => Value::from("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+        ValueType::Sha256 => {
+            Value::from("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        }
+        ValueType::Int => Value::Int(-7),
+        ValueType::Bool => Value::Bool(true),
+        ValueType::Ip => Value::Ip("fe80::1".parse().expect("ip")),
+        ValueType::Date => Value::Date(chrono::DateTime::UNIX_EPOCH),
+    };
+    if many {
+        Value::List(vec![one.clone(), one])
+    } else {
+        one
+    }
+}
+
+/// A snapshot holding one item per kind with every field of the catalogue set.
+fn full_snapshot() -> Vec<String> {
+    let header = Header::new(Some("host".into()), chrono::Utc::now(), ItemKind::ALL.to_vec());
+    let mut writer = SnapshotWriter::new(Vec::new(), &header).expect("header");
+    for kind in ItemKind::ALL {
+        let mut item = Item::new(kind);
+        for t in TERMS.iter().filter(|t| t.kind == kind) {
+            item.set(t.field, sample_value(t.ty, t.many));
+        }
+        writer.write_item(&item).expect("item");
+        writer.write_item(&Item::new(kind)).expect("empty item");
+    }
+    let bytes = writer.finish().expect("flush");
+    String::from_utf8(bytes).expect("utf-8").lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn every_snapshot_line_is_valid() {
+    let v = validator(&schema("snapshot.schema.json"));
+    let lines = full_snapshot();
+    assert_eq!(lines.len(), 1 + 2 * ItemKind::ALL.len());
+    for line in &lines {
+        assert_valid(&v, &serde_json::from_str(line).expect("JSON line"));
+    }
+}
+
+#[test]
+fn snapshot_schema_rejects_foreign_lines() {
+    let v = validator(&schema("snapshot.schema.json"));
+    let bad = [
+        json!({"format": "other", "version": 1, "time": "2026-01-01T00:00:00Z", "tool": "iocscan 0.1.0", "kinds": []}),
+        json!({"format": "iocscan-snapshot", "version": 2, "time": "2026-01-01T00:00:00Z", "tool": "iocscan 0.1.0", "kinds": []}),
+        json!({"kind": "Registry", "fields": {}}),
+        json!({"kind": "File", "fields": {"ProcessItem/name": "x"}}),
+        json!({"kind": "File", "fields": {"FileItem/FileName": {"nested": 1}}}),
+        json!({"kind": "File", "extra": 1}),
+    ];
+    for line in bad {
+        assert!(!v.is_valid(&line), "accepted {line}");
+    }
+}
+
+#[test]
+fn hand_built_card_is_valid_and_the_schema_is_strict() {
+    use iocscan::card::*;
+    use iocscan::model::{Link, Version};
+    use iocscan::source::Position;
+    let item = Item::new(ItemKind::Port)
+        .with(Field::PortLocalPort, 8080)
+        .with(Field::PortLocalIp, "127.0.0.1".parse::<std::net::IpAddr>().expect("ip"));
+    let card = Card {
+        id: "c".into(),
+        file: "a.ioc".into(),
+        version: Version::V1_0,
+        metadata: CardMetadata {
+            links: vec![Link { rel: Some("report".into()), href: None, value: "x".into() }],
+            ..CardMetadata::default()
+        },
+        branches: vec![MatchedBranch {
+            indicator_id: None,
+            operator: "OR".into(),
+            position: Position::new(3, 5),
+            depth: 0,
+            kind: Some(ItemKind::Port),
+            conditions: vec![MatchedCondition {
+                item_id: None,
+                position: Position::new(4, 7),
+                text: "PortItem/localPort is 8080".into(),
+                comment: None,
+            }],
+            objects: vec![MatchedObject {
+                item,
+                evidence: vec![Evidence {
+                    item_id: None,
+                    term: "PortItem/localPort",
+                    observed: Value::Int(8080),
+                }],
+            }],
+            total_objects: 1,
+        }],
+    };
+    let v = def_validator("output.schema.json", "card");
+    let mut json = serde_json::to_value(&card).expect("card JSON");
+    assert_valid(&v, &json);
+    json["version"] = json!("2.0");
+    assert!(!v.is_valid(&json));
+}
