@@ -13,10 +13,57 @@ use super::tree::{Group, GroupId, Leaf, LeafId};
 use super::value::{decode_digest, fold_text, value_text, Test};
 use crate::item::{ItemKind, Value};
 use crate::terms::{Cost, Field, FieldSet};
+use ahash::AHashMap as HashMap;
 use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
+
+/// The leaves of one index key: nearly always one, stored without an allocation.
+#[derive(Clone, Debug)]
+enum Postings {
+    One(LeafId),
+    Many(Vec<LeafId>),
+}
+
+impl Postings {
+    fn push(slot: Option<&mut Postings>, id: LeafId) -> Option<Postings> {
+        match slot {
+            None => Some(Postings::One(id)),
+            Some(p) => {
+                *p = match std::mem::replace(p, Postings::Many(Vec::new())) {
+                    Postings::One(first) => Postings::Many(vec![first, id]),
+                    Postings::Many(mut v) => {
+                        v.push(id);
+                        Postings::Many(v)
+                    }
+                };
+                None
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[LeafId] {
+        match self {
+            Postings::One(id) => std::slice::from_ref(id),
+            Postings::Many(v) => v,
+        }
+    }
+}
+
+/// Adds `id` under `key`.
+fn post<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Postings>, key: K, id: LeafId) {
+    match map.entry(key) {
+        Entry::Occupied(mut e) => {
+            Postings::push(Some(e.get_mut()), id);
+        }
+        Entry::Vacant(e) => {
+            if let Some(p) = Postings::push(None, id) {
+                e.insert(p);
+            }
+        }
+    }
+}
 
 /// Where a substring pattern must sit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,12 +128,12 @@ pub(crate) struct FieldIndex {
     pub field: Field,
     /// Every leaf reading the field (for the unindexed reference path).
     pub leaves: Vec<LeafId>,
-    text_fold: HashMap<Box<str>, Vec<LeafId>>,
-    text_exact: HashMap<Box<str>, Vec<LeafId>>,
-    digests: HashMap<Box<[u8]>, Vec<LeafId>>,
-    ints: HashMap<i64, Vec<LeafId>>,
-    ips: HashMap<IpAddr, Vec<LeafId>>,
-    dates: HashMap<DateTime<Utc>, Vec<LeafId>>,
+    text_fold: HashMap<Box<str>, Postings>,
+    text_exact: HashMap<Box<str>, Postings>,
+    digests: HashMap<Box<[u8]>, Postings>,
+    ints: HashMap<i64, Postings>,
+    ips: HashMap<IpAddr, Postings>,
+    dates: HashMap<DateTime<Utc>, Postings>,
     bools: [Vec<LeafId>; 2],
     sub_fold: Option<Substrings>,
     sub_exact: Option<Substrings>,
@@ -119,12 +166,12 @@ impl FieldIndex {
                 list.push((Box::<str>::from(p), id, anchor));
             };
             match test {
-                Test::TextEq(t) if leaf.fold => ix.text_fold.entry(t.clone()).or_default().push(id),
-                Test::TextEq(t) => ix.text_exact.entry(t.clone()).or_default().push(id),
-                Test::DigestEq(d) => ix.digests.entry(d.clone()).or_default().push(id),
-                Test::IntRange(a, b) if a == b => ix.ints.entry(*a).or_default().push(id),
-                Test::DateRange(a, b) if a == b => ix.dates.entry(*a).or_default().push(id),
-                Test::IpEq(ip) => ix.ips.entry(*ip).or_default().push(id),
+                Test::TextEq(t) if leaf.fold => post(&mut ix.text_fold, t.clone(), id),
+                Test::TextEq(t) => post(&mut ix.text_exact, t.clone(), id),
+                Test::DigestEq(d) => post(&mut ix.digests, d.clone(), id),
+                Test::IntRange(a, b) if a == b => post(&mut ix.ints, *a, id),
+                Test::DateRange(a, b) if a == b => post(&mut ix.dates, *a, id),
+                Test::IpEq(ip) => post(&mut ix.ips, *ip, id),
                 Test::BoolEq(b) => ix.bools[usize::from(*b)].push(id),
                 Test::Contains(p) => sub(p, Anchor::Anywhere),
                 Test::StartsWith(p) => sub(p, Anchor::Start),
@@ -157,9 +204,9 @@ impl FieldIndex {
     }
 
     fn scalar(&self, v: &Value, out: &mut Vec<LeafId>) {
-        let hit = |list: Option<&Vec<LeafId>>, out: &mut Vec<LeafId>| {
+        let hit = |list: Option<&Postings>, out: &mut Vec<LeafId>| {
             if let Some(list) = list {
-                out.extend_from_slice(list);
+                out.extend_from_slice(list.as_slice());
             }
         };
         match v {

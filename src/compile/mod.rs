@@ -88,8 +88,9 @@ pub struct Ruleset {
 /// Warnings come in document order, and within a document in tree order.
 pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut leaves: Vec<Leaf> = Vec::new();
-    let mut groups: Vec<Group> = Vec::new();
+    // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
+    let mut leaves: Vec<Leaf> = Vec::with_capacity(documents.len() * 2);
+    let mut groups: Vec<Group> = Vec::with_capacity(documents.len());
     let mut iocs = Vec::with_capacity(documents.len());
     for doc in documents {
         let lowered: Vec<_> = {
