@@ -10,7 +10,7 @@
 //! property test checks.
 
 use super::tree::{Group, GroupId, Leaf, LeafId};
-use super::value::{decode_digest, fold_text, value_text, Test};
+use super::value::{fold_text, value_text, Test};
 use crate::item::{ItemKind, Value};
 use crate::terms::{Cost, Field, FieldSet};
 use ahash::AHashMap as HashMap;
@@ -130,7 +130,8 @@ pub(crate) struct FieldIndex {
     pub leaves: Vec<LeafId>,
     text_fold: HashMap<Box<str>, Postings>,
     text_exact: HashMap<Box<str>, Postings>,
-    digests: HashMap<Box<[u8]>, Postings>,
+    /// Digests by their lower-case hex text: no decoding per item.
+    digests: HashMap<Box<str>, Postings>,
     ints: HashMap<i64, Postings>,
     ips: HashMap<IpAddr, Postings>,
     dates: HashMap<DateTime<Utc>, Postings>,
@@ -168,7 +169,7 @@ impl FieldIndex {
             match test {
                 Test::TextEq(t) if leaf.fold => post(&mut ix.text_fold, t.clone(), id),
                 Test::TextEq(t) => post(&mut ix.text_exact, t.clone(), id),
-                Test::DigestEq(d) => post(&mut ix.digests, d.clone(), id),
+                Test::DigestEq(d) => post(&mut ix.digests, hex::encode(d).into(), id),
                 Test::IntRange(a, b) if a == b => post(&mut ix.ints, *a, id),
                 Test::DateRange(a, b) if a == b => post(&mut ix.dates, *a, id),
                 Test::IpEq(ip) => post(&mut ix.ips, *ip, id),
@@ -218,10 +219,8 @@ impl FieldIndex {
                     sub.scan(s, out);
                 }
                 if !self.digests.is_empty() {
-                    let mut buf = [0u8; 32];
-                    if let Some(bytes) = decode_digest(s, &mut buf) {
-                        hit(self.digests.get(bytes), out);
-                    }
+                    // Equal lower-case hex text is equal bytes (keys are valid hex).
+                    hit(self.digests.get(&*fold_text(s.trim(), true)), out);
                 }
                 if !self.text_fold.is_empty() || self.sub_fold.is_some() {
                     let folded = fold_text(s, true);

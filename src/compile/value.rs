@@ -119,15 +119,12 @@ pub(crate) fn fold_text(s: &str, fold: bool) -> Cow<'_, str> {
     if !fold {
         return Cow::Borrowed(s);
     }
-    // One pass decides: already folded ASCII (the common case) borrows.
-    let mut upper = false;
-    for b in s.bytes() {
-        if !b.is_ascii() {
-            return Cow::Owned(s.to_lowercase());
-        }
-        upper |= b.is_ascii_uppercase();
-    }
-    if upper {
+    // One branch-free pass (it vectorises) decides: already folded ASCII, the common case,
+    // borrows.
+    let flags = s.bytes().fold(0u8, |acc, b| acc | (b & 0x80) | u8::from(b.is_ascii_uppercase()));
+    if flags & 0x80 != 0 {
+        Cow::Owned(s.to_lowercase())
+    } else if flags != 0 {
         Cow::Owned(s.to_ascii_lowercase())
     } else {
         Cow::Borrowed(s)
