@@ -14,10 +14,13 @@ use super::value::{fold_text, value_text, Test};
 use crate::item::{ItemKind, Value};
 use crate::terms::{Cost, Field, FieldSet};
 use ahash::AHashMap as HashMap;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
+
+/// Largest total of substring pattern bytes (per field and case mode) compiled to a DFA.
+const DFA_MAX_PATTERN_BYTES: usize = 512 * 1024;
 
 /// The leaves of one index key: nearly always one, stored without an allocation.
 #[derive(Clone, Debug)]
@@ -99,10 +102,24 @@ impl Substrings {
         }
         // Standard semantics is required for overlapping search: every occurrence of every
         // pattern is reported, so no leaf hides another.
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns.iter().map(|p| p.as_bytes()))
-            .ok()?;
+        let mut builder = AhoCorasick::builder();
+        builder.match_kind(MatchKind::Standard);
+        // A DFA costs one table lookup per byte but memory grows with the pattern bytes: use
+        // it up to a modest total (the library alone would stop at 100 patterns), else let
+        // the library pick its NFA.
+        let total: usize = patterns.iter().map(|p| p.len()).sum();
+        let dfa = (total <= DFA_MAX_PATTERN_BYTES)
+            .then(|| {
+                builder
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(patterns.iter().map(|p| p.as_bytes()))
+                    .ok()
+            })
+            .flatten();
+        let ac = match dfa {
+            Some(ac) => ac,
+            None => builder.kind(None).build(patterns.iter().map(|p| p.as_bytes())).ok()?,
+        };
         Some(Substrings { ac, leaves })
     }
 
@@ -264,9 +281,29 @@ pub(crate) struct KindIndex {
     pub any_group: bool,
 }
 
-/// Builds the per-kind indexes and fills each leaf's trigger list.
-pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
+/// For each leaf, the groups it triggers, in one flat array (no allocation per leaf).
+#[derive(Debug, Default)]
+pub(crate) struct Triggers {
+    /// `groups[starts[l]..starts[l + 1]]` are leaf `l`'s groups.
+    starts: Vec<u32>,
+    groups: Vec<GroupId>,
+}
+
+impl Triggers {
+    /// The groups leaf `l` triggers.
+    pub(crate) fn of(&self, l: LeafId) -> &[GroupId] {
+        let l = l as usize;
+        match (self.starts.get(l), self.starts.get(l + 1)) {
+            (Some(&a), Some(&b)) => &self.groups[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Builds the per-kind indexes and the trigger lists.
+pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Triggers) {
     let mut kinds: [KindIndex; 6] = Default::default();
+    let mut pairs: Vec<(LeafId, GroupId)> = Vec::with_capacity(groups.len());
     let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
     for (gid, group) in groups.iter().enumerate() {
         let k = kind_slot(group.kind);
@@ -283,10 +320,8 @@ pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
             None => kinds[k].always.push(gid as GroupId),
             Some((_, set)) => {
                 for l in set {
-                    let leaf = &mut leaves[l as usize];
-                    if leaf.triggers.last() != Some(&(gid as GroupId)) {
-                        leaf.triggers.push(gid as GroupId);
-                    }
+                    pairs.push((l, gid as GroupId));
+                    let leaf = &leaves[l as usize];
                     if let Some(f) = leaf.field.filter(|f| f.term().cost == Cost::Content) {
                         kinds[k].content_triggers.insert(f);
                     }
@@ -306,7 +341,17 @@ pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
         }
         k.fields.push(FieldIndex::build(field, &ids, leaves));
     }
-    kinds
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut starts = vec![0u32; leaves.len() + 1];
+    for (l, _) in &pairs {
+        starts[*l as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let triggers = Triggers { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() };
+    (kinds, triggers)
 }
 
 /// The position of `kind` in [`ItemKind::ALL`].

@@ -77,7 +77,7 @@ fn hash_and_name_bind_to_one_file_group() {
     assert!(!req.fields.contains(Field::FileSha256sum));
     // The trigger is the cheap name, not the digest: no file needs hashing up front.
     assert!(rs.kinds[0].content_triggers.is_empty());
-    assert_eq!(rs.leaves[0].triggers, vec![0]);
+    assert_eq!(rs.triggers.of(0), [0]);
 }
 
 #[test]

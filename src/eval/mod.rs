@@ -181,7 +181,7 @@ impl<'r> Scanner<'r> {
             }
             s.cands.extend_from_slice(&ki.always);
             for &l in &s.matched {
-                s.cands.extend_from_slice(&rs.leaves[l as usize].triggers);
+                s.cands.extend_from_slice(rs.triggers.of(l));
             }
             let before = s.matched.len();
             for fi in dear {
@@ -193,7 +193,7 @@ impl<'r> Scanner<'r> {
             }
             for i in before..s.matched.len() {
                 let l = s.matched[i];
-                s.cands.extend_from_slice(&rs.leaves[l as usize].triggers);
+                s.cands.extend_from_slice(rs.triggers.of(l));
             }
         }
         if s.cands.is_empty() {
