@@ -20,7 +20,7 @@ use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
 /// Largest total of substring pattern bytes (per field and case mode) compiled to a DFA.
-const DFA_MAX_PATTERN_BYTES: usize = 512 * 1024;
+const DFA_MAX_PATTERN_BYTES: usize = 128 * 1024;
 
 /// The leaves of one index key: nearly always one, stored without an allocation.
 #[derive(Clone, Debug)]
