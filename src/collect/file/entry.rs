@@ -53,6 +53,10 @@ struct Hashed {
 }
 
 /// One file met by the walk: metadata fields eagerly, digests on first request.
+///
+/// Any non-directory is an entry: regular files, symlinks (not followed: `SymlinkTarget`, no
+/// digest), FIFOs, sockets and devices (metadata only; their digests are
+/// [`NotEvaluated::Unreadable`] and they are never opened).
 #[derive(Debug)]
 pub struct FileEntry {
     path: PathBuf,
@@ -60,8 +64,8 @@ pub struct FileEntry {
     plan: HashPlan,
     /// True when `path` is a symlink the walk follows (hash the target).
     follow: bool,
-    /// What `lstat` (or the directory entry) said the file is, when known.
-    regular: Option<bool>,
+    /// False when `lstat` (or the directory entry) says it is not a regular file: no open.
+    regular: bool,
     hashed: OnceLock<Hashed>,
 }
 
@@ -75,9 +79,11 @@ pub(crate) struct Found<'a> {
     pub(crate) meta: Option<Metadata>,
     /// True when `path` is a symlink to follow (`meta` then describes the target).
     pub(crate) follow: bool,
-    /// The walk's shared state.
+    /// The fields to fill.
     pub(crate) fields: &'a FieldSet,
+    /// The digests to compute on first request.
     pub(crate) plan: HashPlan,
+    /// The walk's owner-name cache.
     pub(crate) owners: &'a Owners,
 }
 
@@ -100,10 +106,7 @@ impl FileEntry {
                 item.set(Field::FileSymlinkTarget, escape_owned(target.as_os_str()));
             }
         }
-        let regular = match &meta {
-            Some(meta) => Some(meta.is_file()),
-            None => Some(file_type.is_file()),
-        };
+        let regular = meta.as_ref().map_or(file_type.is_file(), Metadata::is_file);
         FileEntry { path, item, plan, follow, regular, hashed: OnceLock::new() }
     }
 
@@ -113,7 +116,7 @@ impl FileEntry {
     }
 
     fn hash(&self) -> Hashed {
-        if self.regular == Some(false) {
+        if !self.regular {
             return Hashed {
                 result: Err(NotEvaluated::Unreadable),
                 bytes_read: 0,

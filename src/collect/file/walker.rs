@@ -135,6 +135,8 @@ impl<'a> Walker<'a> {
             Ok(meta) => meta,
             Err(e) => return self.error(path, format!("cannot walk: {e}")),
         };
+        // The symlink's own type, so that SymlinkTarget is filled for a root that is one.
+        let file_type = link_meta.file_type();
         // A root named on the command line is followed even when it is a symlink.
         let followed = link_meta.is_symlink().then(|| fs::metadata(path).ok()).flatten();
         let follow = followed.is_some();
@@ -150,12 +152,6 @@ impl<'a> Walker<'a> {
             let dir = Dir { path: path.to_path_buf(), dev, root_dev: dev, chain };
             scope.spawn(move |scope| self.walk_dir(scope, dir));
         } else {
-            let file_type = if follow {
-                // Keep the symlink's own type so SymlinkTarget is filled.
-                fs::symlink_metadata(path).map_or(meta.file_type(), |m| m.file_type())
-            } else {
-                meta.file_type()
-            };
             let meta = (self.needs_stat || follow).then_some(meta);
             self.hand_over(vec![FoundFile { path: path.to_path_buf(), file_type, meta, follow }]);
         }
