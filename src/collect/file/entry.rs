@@ -18,7 +18,6 @@ use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
 use crate::terms::{Field, FieldSet};
 use chrono::{DateTime, Utc};
 use std::fs::{FileType, Metadata};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -207,27 +206,42 @@ impl ItemView for FileEntry {
 }
 
 /// FullPath, FilePath, FileName, FileExtension (those in `fields`).
+///
+/// The path is escaped once and split at its last `/`: escaping never writes a `/` or a `.`
+/// and never joins a `/` byte to its neighbours, so the pieces are exactly the escaped
+/// directory, name and extension (as `Path::parent` and `Path::file_name` would cut them).
 fn fill_names(item: &mut Item, path: &Path, fields: &FieldSet) {
-    if fields.contains(Field::FileFullPath) {
-        item.set(Field::FileFullPath, escape_owned(path.as_os_str()));
+    let (full, dir, name, ext) = (
+        fields.contains(Field::FileFullPath),
+        fields.contains(Field::FileFilePath),
+        fields.contains(Field::FileFileName),
+        fields.contains(Field::FileFileExtension),
+    );
+    if !(full || dir || name || ext) {
+        return;
     }
-    if fields.contains(Field::FileFilePath) {
-        let parent = path.parent().map_or(Path::new(""), |p| p);
-        item.set(Field::FileFilePath, escape_owned(parent.as_os_str()));
+    let text = escape(path.as_os_str());
+    let (parent, file_name) = match text.rfind('/') {
+        Some(0) => ("/", &text[1..]),
+        Some(slash) => (&text[..slash], &text[slash + 1..]),
+        None => ("", &text[..]),
+    };
+    if dir {
+        item.set(Field::FileFilePath, parent);
     }
-    let name = path.file_name().unwrap_or(path.as_os_str());
-    if fields.contains(Field::FileFileName) {
-        item.set(Field::FileFileName, escape_owned(name));
+    if name {
+        item.set(Field::FileFileName, file_name);
     }
-    if fields.contains(Field::FileFileExtension) {
+    if ext {
         // Text after the last dot, as the reference product (`.bashrc` -> `bashrc`).
-        let bytes = name.as_bytes();
-        if let Some(dot) = bytes.iter().rposition(|b| *b == b'.') {
-            let ext = escape(std::ffi::OsStr::from_bytes(&bytes[dot + 1..]));
-            if !ext.is_empty() {
-                item.set(Field::FileFileExtension, ext.into_owned());
+        if let Some((_, extension)) = file_name.rsplit_once('.') {
+            if !extension.is_empty() {
+                item.set(Field::FileFileExtension, extension);
             }
         }
+    }
+    if full {
+        item.set(Field::FileFullPath, text.into_owned());
     }
 }
 

@@ -166,7 +166,8 @@ impl<'a> Walker<'a> {
             Err(e) => return self.error(&dir.path, format!("cannot read directory: {e}")),
         };
         self.counters.directories.fetch_add(1, Relaxed);
-        let mut batch = Vec::new();
+        // Sized once: growing a vector of `Metadata`-sized elements copies them each time.
+        let mut batch = Vec::with_capacity(FILES_PER_TASK);
         for entry in entries {
             if self.sink.cancelled() {
                 return;
