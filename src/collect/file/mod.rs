@@ -11,6 +11,7 @@
 //! [`path_text`].
 
 mod digest;
+mod dir_stat;
 mod entry;
 mod mounts;
 mod owners;

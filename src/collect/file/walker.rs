@@ -8,11 +8,13 @@
 //!
 //! Policy decided here: excluded paths are pruned; a directory on another device is checked
 //! against the mount table (pseudo file systems never entered, network ones only when asked,
-//! any other device not with `one_file_system`); symlinks are files unless followed; a
+//! any other device not with `one_file_system`), judged from a `statx` that never triggers an
+//! automount, before the directory is opened; symlinks are files unless followed; a
 //! directory that is its own ancestor (by device and inode: a symlink or bind-mount loop) is
 //! reported and not entered. Problems go to the sink as [`CollectError`]s and the walk goes on.
 
 use super::digest::HashPlan;
+use super::dir_stat::{dir_stat, DirStat};
 use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
@@ -192,21 +194,23 @@ impl<'a> Walker<'a> {
                 }
             };
             if file_type.is_dir() {
-                match entry.metadata() {
-                    Ok(meta) => self.enter(scope, path, &meta, &dir),
+                match dir_stat(&path, false) {
+                    Ok(stat) => self.enter(scope, path, stat, &dir),
                     Err(e) => self.error(&path, format!("cannot stat: {e}")),
                 }
                 continue;
             }
             if file_type.is_symlink() && self.options.follow_symlinks {
                 // A dangling link stays a file item of its own.
-                if let Ok(meta) = fs::metadata(&path) {
-                    if meta.is_dir() {
-                        self.enter(scope, path, &meta, &dir);
-                    } else {
-                        batch.push(FoundFile { path, file_type, meta: Some(meta), follow: true });
+                if let Ok(target) = dir_stat(&path, true) {
+                    if target.is_dir {
+                        self.enter(scope, path, target, &dir);
+                        continue;
                     }
-                    continue;
+                    if let Ok(meta) = fs::metadata(&path) {
+                        batch.push(FoundFile { path, file_type, meta: Some(meta), follow: true });
+                        continue;
+                    }
                 }
             }
             let meta = if self.needs_stat {
@@ -230,8 +234,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Decides whether to walk the directory `path` found in `parent`, and spawns it.
-    fn enter<'s>(&'s self, scope: &rayon::Scope<'s>, path: PathBuf, meta: &Metadata, parent: &Dir) {
-        let (dev, ino) = (meta.dev(), meta.ino());
+    fn enter<'s>(&'s self, scope: &rayon::Scope<'s>, path: PathBuf, stat: DirStat, parent: &Dir) {
+        let DirStat { dev, ino, .. } = stat;
         if self.skips_mount(dev, parent) {
             self.counters.skipped_mounts.fetch_add(1, Relaxed);
             return;
