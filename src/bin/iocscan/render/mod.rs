@@ -58,7 +58,7 @@ pub fn escape_bytes(mut bytes: &[u8]) -> String {
                 out.push_str(&String::from_utf8_lossy(good));
                 let n = e.error_len().unwrap_or(bad.len());
                 for b in &bad[..n] {
-                    out.push_str(&format!("\\x{b:02X}"));
+                    out.push_str(&format!("\\x{b:02x}"));
                 }
                 bytes = &bad[n..];
             }
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn escapes_only_bad_bytes() {
         assert_eq!(escape_bytes(b"plain/\xc3\xa9"), "plain/é");
-        assert_eq!(escape_bytes(b"a\xffb\xfe"), "a\\xFFb\\xFE");
-        assert_eq!(escape_bytes(b"\xc3"), "\\xC3");
+        assert_eq!(escape_bytes(b"a\xffb\xfe"), "a\\xffb\\xfe");
+        assert_eq!(escape_bytes(b"\xc3"), "\\xc3");
     }
 }
