@@ -59,6 +59,27 @@ pub const MAX_SNAPSHOT_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// element: without a cap, a 3 MiB file would produce hundreds of thousands of diagnostics.
 pub const MAX_STRUCTURE_WARNINGS_PER_DOCUMENT: usize = 32;
 
+/// Collection errors kept per non-file item kind; the rest are counted and summarised in one
+/// more error.
+///
+/// A host with thousands of processes of other users can yield one "permission denied" per
+/// process; the report stays readable and memory stays bounded.
+pub const MAX_KEPT_COLLECT_ERRORS: usize = 1000;
+
+/// Largest host text or record file read by the non-file collectors (`/etc/passwd`,
+/// `/etc/group`, `/etc/shadow`, utmp, `/proc` tables), in bytes.
+///
+/// These files are small on any real host; the cap keeps a hostile or broken file (a huge
+/// utmp, a FIFO put in place of `/etc/group`) from exhausting memory. Reading stops at the cap
+/// and the truncation is reported.
+pub const MAX_HOST_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Longest time the whole neighbour-table dump (rtnetlink) may take, in milliseconds.
+///
+/// The kernel answers a dump at once (milliseconds even for large tables); the deadline only
+/// guarantees that the collector never hangs on a socket that stays silent or never ends.
+pub const NETLINK_TIMEOUT_MS: u64 = 5000;
+
 /// Collection problems kept (with their text) in one scan report; the rest are only counted.
 ///
 /// A scan of `/` as an unprivileged user meets tens of thousands of permission errors; the

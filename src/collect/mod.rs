@@ -9,6 +9,8 @@
 
 pub mod arp;
 pub mod file;
+#[cfg(target_os = "linux")]
+mod linux;
 pub mod port;
 pub mod process;
 pub mod system;
@@ -56,5 +58,18 @@ pub fn collect(kind: ItemKind, fields: &FieldSet) -> Collected {
         ItemKind::SystemInfo => system::collect(fields),
         ItemKind::User => user::collect(fields),
         ItemKind::File => Collected::default(),
+    }
+}
+
+/// The answer of a non-file kind on a platform without its collector: no items, one error.
+#[cfg(not(target_os = "linux"))]
+fn unsupported(kind: ItemKind) -> Collected {
+    Collected {
+        items: Vec::new(),
+        errors: vec![CollectError {
+            kind,
+            subject: std::env::consts::OS.to_owned(),
+            message: format!("{kind} is collected on Linux only"),
+        }],
     }
 }

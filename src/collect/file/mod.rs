@@ -1,15 +1,29 @@
 //! The file collector: walks the roots and streams one [`FileEntry`] per file to a
 //! [`FileSink`], computing digests lazily (one read, only the digests the ruleset needs).
 //!
-//! CONTRACT: the file-collector helper replaces the bodies; the public signatures below are
-//! what the scan driver codes against. Memory does not grow with the number of files.
+//! Memory does not grow with the number of files: entries stream to the sink as they are
+//! found and nothing keeps a list of paths. The walk never writes to the host (files are
+//! opened read-only with `O_NOATIME` where allowed) and never blocks on special files.
+//!
+//! Layout: [`walk`] and its options here; the traversal and its policy (mounts, excludes,
+//! symlinks, loops) in `walker`; the mount table in `mounts`; [`FileEntry`] and its fields in
+//! `entry`; one-read digests in `digest`; owner names in `owners`; lossless path text in
+//! [`path_text`].
+
+mod digest;
+mod entry;
+mod mounts;
+mod owners;
+pub mod path_text;
+mod walker;
+
+pub use entry::FileEntry;
 
 use super::CollectError;
-use crate::item::{Item, ItemKind, ItemView, Lookup};
 use crate::limits::DEFAULT_MAX_HASH_BYTES;
-use crate::terms::{Field, FieldSet};
+use crate::terms::FieldSet;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What to walk and how.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,34 +100,6 @@ pub trait FileSink: Sync {
     }
 }
 
-/// One file met by the walk: metadata fields eagerly, digests on first request.
-#[derive(Debug)]
-pub struct FileEntry {
-    path: PathBuf,
-    item: Item,
-}
-
-impl FileEntry {
-    /// The file's path as found (not canonicalised).
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl ItemView for FileEntry {
-    fn kind(&self) -> ItemKind {
-        ItemKind::File
-    }
-
-    fn lookup(&self, field: Field) -> Lookup<'_> {
-        self.item.lookup(field)
-    }
-
-    fn to_item(&self, _fields: &[Field]) -> Item {
-        self.item.clone()
-    }
-}
-
 /// Walks `options.roots` in parallel on the current rayon pool, filling the fields in
 /// `fields` (hashing only for digest fields, lazily), and hands each file to `sink`.
 pub fn walk(
@@ -121,6 +107,5 @@ pub fn walk(
     fields: &FieldSet,
     sink: &dyn FileSink,
 ) -> Result<FileStats, FileOptionsError> {
-    let _ = (options, fields, sink);
-    todo!("file walk")
+    Ok(walker::Walker::new(options, fields, sink)?.run())
 }

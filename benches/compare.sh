@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Scan-speed comparison, all figures measured in the same run on the same tree.
+#
+#   benches/compare.sh [ROUNDS]     (default 5 rounds; env TREE_FILES=30000, KEEP=1 keeps the tree)
+#
+# Builds iocscan and examples/hash_baseline (release), generates a synthetic tree (tens of
+# thousands of files, many small, some MB-sized, a few hundred MiB) and IOC collections under
+# a temp dir, then runs the commands of each comparison alternately, ROUNDS times after one
+# warm-up round (warm page cache: this measures CPU work, not the disk), and prints the median
+# times and their RATIOS:
+#   (1) scan with 1,000 SHA-256 IOCs (none matching)  vs  hash_baseline      (target <= 1.15x)
+#                                                     vs  find | xargs -P2 sha256sum
+#   (2) scan with 100,000 SHA-256 IOCs  vs  scan with 10 (load time apart: `iocscan check`)
+#   (3) scan with 1,000 name/path/size IOCs  vs  hash_baseline --walk-only   (target <= 1.2x)
+# A command that fails is reported with its exit code and stderr; the others still run.
+set -euo pipefail
+
+ROUNDS="${1:-5}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$HERE"
+
+echo "== build (release)"
+cargo build --release --quiet --bin iocscan --example hash_baseline
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+IOCSCAN="$TARGET_DIR/release/iocscan"
+BASELINE="$TARGET_DIR/release/examples/hash_baseline"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/iocscan-compare.XXXXXX")"
+if [[ "${KEEP:-0}" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; fi
+echo "== work dir $WORK"
+echo "== cpu: $(nproc) cores, sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no)"
+
+python3 - "$WORK" "$ROUNDS" "$IOCSCAN" "$BASELINE" "${TREE_FILES:-30000}" <<'PY'
+import os, random, shlex, statistics, subprocess, sys, time, uuid
+
+work, rounds, iocscan, baseline, n_files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+tree = os.path.join(work, "tree")
+rng = random.Random(20261130)
+
+# ---- synthetic tree ------------------------------------------------------------------------
+def size_of():
+    r = rng.random()
+    if r < 0.001:  return rng.randint(1 << 20, 8 << 20)      # a few MB-sized files
+    if r < 0.026:  return rng.randint(32 << 10, 512 << 10)   # some medium
+    if r < 0.25:   return rng.randint(4 << 10, 32 << 10)
+    return rng.randint(0, 4 << 10)                            # many small
+
+dirs = [tree]
+os.makedirs(tree)
+while len(dirs) < max(1, n_files // 15):
+    parent = rng.choice(dirs) if len(dirs) > 1 else tree
+    d = os.path.join(parent, "d%d" % len(dirs))
+    os.makedirs(d)
+    dirs.append(d)
+total = 0
+exts = ["txt", "so", "py", "log", "dat", "json", "conf", "bin", ""]
+for i in range(n_files):
+    size = size_of()
+    ext = rng.choice(exts)
+    name = "f%d%s" % (i, "." + ext if ext else "")
+    with open(os.path.join(rng.choice(dirs), name), "wb") as f:
+        f.write(rng.randbytes(size))
+    total += size
+print("== tree: %d files in %d directories, %.0f MiB" % (n_files, len(dirs), total / 2**20), flush=True)
+
+# ---- IOC collections -----------------------------------------------------------------------
+def ioc(items):
+    body = "\n".join(
+        '      <IndicatorItem id="%s" condition="%s" preserve-case="false" negate="false">\n'
+        '        <Context document="FileItem" search="FileItem/%s" type="mir"/>\n'
+        '        <Content type="%s">%s</Content>\n'
+        '      </IndicatorItem>' % (uuid.UUID(int=rng.getrandbits(128)), cond, term, typ, content)
+        for term, cond, typ, content in items)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<OpenIOC xmlns="http://openioc.org/schemas/OpenIOC_1.1" id="%s" last-modified="2026-01-01T00:00:00">\n'
+            '  <metadata><short_description>bench</short_description><authored_date>2026-01-01T00:00:00</authored_date><links/></metadata>\n'
+            '  <criteria>\n    <Indicator operator="OR" id="%s">\n%s\n    </Indicator>\n  </criteria>\n</OpenIOC>\n'
+            % (uuid.UUID(int=rng.getrandbits(128)), uuid.UUID(int=rng.getrandbits(128)), body))
+
+def collection(name, count, make):
+    d = os.path.join(work, name)
+    os.makedirs(d)
+    for i in range(count):
+        with open(os.path.join(d, "%06d.ioc" % i), "w") as f:
+            f.write(ioc(make()))
+    return d
+
+sha = lambda: [("Sha256sum", "is", "sha256", "%064x" % rng.getrandbits(256))]
+def meta():
+    k = rng.randrange(3)
+    if k == 0: return [("FileName", "is", "string", "nomatch-%x.exe" % rng.getrandbits(48))]
+    if k == 1: return [("FullPath", "contains", "string", "/nomatch-%x/" % rng.getrandbits(48))]
+    return [("SizeInBytes", "is", "int", str(rng.randint(1 << 40, 1 << 41)))]
+
+t0 = time.time()
+sha10, sha1k, sha100k = (collection("sha256-%d" % n, n, sha) for n in (10, 1000, 100000))
+meta1k = collection("meta-1000", 1000, meta)
+print("== IOC collections written in %.1fs" % (time.time() - t0), flush=True)
+
+# ---- measurements --------------------------------------------------------------------------
+def run(cmd, shell=False):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t
+    return elapsed, p.returncode, p.stderr.decode(errors="replace")[-400:], len(p.stdout)
+
+def scan(iocs):
+    return [iocscan, "scan", "--path", tree, "--format", "json", iocs]
+
+def compare(title, commands, ratios):
+    """commands: name -> (argv, shell); ratios: (numerator, denominator, target or None)."""
+    print("\n== " + title, flush=True)
+    times = {name: [] for name in commands}
+    failed = {}
+    for r in range(rounds + 1):  # round 0 warms the page cache
+        for name, (cmd, shell) in commands.items():
+            if name in failed:
+                continue
+            elapsed, rc, err, out = run(cmd, shell)
+            # iocscan scan: 0 clean, 1 detection; anything else is a failure. A scan that
+            # prints no report did not scan (e.g. a binary without the scan command yet).
+            if rc not in (0, 1) or (rc == 1 and name.startswith("baseline")):
+                failed[name] = (rc, err)
+            elif name.startswith("scan") and out == 0:
+                failed[name] = (rc, "no report on stdout")
+            elif r > 0:
+                times[name].append(elapsed)
+    for name, (rc, err) in failed.items():
+        print("  %-28s FAILED (exit %d): %s" % (name, rc, err.strip().replace("\n", " | ")))
+    med = {n: statistics.median(t) for n, t in times.items() if t}
+    for n, m in med.items():
+        print("  %-28s median %7.3fs  (min %.3f, max %.3f, %d runs)" % (n, m, min(times[n]), max(times[n]), len(times[n])))
+    for num, den, target in ratios:
+        if num in med and den in med:
+            ratio = med[num] / med[den]
+            verdict = "" if target is None else ("  target <= %.2fx: %s" % (target, "MET" if ratio <= target else "MISSED"))
+            print("  RATIO %s / %s = %.3fx%s" % (num, den, ratio, verdict))
+        else:
+            print("  RATIO %s / %s: not measured" % (num, den))
+
+q = shlex.quote
+compare("(1) SHA-256 scan, 1,000 IOCs, none matching", {
+    "scan-1000-sha256": (scan(sha1k), False),
+    "baseline": ([baseline, tree], False),
+    "find|xargs -P2 sha256sum": ("find %s -type f -print0 | xargs -0 -P2 sha256sum > /dev/null" % q(tree), True),
+}, [("scan-1000-sha256", "baseline", 1.15), ("scan-1000-sha256", "find|xargs -P2 sha256sum", None)])
+
+compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
+    "scan-100000-sha256": (scan(sha100k), False),
+    "scan-10-sha256": (scan(sha10), False),
+    "check-100000 (load only)": ([iocscan, "check", sha100k], False),
+    "check-10 (load only)": ([iocscan, "check", sha10], False),
+}, [("scan-100000-sha256", "scan-10-sha256", None), ("check-100000 (load only)", "check-10 (load only)", None)])
+
+compare("(3) name/path/size scan, 1,000 IOCs", {
+    "scan-1000-meta": (scan(meta1k), False),
+    "baseline --walk-only": ([baseline, "--walk-only", tree], False),
+}, [("scan-1000-meta", "baseline --walk-only", 1.2)])
+
+compare("collector alone (hash_baseline --collector)", {
+    "collector sha256": ([baseline, "--collector", tree], False),
+    "baseline": ([baseline, tree], False),
+    "collector walk": ([baseline, "--collector", "--walk-only", tree], False),
+    "baseline --walk-only": ([baseline, "--walk-only", tree], False),
+}, [("collector sha256", "baseline", None), ("collector walk", "baseline --walk-only", None)])
+PY

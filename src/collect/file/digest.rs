@@ -1,0 +1,212 @@
+//! File digests: MD5, SHA-1 and SHA-256 of one file in one read.
+//!
+//! Only the digests a plan asks for are computed, all from the same pass over the content,
+//! through a read buffer of [`HASH_BUFFER_BYTES`] reused by each worker thread. The file is
+//! opened `O_NOFOLLOW | O_NONBLOCK | O_NOATIME` (the latter dropped when the kernel refuses
+//! it for a file we do not own): a symlink, FIFO, socket or device is refused after `fstat`,
+//! before any read, so nothing blocks and no device is read; the access time is left alone
+//! where the kernel allows it. Files larger than the limit are not read at all.
+//!
+//! The SHA implementations pick SHA-NI (x86) or the ARMv8 crypto extensions at run time.
+
+use crate::limits::HASH_BUFFER_BYTES;
+use crate::terms::{Field, FieldSet};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// Which digests to compute and the largest file hashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HashPlan {
+    /// MD5 asked.
+    pub(crate) md5: bool,
+    /// SHA-1 asked.
+    pub(crate) sha1: bool,
+    /// SHA-256 asked.
+    pub(crate) sha256: bool,
+    /// Files larger than this are not read.
+    pub(crate) max_bytes: u64,
+}
+
+impl HashPlan {
+    /// The digests among `fields`.
+    pub(crate) fn new(fields: &FieldSet, max_bytes: u64) -> Self {
+        HashPlan {
+            md5: fields.contains(Field::FileMd5sum),
+            sha1: fields.contains(Field::FileSha1sum),
+            sha256: fields.contains(Field::FileSha256sum),
+            max_bytes,
+        }
+    }
+
+    /// True when the digest `field` is asked.
+    pub(crate) fn wants(&self, field: Field) -> bool {
+        match field {
+            Field::FileMd5sum => self.md5,
+            Field::FileSha1sum => self.sha1,
+            Field::FileSha256sum => self.sha256,
+            _ => false,
+        }
+    }
+}
+
+/// The digests of one file, lower-case hex, those of the plan only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Digests {
+    pub(crate) md5: Option<String>,
+    pub(crate) sha1: Option<String>,
+    pub(crate) sha256: Option<String>,
+}
+
+/// Why a file was not hashed.
+#[derive(Debug)]
+pub(crate) enum HashError {
+    /// Larger than the plan's limit (size seen by `fstat` or while reading).
+    TooLarge,
+    /// Not a regular file (symlink, FIFO, socket, device, directory).
+    NotRegular,
+    /// Opening or reading failed.
+    Io(io::Error),
+}
+
+thread_local! {
+    /// The read buffer of this worker thread, allocated on its first hash.
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Hashes the file at `path` per `plan`; returns the digests and the bytes read (also on error).
+/// A symlink is refused unless `follow` (then its target is hashed).
+pub(crate) fn hash_file(
+    path: &Path,
+    plan: &HashPlan,
+    follow: bool,
+) -> (Result<Digests, HashError>, u64) {
+    let file = match open_no_side_effects(path, follow) {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return (Err(HashError::NotRegular), 0),
+        Err(e) => return (Err(HashError::Io(e)), 0),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(e) => return (Err(HashError::Io(e)), 0),
+    };
+    if !meta.is_file() {
+        return (Err(HashError::NotRegular), 0);
+    }
+    if meta.len() > plan.max_bytes {
+        return (Err(HashError::TooLarge), 0);
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            if buffer.len() != HASH_BUFFER_BYTES {
+                buffer.resize(HASH_BUFFER_BYTES, 0);
+            }
+            read_and_hash(file, plan, &mut buffer)
+        }
+        // Only reachable if a sink hashed from inside a hash; use a private buffer then.
+        Err(_) => read_and_hash(file, plan, &mut vec![0; HASH_BUFFER_BYTES]),
+    })
+}
+
+fn open_no_side_effects(path: &Path, follow: bool) -> io::Result<File> {
+    let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+    let base = libc::O_NONBLOCK | nofollow | libc::O_CLOEXEC;
+    match OpenOptions::new().read(true).custom_flags(base | libc::O_NOATIME).open(path) {
+        // O_NOATIME is only allowed to the file's owner (or CAP_FOWNER).
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
+            OpenOptions::new().read(true).custom_flags(base).open(path)
+        }
+        other => other,
+    }
+}
+
+fn read_and_hash(
+    mut file: File,
+    plan: &HashPlan,
+    buffer: &mut [u8],
+) -> (Result<Digests, HashError>, u64) {
+    let mut md5 = plan.md5.then(Md5::new);
+    let mut sha1 = plan.sha1.then(Sha1::new);
+    let mut sha256 = plan.sha256.then(Sha256::new);
+    let mut total: u64 = 0;
+    loop {
+        let n = match file.read(buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return (Err(HashError::Io(e)), total),
+        };
+        total += n as u64;
+        // The file grew past the limit while being read.
+        if total > plan.max_bytes {
+            return (Err(HashError::TooLarge), total);
+        }
+        let chunk = &buffer[..n];
+        if let Some(h) = md5.as_mut() {
+            h.update(chunk);
+        }
+        if let Some(h) = sha1.as_mut() {
+            h.update(chunk);
+        }
+        if let Some(h) = sha256.as_mut() {
+            h.update(chunk);
+        }
+    }
+    let digests = Digests {
+        md5: md5.map(|h| hex::encode(h.finalize())),
+        sha1: sha1.map(|h| hex::encode(h.finalize())),
+        sha256: sha256.map(|h| hex::encode(h.finalize())),
+    };
+    (Ok(digests), total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(md5: bool, sha1: bool, sha256: bool) -> HashPlan {
+        HashPlan { md5, sha1, sha256, max_bytes: 1 << 30 }
+    }
+
+    #[test]
+    fn computes_only_the_planned_digests_across_buffers() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let path = dir.path().join("f");
+        let content = vec![b'a'; HASH_BUFFER_BYTES * 2 + 7];
+        std::fs::write(&path, &content).unwrap_or_else(|e| panic!("write: {e}"));
+        let (digests, read) = hash_file(&path, &plan(false, false, true), false);
+        let digests = digests.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(read, content.len() as u64);
+        assert_eq!(digests.md5, None);
+        assert_eq!(digests.sha1, None);
+        assert_eq!(digests.sha256, Some(hex::encode(Sha256::digest(&content))));
+    }
+
+    #[test]
+    fn too_large_is_not_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"12345").unwrap_or_else(|e| panic!("write: {e}"));
+        let small = HashPlan { max_bytes: 4, ..plan(true, true, true) };
+        let (result, read) = hash_file(&path, &small, false);
+        assert!(matches!(result, Err(HashError::TooLarge)), "{result:?}");
+        assert_eq!(read, 0);
+    }
+
+    #[test]
+    fn directory_and_symlink_are_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let (result, _) = hash_file(dir.path(), &plan(true, false, false), false);
+        assert!(matches!(result, Err(HashError::NotRegular)), "{result:?}");
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink("/etc/hostname", &link)
+            .unwrap_or_else(|e| panic!("symlink: {e}"));
+        let (result, _) = hash_file(&link, &plan(true, false, false), false);
+        assert!(matches!(result, Err(HashError::NotRegular)), "{result:?}");
+    }
+}

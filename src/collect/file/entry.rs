@@ -1,0 +1,293 @@
+//! One file met by the walk, as an [`ItemView`]: metadata fields filled when the entry is
+//! made, digests computed on first request.
+//!
+//! The walker hands [`FileEntry`]s to the sink; the evaluator asks fields through
+//! [`ItemView::lookup`]. Only the fields of the walk's [`FieldSet`] are filled, from the one
+//! `lstat` the walker already made (none at all when no asked field needs one). The first
+//! digest lookup reads the file once for every digest of the set and caches the outcome, so a
+//! file is never read twice and never read when no remaining IOC needs its content.
+//!
+//! Text values use the lossless escaping of [`super::path_text`]; [`FileEntry::path`] is the
+//! real path.
+
+use super::digest::{self, HashError, HashPlan};
+use super::owners::Owners;
+use super::path_text::{escape, escape_owned};
+use crate::collect::CollectError;
+use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
+use crate::terms::{Field, FieldSet};
+use chrono::{DateTime, Utc};
+use std::fs::{FileType, Metadata};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+/// The fields derived from `lstat` (an entry needs one only when the walk asks for one of them;
+/// hashing checks the type and size itself with `fstat`).
+pub(crate) const STAT_FIELDS: [Field; 10] = [
+    Field::FileSizeInBytes,
+    Field::FileCreated,
+    Field::FileModified,
+    Field::FileAccessed,
+    Field::FileChanged,
+    Field::FileUsername,
+    Field::FileGroup,
+    Field::FileGroupId,
+    Field::FilePermissions,
+    Field::FileINode,
+];
+
+/// The outcome of the one hashing attempt of an entry.
+#[derive(Debug)]
+struct Hashed {
+    /// Digest values, or why there are none.
+    result: Result<[Option<Value>; 3], NotEvaluated>,
+    /// Bytes read.
+    bytes_read: u64,
+    /// True when the content was read to the end.
+    complete: bool,
+    /// The problem to report, if any.
+    error: Option<CollectError>,
+}
+
+/// One file met by the walk: metadata fields eagerly, digests on first request.
+#[derive(Debug)]
+pub struct FileEntry {
+    path: PathBuf,
+    item: Item,
+    plan: HashPlan,
+    /// True when `path` is a symlink the walk follows (hash the target).
+    follow: bool,
+    /// What `lstat` (or the directory entry) said the file is, when known.
+    regular: Option<bool>,
+    hashed: OnceLock<Hashed>,
+}
+
+/// What the walker knows about a file when it makes its entry.
+pub(crate) struct Found<'a> {
+    /// The path as found.
+    pub(crate) path: PathBuf,
+    /// The file type from the directory entry (or `lstat`).
+    pub(crate) file_type: FileType,
+    /// The file's metadata: `lstat`, or `stat` for a followed symlink; `None` when not needed.
+    pub(crate) meta: Option<Metadata>,
+    /// True when `path` is a symlink to follow (`meta` then describes the target).
+    pub(crate) follow: bool,
+    /// The walk's shared state.
+    pub(crate) fields: &'a FieldSet,
+    pub(crate) plan: HashPlan,
+    pub(crate) owners: &'a Owners,
+}
+
+impl FileEntry {
+    /// The file's path as found (not canonicalised).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Builds the entry and fills the asked metadata fields.
+    pub(crate) fn new(found: Found<'_>) -> Self {
+        let Found { path, file_type, meta, follow, fields, plan, owners } = found;
+        let mut item = Item::new(ItemKind::File);
+        fill_names(&mut item, &path, fields);
+        if let Some(meta) = &meta {
+            fill_stat(&mut item, meta, fields, owners);
+        }
+        if fields.contains(Field::FileSymlinkTarget) && file_type.is_symlink() {
+            if let Ok(target) = std::fs::read_link(&path) {
+                item.set(Field::FileSymlinkTarget, escape_owned(target.as_os_str()));
+            }
+        }
+        let regular = match &meta {
+            Some(meta) => Some(meta.is_file()),
+            None => Some(file_type.is_file()),
+        };
+        FileEntry { path, item, plan, follow, regular, hashed: OnceLock::new() }
+    }
+
+    /// The hashing outcome, computing it on first call.
+    fn hashed(&self) -> &Hashed {
+        self.hashed.get_or_init(|| self.hash())
+    }
+
+    fn hash(&self) -> Hashed {
+        if self.regular == Some(false) {
+            return Hashed {
+                result: Err(NotEvaluated::Unreadable),
+                bytes_read: 0,
+                complete: false,
+                error: None,
+            };
+        }
+        let (result, bytes_read) = digest::hash_file(&self.path, &self.plan, self.follow);
+        let (result, error) = match result {
+            Ok(d) => {
+                let values = [d.md5, d.sha1, d.sha256].map(|v| v.map(Value::Str));
+                (Ok(values), None)
+            }
+            Err(HashError::TooLarge) => (Err(NotEvaluated::TooLargeToHash), None),
+            // A file that is not regular has no content to hash: nothing went wrong.
+            Err(HashError::NotRegular) => (Err(NotEvaluated::Unreadable), None),
+            Err(HashError::Io(e)) => {
+                let error = CollectError {
+                    kind: ItemKind::File,
+                    subject: escape_owned(self.path.as_os_str()),
+                    message: format!("cannot hash: {e}"),
+                };
+                (Err(NotEvaluated::Unreadable), Some(error))
+            }
+        };
+        let complete = result.is_ok();
+        Hashed { result, bytes_read, complete, error }
+    }
+
+    /// After the sink is done with the entry: (hashed to the end, bytes read, problem), or
+    /// `None` when no digest was asked.
+    pub(crate) fn hash_report(&self) -> Option<(bool, u64, Option<CollectError>)> {
+        self.hashed.get().map(|h| (h.complete, h.bytes_read, h.error.clone()))
+    }
+}
+
+impl ItemView for FileEntry {
+    fn kind(&self) -> ItemKind {
+        ItemKind::File
+    }
+
+    fn lookup(&self, field: Field) -> Lookup<'_> {
+        let slot = match field {
+            Field::FileMd5sum => 0,
+            Field::FileSha1sum => 1,
+            Field::FileSha256sum => 2,
+            _ => return self.item.lookup(field),
+        };
+        if !self.plan.wants(field) {
+            return Lookup::Absent;
+        }
+        match &self.hashed().result {
+            Ok(values) => values[slot].as_ref().map_or(Lookup::Absent, Lookup::Value),
+            Err(reason) => Lookup::NotEvaluated(*reason),
+        }
+    }
+
+    /// The collected fields, the digests among `fields` (computed now if the walk asked for
+    /// them), and the path and size (from a fresh `lstat` if the walk did not need one).
+    fn to_item(&self, fields: &[Field]) -> Item {
+        let mut item = self.item.clone();
+        let mut missing = FieldSet::new();
+        for &field in fields.iter().chain(&[Field::FileFullPath, Field::FileSizeInBytes]) {
+            if field.kind() == ItemKind::File && item.get(field).is_none() {
+                missing.insert(field);
+            }
+        }
+        fill_names(&mut item, &self.path, &missing);
+        if STAT_FIELDS.iter().any(|f| missing.contains(*f)) {
+            if let Ok(meta) = std::fs::symlink_metadata(&self.path) {
+                fill_stat(&mut item, &meta, &missing, &Owners::default());
+            }
+        }
+        for (slot, field) in
+            [Field::FileMd5sum, Field::FileSha1sum, Field::FileSha256sum].into_iter().enumerate()
+        {
+            let asked = fields.contains(&field) && self.plan.wants(field);
+            if asked || self.hashed.get().is_some() {
+                if let Ok(values) = &self.hashed().result {
+                    if let Some(value) = &values[slot] {
+                        item.set(field, value.clone());
+                    }
+                }
+            }
+        }
+        item
+    }
+}
+
+/// FullPath, FilePath, FileName, FileExtension (those in `fields`).
+fn fill_names(item: &mut Item, path: &Path, fields: &FieldSet) {
+    if fields.contains(Field::FileFullPath) {
+        item.set(Field::FileFullPath, escape_owned(path.as_os_str()));
+    }
+    if fields.contains(Field::FileFilePath) {
+        let parent = path.parent().map_or(Path::new(""), |p| p);
+        item.set(Field::FileFilePath, escape_owned(parent.as_os_str()));
+    }
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    if fields.contains(Field::FileFileName) {
+        item.set(Field::FileFileName, escape_owned(name));
+    }
+    if fields.contains(Field::FileFileExtension) {
+        // Text after the last dot, as the reference product (`.bashrc` -> `bashrc`).
+        let bytes = name.as_bytes();
+        if let Some(dot) = bytes.iter().rposition(|b| *b == b'.') {
+            let ext = escape(std::ffi::OsStr::from_bytes(&bytes[dot + 1..]));
+            if !ext.is_empty() {
+                item.set(Field::FileFileExtension, ext.into_owned());
+            }
+        }
+    }
+}
+
+/// The `lstat`-derived fields in `fields`.
+fn fill_stat(item: &mut Item, meta: &Metadata, fields: &FieldSet, owners: &Owners) {
+    if fields.contains(Field::FileSizeInBytes) {
+        item.set(Field::FileSizeInBytes, i64::try_from(meta.size()).unwrap_or(i64::MAX));
+    }
+    if fields.contains(Field::FileCreated) {
+        // statx birth time; absent where the file system does not keep it.
+        if let Some(date) = meta.created().ok().and_then(utc) {
+            item.set(Field::FileCreated, date);
+        }
+    }
+    let times = [
+        (Field::FileModified, meta.mtime(), meta.mtime_nsec()),
+        (Field::FileAccessed, meta.atime(), meta.atime_nsec()),
+        (Field::FileChanged, meta.ctime(), meta.ctime_nsec()),
+    ];
+    for (field, secs, nanos) in times {
+        if fields.contains(field) {
+            let nanos = u32::try_from(nanos).unwrap_or(0);
+            if let Some(date) = DateTime::from_timestamp(secs, nanos) {
+                item.set(field, date);
+            }
+        }
+    }
+    if fields.contains(Field::FileUsername) {
+        if let Some(name) = owners.user(meta.uid()) {
+            item.set(Field::FileUsername, name);
+        }
+    }
+    if fields.contains(Field::FileGroup) {
+        if let Some(name) = owners.group(meta.gid()) {
+            item.set(Field::FileGroup, name);
+        }
+    }
+    if fields.contains(Field::FileGroupId) {
+        item.set(Field::FileGroupId, meta.gid().to_string());
+    }
+    if fields.contains(Field::FilePermissions) {
+        // Permission bits with set-uid, set-gid and sticky (`ls -l`'s octal), not the type.
+        item.set(Field::FilePermissions, i64::from(meta.mode() & 0o7777));
+    }
+    if fields.contains(Field::FileINode) {
+        item.set(Field::FileINode, i64::try_from(meta.ino()).unwrap_or(i64::MAX));
+    }
+}
+
+/// A system time as UTC, `None` when out of chrono's range.
+fn utc(time: SystemTime) -> Option<DateTime<Utc>> {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => {
+            DateTime::from_timestamp(i64::try_from(after.as_secs()).ok()?, after.subsec_nanos())
+        }
+        Err(before) => {
+            let d = before.duration();
+            let secs = i64::try_from(d.as_secs()).ok()?;
+            let (secs, nanos) = match d.subsec_nanos() {
+                0 => (-secs, 0),
+                n => (-secs - 1, 1_000_000_000 - n),
+            };
+            DateTime::from_timestamp(secs, nanos)
+        }
+    }
+}

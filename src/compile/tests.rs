@@ -1,0 +1,286 @@
+//! Compiler unit tests, and small builders of IOC XML shared with the evaluator's tests.
+
+use super::tree::{GExpr, Part};
+use super::*;
+use crate::diag::Code;
+use crate::terms::Field;
+use std::path::Path;
+
+/// A 1.1 IndicatorItem: `attrs` are extra attributes (`negate="true"`), `ty` the Content type.
+pub(crate) fn item(
+    id: &str,
+    cond: &str,
+    search: &str,
+    ty: &str,
+    content: &str,
+    attrs: &str,
+) -> String {
+    let doc = search.split('/').next().unwrap_or_default();
+    format!(
+        r#"<IndicatorItem id="{id}" condition="{cond}" {attrs}><Context document="{doc}" search="{search}" type="mir"/><Content type="{ty}">{content}</Content></IndicatorItem>"#
+    )
+}
+
+/// An Indicator.
+pub(crate) fn ind(id: &str, op: &str, children: &[String]) -> String {
+    format!(r#"<Indicator id="{id}" operator="{op}">{}</Indicator>"#, children.concat())
+}
+
+/// A 1.1 document with the given top-level Indicators.
+pub(crate) fn doc11(id: &str, tops: &[String]) -> IocDocument {
+    let xml = format!(
+        r#"<?xml version="1.0"?><OpenIOC xmlns="http://openioc.org/schemas/OpenIOC_1.1" id="{id}" last-modified="2024-01-01T00:00:00"><metadata><short_description>{id}</short_description><authored_date>0001-01-01T00:00:00</authored_date></metadata><criteria>{}</criteria></OpenIOC>"#,
+        tops.concat()
+    );
+    parse_doc(&xml)
+}
+
+/// A 1.0 document whose `definition` holds `top`.
+pub(crate) fn doc10(id: &str, top: &str) -> IocDocument {
+    let xml = format!(
+        r#"<?xml version="1.0"?><ioc xmlns="http://schemas.mandiant.com/2010/ioc" id="{id}" last-modified="2013-01-01T00:00:00"><short_description>{id}</short_description><definition>{top}</definition></ioc>"#
+    );
+    parse_doc(&xml)
+}
+
+fn parse_doc(xml: &str) -> IocDocument {
+    match crate::parse::parse(Path::new("t.ioc"), xml.as_bytes()) {
+        Ok(parsed) => parsed.document,
+        Err(e) => panic!("test XML does not parse: {e}\n{xml}"),
+    }
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<Code> {
+    diags.iter().map(|d| d.code).collect()
+}
+
+fn one(tops: &[String]) -> (Ruleset, Vec<Diagnostic>) {
+    compile(&[doc11("x", tops)])
+}
+
+#[test]
+fn hash_and_name_bind_to_one_file_group() {
+    let top = ind(
+        "t",
+        "AND",
+        &[
+            item("a", "is", "FileItem/FileName", "string", "evil.exe", ""),
+            item("b", "is", "FileItem/Md5sum", "md5", "d41d8cd98f00b204e9800998ecf8427e", ""),
+        ],
+    );
+    let (rs, diags) = one(&[top]);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(rs.groups(), 1);
+    assert!(rs.iocs[0].tops[0].scoped);
+    let req = rs.requirements();
+    assert!(req.fields.contains(Field::FileMd5sum) && req.fields.contains(Field::FileFileName));
+    assert!(!req.fields.contains(Field::FileSha256sum));
+    // The trigger is the cheap name, not the digest: no file needs hashing up front.
+    assert!(rs.kinds[0].content_triggers.is_empty());
+    assert_eq!(rs.leaves[0].triggers, vec![0]);
+}
+
+#[test]
+fn pure_hash_group_triggers_on_the_digest() {
+    let top =
+        ind("t", "OR", &[item("b", "is", "FileItem/Sha256sum", "sha256", &"ab".repeat(32), "")]);
+    let (rs, _) = one(&[top]);
+    assert!(rs.kinds[0].content_triggers.contains(Field::FileSha256sum));
+}
+
+#[test]
+fn kinds_split_into_groups_and_nested_pure_indicators_join() {
+    // AND(File ends-with .dll, OR(File md5 X, File md5 Y), Process name) -> File group of
+    // three leaves, Process group of one.
+    let md5 = |id, h: &str| item(id, "is", "FileItem/Md5sum", "md5", &h.repeat(16), "");
+    let top = ind(
+        "t",
+        "AND",
+        &[
+            item("a", "ends-with", "FileItem/FileName", "string", ".dll", ""),
+            ind("o", "OR", &[md5("b", "aa"), md5("c", "bb")]),
+            item("d", "is", "ProcessItem/name", "string", "evil.exe", ""),
+        ],
+    );
+    let (rs, _) = one(&[top]);
+    assert_eq!(rs.groups(), 2);
+    let file = rs.groups.iter().find(|g| g.kind == ItemKind::File).unwrap();
+    assert_eq!(file.leaves.len(), 3);
+    assert!(matches!(&file.expr, GExpr::Op(tree::Op::And, ch) if ch.len() == 2));
+    let top = &rs.iocs[0].tops[0];
+    assert!(!top.scoped && top.parts.len() == 2);
+}
+
+#[test]
+fn unsupported_leaf_is_false_and_does_not_break_grouping() {
+    let top = ind(
+        "t",
+        "OR",
+        &[
+            item("a", "is", "FileItem/FileName", "string", "a", ""),
+            item("b", "is", "FileItem/Md5Sum", "md5", &"00".repeat(16), ""),
+            item("c", "is", "FileItem/FullPath", "string", "/a", ""),
+        ],
+    );
+    let (rs, diags) = one(&[top]);
+    assert_eq!(codes(&diags), vec![Code::UnsupportedTerm]);
+    let note = diags[0].note.as_deref().unwrap();
+    assert!(note.contains("FileItem/Md5sum") && note.contains("OR still matches"), "{note}");
+    assert_eq!(rs.unsupported_items(), 1);
+    assert_eq!(rs.groups(), 1);
+    assert!(rs.iocs[0].tops[0].scoped);
+    assert!(!rs.requirements().fields.contains(Field::FileMd5sum));
+}
+
+#[test]
+fn unsupported_in_and_makes_ioc_never_match() {
+    let top = ind(
+        "t",
+        "AND",
+        &[
+            item("a", "is", "FileItem/FileName", "string", "a", ""),
+            item("b", "is", "ProcessItem/HandleList/Handle/Name", "string", "x", ""),
+        ],
+    );
+    let (rs, diags) = one(&[top]);
+    assert_eq!(codes(&diags), vec![Code::UnsupportedTerm, Code::NeverMatches]);
+    assert!(diags[0].note.as_deref().unwrap().contains("AND branch can never match"));
+    assert!(!rs.iocs().next().unwrap().can_match);
+}
+
+#[test]
+fn every_never_matching_cause_has_its_code() {
+    let cases: Vec<(String, Code)> = vec![
+        (item("a", "bogus", "FileItem/FileName", "string", "a", ""), Code::UnsupportedCondition),
+        (item("a", "greater-than", "FileItem/FileName", "string", "a", ""), Code::ConditionType),
+        (item("a", "contains", "PortItem/isIPv6", "bool", "t", ""), Code::ConditionType),
+        (item("a", "is", "FileItem/Md5sum", "md5", "xyz", ""), Code::BadContent),
+        (item("a", "is", "FileItem/SizeInBytes", "int", "12kb", ""), Code::BadContent),
+        (item("a", "is", "FileItem/Modified", "date", "yesterday", ""), Code::BadContent),
+        (item("a", "is", "PortItem/remoteIP", "IP", "1.2.3", ""), Code::BadContent),
+        (item("a", "is", "PortItem/isIPv6", "bool", "maybe", ""), Code::BadContent),
+        (item("a", "is", "FileItem/FileName", "string", "", ""), Code::EmptyContent),
+        (item("a", "matches", "FileItem/FileName", "string", "(", ""), Code::BadRegex),
+        (
+            item("a", "is", "FileItem/FileName", "string", "a", r#"negate="perhaps""#),
+            Code::UnsupportedCondition,
+        ),
+        (item("a", "is", "eventItem/x", "string", "a", ""), Code::UnsupportedTerm),
+    ];
+    for (xml, code) in cases {
+        let (rs, diags) = one(&[ind("t", "OR", std::slice::from_ref(&xml))]);
+        assert_eq!(codes(&diags), vec![code, Code::NeverMatches], "{xml}");
+        assert_eq!(rs.unsupported_items(), 1, "{xml}");
+        assert!(diags[0].note.is_some(), "{xml}");
+    }
+}
+
+#[test]
+fn content_type_disagreement_warns_and_term_type_wins() {
+    let leaf =
+        item("a", "is", "FileItem/Md5sum", "string", " D41D8CD98F00B204E9800998ECF8427E ", "");
+    let (rs, diags) = one(&[ind("t", "OR", &[leaf])]);
+    assert_eq!(codes(&diags), vec![Code::ContentType]);
+    assert!(rs.leaves[0].supported());
+    // A substring search on a digest typed string is text search: no warning.
+    let leaf = item("a", "contains", "FileItem/Md5sum", "string", "d41d", "");
+    assert!(one(&[ind("t", "OR", &[leaf])]).1.is_empty());
+}
+
+#[test]
+fn other_version_conditions_are_accepted_with_a_warning() {
+    let (rs, diags) =
+        one(&[ind("t", "OR", &[item("a", "isnot", "FileItem/FileName", "string", "a", "")])]);
+    assert_eq!(codes(&diags), vec![Code::OtherVersionCondition]);
+    assert!(rs.leaves[0].negate && rs.leaves[0].supported());
+    assert_eq!(rs.leaves[0].text, "FileItem/FileName is not a");
+    let ten = doc10(
+        "y",
+        r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="matches"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">a.*</Content></IndicatorItem></Indicator>"#,
+    );
+    let (rs, diags) = compile(&[ten]);
+    assert_eq!(codes(&diags), vec![Code::OtherVersionCondition]);
+    assert!(rs.leaves[0].supported());
+}
+
+#[test]
+fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
+    let ten = doc10(
+        "y",
+        r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="containsnot" preserve-case="true"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">Ab</Content></IndicatorItem></Indicator>"#,
+    );
+    let (rs, diags) = compile(&[ten]);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(rs.leaves[0].negate && rs.leaves[0].fold);
+    assert_eq!(rs.leaves[0].text, "FileItem/FileName contains not Ab");
+    let (rs, _) = one(&[ind(
+        "t",
+        "OR",
+        &[item(
+            "a",
+            "is",
+            "FileItem/FileName",
+            "string",
+            "Ab",
+            r#"preserve-case="true" negate="true""#,
+        )],
+    )]);
+    assert!(rs.leaves[0].negate && !rs.leaves[0].fold);
+}
+
+#[test]
+fn empty_indicator_and_unknown_operator_never_match() {
+    let (rs, diags) = one(&[ind("t", "OR", &[])]);
+    assert_eq!(codes(&diags), vec![Code::EmptyIndicator, Code::NeverMatches]);
+    assert!(rs.iocs[0].tops[0].op.is_none());
+    let (_, diags) =
+        one(&[ind("t", "XOR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
+    assert_eq!(codes(&diags), vec![Code::UnknownOperator, Code::NeverMatches]);
+}
+
+#[test]
+fn document_mismatch_warns_and_term_wins() {
+    let xml = r#"<IndicatorItem id="a" condition="is"><Context document="ProcessItem" search="FileItem/FileName" type="mir"/><Content type="string">a</Content></IndicatorItem>"#;
+    let (rs, diags) = one(&[ind("t", "OR", &[xml.to_string()])]);
+    assert_eq!(codes(&diags), vec![Code::DocumentMismatch]);
+    assert_eq!(rs.groups[0].kind, ItemKind::File);
+}
+
+#[test]
+fn metadata_omits_unset_dates_and_comments_attach() {
+    let doc = doc10(
+        "y",
+        r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="is"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">a</Content><Comment>seen in the wild</Comment></IndicatorItem></Indicator>"#,
+    );
+    let (rs, _) = compile(&[doc]);
+    let info = rs.iocs().next().unwrap();
+    assert_eq!(info.metadata.last_modified.as_deref(), Some("2013-01-01T00:00:00"));
+    assert_eq!(rs.leaves[0].comment.as_deref(), Some("seen in the wild"));
+    let (rs, _) =
+        one(&[ind("t", "OR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
+    assert_eq!(rs.iocs[0].info.metadata.authored_date, None);
+    assert_eq!(rs.len(), 1);
+}
+
+#[test]
+fn mixed_top_with_unsupported_part_keeps_false_part() {
+    let top = ind(
+        "t",
+        "AND",
+        &[
+            item("a", "is", "FileItem/FileName", "string", "a", ""),
+            item("b", "is", "ProcessItem/name", "string", "p", ""),
+            item("c", "is", "Nope/x", "string", "p", ""),
+        ],
+    );
+    let (rs, _) = one(&[top]);
+    let parts = &rs.iocs[0].tops[0].parts;
+    assert_eq!(parts.len(), 3);
+    assert!(matches!(parts[2], Part::False));
+}
+
+#[test]
+fn ruleset_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Ruleset>();
+}
