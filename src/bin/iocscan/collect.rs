@@ -16,7 +16,8 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
     let progress = ProgressLine::start(args.walk.quiet);
     let mut options = args.walk.scan_options();
     options.progress = progress.callback();
-    let outcome = scan::collect_snapshot(&options, args.hash, BufWriter::new(file));
+    let outcome =
+        scan::collect_snapshot(&options, args.hash, BufWriter::new(file), Some(&args.output));
     progress.finish();
     let report = match outcome {
         Ok(report) => report,
