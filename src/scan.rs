@@ -19,7 +19,7 @@ use crate::collect::file::{self, FileEntry, FileOptions, FileOptionsError, FileS
 use crate::collect::{self, CollectError};
 use crate::compile::{self, Ruleset};
 use crate::diag::Diagnostic;
-use crate::eval::Scanner;
+use crate::eval::{self, Scanner};
 use crate::item::{Item, ItemKind, ItemView};
 use crate::limits::{
     MAX_REPORTED_COLLECT_ERRORS, MAX_REPORTED_SNAPSHOT_ERRORS, SNAPSHOT_BATCH_ITEMS,
@@ -211,10 +211,15 @@ pub fn host_name() -> Option<String> {
     sysinfo::System::host_name()
 }
 
-/// The fields a scan collects for `kind`: the ruleset's, nothing else.
+/// The kinds a scan collects: those the ruleset references and can detect something on
+/// (a kind whose every group never matches is not worth collecting), within `options`.
 fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
     let needs = ruleset.requirements();
-    ItemKind::ALL.into_iter().filter(|&k| options.allows(k) && needs.needs_kind(k)).collect()
+    let in_use = eval::kinds_in_use(ruleset);
+    ItemKind::ALL
+        .into_iter()
+        .filter(|&k| options.allows(k) && needs.needs_kind(k) && in_use.contains(&k))
+        .collect()
 }
 
 /// Running counters and kept problems, shared by the worker threads.

@@ -522,6 +522,11 @@ fn items_filter_limits_what_is_collected() {
     let (code, doc) = s.scan_json(&["--items", "process,user"]);
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["summary"]["files_walked"], 0);
+    // A kind whose only condition can never match (bad content) is not collected at all.
+    s.ioc("never.ioc", &ioc11("never", "OR", &[("ProcessItem/pid", "is", "not-a-number")]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["summary"]["items"], serde_json::json!({"File": 1}), "{doc}");
 }
 
 // ---------------------------------------------------------------------------------------------
