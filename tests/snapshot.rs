@@ -66,6 +66,13 @@ fn foreign_or_missing_files_are_refused() {
     assert!(matches!(err, SnapshotError::Read { .. }), "{err}");
     let err = SnapshotReader::open(dir.path()).expect_err("a directory");
     assert!(matches!(err, SnapshotError::Read { .. }), "{err}");
+    // A FIFO is refused at once, never waited on.
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = SnapshotReader::open(&fifo).expect_err("a FIFO");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
