@@ -1,10 +1,10 @@
 //! The scan driver: everything `iocscan` does, as library calls an agent can embed.
 //!
 //! ```text
-//! load_ruleset(paths) ─▶ LoadedRuleset { ruleset, diagnostics }
-//! scan_host(&ruleset, &options)           ─▶ ScanReport { cards, summary, errors, complete }
-//! scan_snapshot(&ruleset, path, &options) ─▶ ScanReport
-//! collect_snapshot(&options, hash, out)   ─▶ CollectReport (and a snapshot written to `out`)
+//! load_ruleset(paths)                         ─▶ LoadedRuleset { ruleset, diagnostics }
+//! scan_host(&ruleset, &options)               ─▶ ScanReport { cards, summary, errors, complete }
+//! scan_snapshot(&ruleset, path, &options)     ─▶ ScanReport
+//! collect_snapshot(&options, hash, out, path) ─▶ CollectReport (a snapshot written to `out`)
 //! ```
 //!
 //! A scan collects only what the ruleset's [`Requirements`](crate::compile::Requirements) ask
@@ -19,7 +19,7 @@ use crate::collect::file::{self, FileEntry, FileOptions, FileOptionsError, FileS
 use crate::collect::{self, CollectError};
 use crate::compile::{self, Ruleset};
 use crate::diag::Diagnostic;
-use crate::eval::Scanner;
+use crate::eval::{self, Scanner};
 use crate::item::{Item, ItemKind, ItemView};
 use crate::limits::{
     MAX_REPORTED_COLLECT_ERRORS, MAX_REPORTED_SNAPSHOT_ERRORS, SNAPSHOT_BATCH_ITEMS,
@@ -211,10 +211,15 @@ pub fn host_name() -> Option<String> {
     sysinfo::System::host_name()
 }
 
-/// The fields a scan collects for `kind`: the ruleset's, nothing else.
+/// The kinds a scan collects: those the ruleset references and can detect something on
+/// (a kind whose every group never matches is not worth collecting), within `options`.
 fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
     let needs = ruleset.requirements();
-    ItemKind::ALL.into_iter().filter(|&k| options.allows(k) && needs.needs_kind(k)).collect()
+    let in_use = eval::kinds_in_use(ruleset);
+    ItemKind::ALL
+        .into_iter()
+        .filter(|&k| options.allows(k) && needs.needs_kind(k) && in_use.contains(&k))
+        .collect()
 }
 
 /// Running counters and kept problems, shared by the worker threads.
@@ -500,9 +505,41 @@ fn collect_fields(kinds: &[ItemKind], hash: bool) -> FieldSet {
         .collect()
 }
 
+/// The snapshot file itself, which the walk may meet while it is being written: by name
+/// (cheap, checked first), then by device and inode.
+struct OwnOutput {
+    name: std::ffi::OsString,
+    id: (u64, u64),
+}
+
+impl OwnOutput {
+    fn of(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_owned();
+        let id = file_id(&std::fs::metadata(path).ok()?)?;
+        Some(OwnOutput { name, id })
+    }
+
+    fn is(&self, path: &Path) -> bool {
+        path.file_name() == Some(self.name.as_os_str())
+            && std::fs::symlink_metadata(path).ok().and_then(|m| file_id(&m)) == Some(self.id)
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
 /// Writes encoded lines to the snapshot; the first write error stops the collection.
 struct SnapshotSink<'a, W: Write> {
     writer: Mutex<&'a mut SnapshotWriter<W>>,
+    own_output: Option<OwnOutput>,
     fields: Vec<terms::Field>,
     tally: &'a Tally,
     failed: Mutex<Option<std::io::Error>>,
@@ -532,6 +569,9 @@ impl<W: Write> SnapshotSink<'_, W> {
 
 impl<W: Write + Send> FileSink for SnapshotSink<'_, W> {
     fn file(&self, entry: &FileEntry) {
+        if self.own_output.as_ref().is_some_and(|own| own.is(entry.path())) {
+            return;
+        }
         self.write(&entry.to_item(&self.fields));
     }
 
@@ -545,7 +585,8 @@ impl<W: Write + Send> FileSink for SnapshotSink<'_, W> {
 }
 
 /// Collects every field of the kinds in `options.kinds` (all kinds when empty; file digests
-/// only with `hash`) and writes them as a snapshot to `out`.
+/// only with `hash`) and writes them as a snapshot to `out`. When `out` is the file at
+/// `out_path`, the walk leaves that file out of the snapshot.
 ///
 /// Fails when the options are invalid or writing fails; collection problems are counted in
 /// the report.
@@ -553,6 +594,7 @@ pub fn collect_snapshot<W: Write + Send>(
     options: &ScanOptions,
     hash: bool,
     out: W,
+    out_path: Option<&Path>,
 ) -> Result<CollectReport, ScanError> {
     let kinds: Vec<ItemKind> = ItemKind::ALL.into_iter().filter(|&k| options.allows(k)).collect();
     if kinds.contains(&ItemKind::File) {
@@ -564,6 +606,7 @@ pub fn collect_snapshot<W: Write + Send>(
     let tally = Tally::new(options.progress.clone());
     let sink = SnapshotSink {
         writer: Mutex::new(&mut writer),
+        own_output: out_path.and_then(OwnOutput::of),
         fields: fields.iter().collect(),
         tally: &tally,
         failed: Mutex::new(None),

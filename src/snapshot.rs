@@ -172,14 +172,28 @@ pub struct SnapshotReader<R: BufRead> {
 
 impl SnapshotReader<BufReader<File>> {
     /// Opens the snapshot at `path` and reads its header.
+    ///
+    /// Only regular files are read: the type is checked before opening (a FIFO would block the
+    /// open) and again on the open handle (the path may have been swapped in between).
     pub fn open(path: &Path) -> Result<Self, SnapshotError> {
         let read_err = |source| SnapshotError::Read { path: path.to_path_buf(), source };
-        let file = File::open(path).map_err(read_err)?;
-        let meta = file.metadata().map_err(read_err)?;
-        if !meta.is_file() {
-            let source = io::Error::other("not a regular file");
-            return Err(SnapshotError::Read { path: path.to_path_buf(), source });
+        let regular = |meta: std::fs::Metadata| {
+            if meta.is_file() {
+                Ok(())
+            } else {
+                Err(read_err(io::Error::other("not a regular file")))
+            }
+        };
+        regular(std::fs::metadata(path).map_err(read_err)?)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK);
         }
+        let file = options.open(path).map_err(read_err)?;
+        regular(file.metadata().map_err(read_err)?)?;
         SnapshotReader::new(BufReader::new(file), path)
     }
 }

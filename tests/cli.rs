@@ -4,6 +4,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn iocscan() -> Command {
     Command::cargo_bin("iocscan").expect("binary built")
@@ -66,9 +67,486 @@ fn collect_refuses_an_output_it_cannot_create() {
         .stderr(predicate::str::contains("cannot create"));
 }
 
-#[allow(dead_code)]
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     fs::write(&path, text).expect("write");
     path
+}
+
+#[test]
+fn scan_refuses_a_foreign_snapshot_and_no_iocs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).expect("mkdir");
+    iocscan()
+        .arg("scan")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no IOC could be loaded"));
+    let broken = write(dir.path(), "broken.ioc", "<ioc");
+    iocscan().arg("scan").arg(&broken).assert().code(2).stderr(predicate::str::contains("E-xml"));
+    let good =
+        write(dir.path(), "good.ioc", &ioc11("g", "OR", &[("FileItem/FileName", "is", "x")]));
+    let foreign = write(dir.path(), "foreign.jsonl", "{\"kind\":\"File\"}\n");
+    iocscan()
+        .arg("scan")
+        .arg("--snapshot")
+        .arg(&foreign)
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an iocscan snapshot"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers: IOC files and scans
+
+/// One condition: (term, condition, content).
+type Cond<'a> = (&'a str, &'a str, &'a str);
+
+fn content_type(term: &str) -> &'static str {
+    iocscan::terms::lookup(term).map_or("string", |t| t.ty.as_str())
+}
+
+/// An OpenIOC 1.1 document with one Indicator of `operator` over `conds`.
+fn ioc11(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
+    let mut items = String::new();
+    for (i, (term, condition, content)) in conds.iter().enumerate() {
+        let document = term.split('/').next().unwrap_or_default();
+        items.push_str(&format!(
+            "      <IndicatorItem id=\"{id}-item-{i}\" condition=\"{condition}\" preserve-case=\"false\" negate=\"false\">\n\
+             \x20       <Context document=\"{document}\" search=\"{term}\" type=\"mir\"/>\n\
+             \x20       <Content type=\"{}\">{content}</Content>\n\
+             \x20     </IndicatorItem>\n",
+            content_type(term)
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+         <OpenIOC xmlns=\"http://openioc.org/schemas/OpenIOC_1.1\" id=\"{id}\" last-modified=\"2026-01-01T00:00:00\">\n\
+         \x20 <metadata><short_description>test {id}</short_description><links/></metadata>\n\
+         \x20 <criteria>\n\
+         \x20   <Indicator operator=\"{operator}\" id=\"{id}-top\">\n{items}    </Indicator>\n\
+         \x20 </criteria>\n\
+         </OpenIOC>\n"
+    )
+}
+
+/// An OpenIOC 1.0 document with one Indicator of `operator` over `conds`.
+fn ioc10(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
+    let mut items = String::new();
+    for (i, (term, condition, content)) in conds.iter().enumerate() {
+        let document = term.split('/').next().unwrap_or_default();
+        items.push_str(&format!(
+            "<IndicatorItem id=\"{id}-item-{i}\" condition=\"{condition}\">\
+             <Context document=\"{document}\" search=\"{term}\" type=\"mir\"/>\
+             <Content type=\"{}\">{content}</Content></IndicatorItem>\n",
+            content_type(term)
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+         <ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"{id}\" last-modified=\"2026-01-01T00:00:00\">\n\
+         <short_description>test {id}</short_description>\n\
+         <definition><Indicator operator=\"{operator}\" id=\"{id}-top\">\n{items}</Indicator></definition>\n\
+         </ioc>\n"
+    )
+}
+
+/// A temporary tree: `iocs/` for IOC files, `host/` for files to scan.
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::create_dir(dir.path().join("iocs")).expect("mkdir iocs");
+        fs::create_dir(dir.path().join("host")).expect("mkdir host");
+        Setup { dir }
+    }
+
+    fn iocs(&self) -> PathBuf {
+        self.dir.path().join("iocs")
+    }
+
+    fn host(&self) -> PathBuf {
+        self.dir.path().join("host")
+    }
+
+    fn ioc(&self, name: &str, text: &str) -> PathBuf {
+        write(&self.iocs(), name, text)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.host().join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        write(&self.host(), name, text)
+    }
+
+    /// `iocscan scan --path host --format json iocs` plus `extra` arguments.
+    fn scan(&self, extra: &[&str]) -> Command {
+        let mut cmd = iocscan();
+        cmd.arg("scan").arg("--quiet").arg("--path").arg(self.host());
+        cmd.args(extra).arg(self.iocs()).timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    /// Runs a JSON scan; returns the exit code and the document.
+    fn scan_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
+        let mut cmd = self.scan(extra);
+        let out = cmd.arg("--format").arg("json").output().expect("run");
+        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: stdout {}\nstderr {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), doc)
+    }
+}
+
+fn card_ids(doc: &serde_json::Value) -> Vec<String> {
+    let cards = doc["cards"].as_array().cloned().unwrap_or_default();
+    let mut ids: Vec<String> =
+        cards.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
+    ids.sort();
+    ids
+}
+
+fn sha256_of(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// A name no other process, file or test on this machine has.
+fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("iocscan-{tag}-{}-{nanos}", std::process::id())
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+#[test]
+fn check_exit_codes_and_diagnostics() {
+    let s = Setup::new();
+    s.ioc("good.ioc", &ioc11("good", "OR", &[("FileItem/FileName", "is", "a.exe")]));
+    iocscan()
+        .arg("check")
+        .arg(s.iocs())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 file(s) loaded, 0 rejected; 1 IOC(s)"));
+
+    // A warning: the file loads (exit 0), unless --deny-warnings.
+    let warn = s.ioc(
+        "warn.ioc",
+        &ioc11(
+            "warn",
+            "OR",
+            &[("FileItem/FileName", "is", "b.exe"), ("FileItem/NoSuchTerm", "is", "x")],
+        ),
+    );
+    iocscan()
+        .arg("check")
+        .arg(&warn)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warn.ioc:"))
+        .stdout(predicate::str::contains(": W-unsupported-term: "));
+    iocscan().arg("check").arg("--deny-warnings").arg(&warn).assert().code(1);
+
+    // A rejected file: exit 1, with the located error.
+    s.ioc("bad.ioc", "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"x\">\n<definition>");
+    let out = iocscan().arg("check").arg(s.iocs()).assert().code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
+    let line = text.lines().find(|l| l.contains("E-xml")).expect("E-xml line");
+    assert!(line.contains("bad.ioc:"), "{line}");
+    assert!(text.contains("2 file(s) loaded, 1 rejected"), "{text}");
+
+    let json = iocscan().args(["check", "--format", "json"]).arg(s.iocs()).assert().code(1);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&json.get_output().stdout).expect("check json");
+    assert_eq!(doc["files_seen"], 3);
+    assert_eq!(doc["iocs"], 2);
+    assert!(doc["diagnostics"].as_array().expect("array").iter().any(|d| d["code"] == "E-xml"));
+}
+
+#[test]
+fn check_of_nothing_fails() {
+    let s = Setup::new();
+    iocscan()
+        .arg("check")
+        .arg(s.iocs())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("no IOC file found"));
+    iocscan().arg("check").arg(s.iocs().join("missing.ioc")).assert().code(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// scan: files
+
+#[test]
+fn scan_finds_a_file_by_sha256_and_exit_codes_follow() {
+    let s = Setup::new();
+    let content = unique("content");
+    s.file("sub/dropped.bin", &content);
+    s.file("other.txt", "something else");
+    s.ioc(
+        "hash.ioc",
+        &ioc11("by-hash", "OR", &[("FileItem/Sha256sum", "is", &sha256_of(&content))]),
+    );
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["by-hash"]);
+    let object = &doc["cards"][0]["branches"][0]["objects"][0]["item"]["fields"];
+    let path = object["FileItem/FullPath"].as_str().expect("path");
+    assert!(path.ends_with("sub/dropped.bin"), "{path}");
+    assert_eq!(doc["summary"]["files_walked"], 2);
+    assert_eq!(doc["complete"], true);
+
+    // Text output: the card and the summary.
+    s.scan(&[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("DETECTED  by-hash"))
+        .stdout(predicate::str::contains("dropped.bin"))
+        .stdout(predicate::str::contains("Summary: 1 IOC loaded, 1 detected"));
+
+    // Nothing matches: exit 0.
+    fs::remove_file(s.host().join("sub/dropped.bin")).expect("rm");
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!((code, card_ids(&doc).len()), (0, 0), "{doc}");
+}
+
+#[test]
+fn item_scoped_and_binds_one_file() {
+    let s = Setup::new();
+    let (a, b) = (unique("a"), unique("b"));
+    s.file("a.exe", &a);
+    s.file("b.exe", &b);
+    let same =
+        [("FileItem/FileName", "is", "a.exe"), ("FileItem/Sha256sum", "is", &*sha256_of(&a))];
+    let crossed =
+        [("FileItem/FileName", "is", "a.exe"), ("FileItem/Sha256sum", "is", &*sha256_of(&b))];
+    s.ioc("same.ioc", &ioc11("same-file", "AND", &same));
+    s.ioc("crossed.ioc", &ioc11("crossed-files", "AND", &crossed));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(card_ids(&doc), ["same-file"], "{doc}");
+}
+
+#[test]
+fn host_wide_and_across_documents_and_both_versions() {
+    let s = Setup::new();
+    s.file("marker.txt", "x");
+    // File AND Process (the scanner itself) in one Indicator: combined host-wide.
+    let both = [("FileItem/FileName", "is", "marker.txt"), ("ProcessItem/name", "is", "iocscan")];
+    s.ioc("both-1.1.ioc", &ioc11("host-wide-11", "AND", &both));
+    s.ioc("both-1.0.xml", &ioc10("host-wide-10", "AND", &both));
+    let absent =
+        [("FileItem/FileName", "is", "marker.txt"), ("ProcessItem/name", "is", &*unique("nope"))];
+    s.ioc("absent.ioc", &ioc10("host-wide-absent", "AND", &absent));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(card_ids(&doc), ["host-wide-10", "host-wide-11"], "{doc}");
+    assert_eq!(doc["summary"]["iocs_loaded"], 3);
+}
+
+#[test]
+fn excludes_prune_folders() {
+    let s = Setup::new();
+    s.file("keep/x.txt", "keep");
+    s.file("skip/deep/x.txt", "skip");
+    s.ioc("x.ioc", &ioc11("name-x", "OR", &[("FileItem/FileName", "is", "x.txt")]));
+    let pattern = format!("{}/skip", s.host().display());
+    let (code, doc) = s.scan_json(&["--exclude", &pattern]);
+    assert_eq!(code, 1);
+    let branch = &doc["cards"][0]["branches"][0];
+    assert_eq!(branch["total_objects"], 1, "{doc}");
+    assert!(doc["summary"]["excluded"].as_u64().unwrap_or(0) >= 1, "{doc}");
+    let (_, doc) = s.scan_json(&[]);
+    assert_eq!(doc["cards"][0]["branches"][0]["total_objects"], 2, "{doc}");
+    s.scan(&["--exclude", "[bad"]).assert().code(2).stderr(predicate::str::contains("[bad"));
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_trees_do_not_stop_the_scan() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let s = Setup::new();
+    let content = unique("target");
+    s.file("target.bin", &content);
+    symlink(s.host(), s.host().join("loop")).expect("symlink");
+    let fifo = s.host().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|st| st.success()), "mkfifo");
+    s.file("locked/inner.bin", &content);
+    s.file("secret.bin", &content);
+    fs::set_permissions(s.host().join("locked"), fs::Permissions::from_mode(0o000)).expect("chmod");
+    fs::set_permissions(s.host().join("secret.bin"), fs::Permissions::from_mode(0o000))
+        .expect("chmod");
+    let privileged = fs::read(s.host().join("secret.bin")).is_ok();
+    s.ioc("h.ioc", &ioc11("by-hash", "OR", &[("FileItem/Sha256sum", "is", &sha256_of(&content))]));
+
+    let (code, doc) = s.scan_json(&["--follow-symlinks"]);
+    fs::set_permissions(s.host().join("locked"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["by-hash"]);
+    let errors = doc["errors"].as_array().cloned().unwrap_or_default();
+    let text = serde_json::to_string(&errors).expect("errors");
+    if !privileged {
+        assert!(text.contains("locked"), "{text}");
+        assert!(text.contains("secret.bin"), "{text}");
+        assert_eq!(doc["cards"][0]["branches"][0]["total_objects"], 1, "{doc}");
+    }
+    assert!(doc["summary"]["errors"].as_u64().unwrap_or(0) >= 1, "{doc}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn non_utf8_names_are_escaped() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let s = Setup::new();
+    let name = OsStr::from_bytes(b"bad\xffname.txt");
+    let content = unique("odd");
+    fs::write(s.host().join(name), &content).expect("write odd name");
+    s.ioc("h.ioc", &ioc11("odd-name", "OR", &[("FileItem/Sha256sum", "is", &sha256_of(&content))]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    let fields = &doc["cards"][0]["branches"][0]["objects"][0]["item"]["fields"];
+    let path = fields["FileItem/FullPath"].as_str().expect("path");
+    assert!(path.ends_with("bad\\xffname.txt"), "{path}");
+    s.scan(&[]).assert().code(1).stdout(predicate::str::contains("bad\\xffname.txt"));
+}
+
+#[test]
+fn output_file_is_written_instead_of_stdout() {
+    let s = Setup::new();
+    s.file("o.txt", "o");
+    s.ioc("o.ioc", &ioc11("out", "OR", &[("FileItem/FileName", "is", "o.txt")]));
+    let report = s.dir.path().join("report.json");
+    let out_arg = format!("--output={}", report.display());
+    s.scan(&["--format", "json", &out_arg]).assert().code(1).stdout(predicate::str::is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(&report).expect("report")).expect("json");
+    assert_eq!(card_ids(&doc), ["out"]);
+    let bad = format!("--output={}", s.dir.path().join("no/such/dir").display());
+    s.scan(&[&bad]).assert().code(2).stderr(predicate::str::contains("cannot create"));
+}
+
+#[test]
+fn jsonl_prints_one_event_per_line() {
+    let s = Setup::new();
+    s.file("j.txt", "j");
+    s.ioc(
+        "j.ioc",
+        &ioc11("jl", "OR", &[("FileItem/FileName", "is", "j.txt"), ("FileItem/Bogus", "is", "x")]),
+    );
+    let out = s.scan(&["--format", "jsonl"]).assert().code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
+    let events: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    let kinds: Vec<&str> = kinds.into_iter().filter(|k| *k != "error").collect();
+    assert_eq!(kinds, ["diagnostic", "card", "summary"], "{text}");
+    assert_eq!(events[1]["id"], "jl");
+    assert_eq!(events[2]["detected"], 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// scan: the other item kinds, on this very host
+
+#[cfg(target_os = "linux")]
+#[test]
+fn child_process_found_by_its_arguments() {
+    let s = Setup::new();
+    let tag = unique("child");
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "sleep 60; true", &tag])
+        .spawn()
+        .expect("spawn sh");
+    s.ioc("p.ioc", &ioc11("child-args", "OR", &[("ProcessItem/arguments", "contains", &tag)]));
+    let (code, doc) = s.scan_json(&["--items", "process"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 1, "{doc}");
+    let fields = &doc["cards"][0]["branches"][0]["objects"][0]["item"]["fields"];
+    assert_eq!(fields["ProcessItem/pid"], child.id(), "{doc}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn tcp_listener_found_by_its_port() {
+    let s = Setup::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let conds = [("PortItem/localPort", "is", &*port), ("PortItem/localIP", "is", "127.0.0.1")];
+    s.ioc("port.ioc", &ioc11("listener", "AND", &conds));
+    let (code, doc) = s.scan_json(&[]);
+    drop(listener);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["listener"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn current_user_and_hostname_are_found() {
+    let s = Setup::new();
+    let user = std::process::Command::new("id").arg("-un").output().expect("id -un");
+    let user = String::from_utf8_lossy(&user.stdout).trim().to_owned();
+    let host = iocscan::scan::host_name().expect("host name");
+    s.ioc("u.ioc", &ioc11("me", "OR", &[("UserItem/Username", "is", &user)]));
+    s.ioc("h.ioc", &ioc10("this-host", "OR", &[("SystemInfoItem/hostname", "is", &host)]));
+    s.ioc("n.ioc", &ioc10("other-host", "OR", &[("SystemInfoItem/hostname", "is", &unique("h"))]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["me", "this-host"]);
+    assert_eq!(doc["host"], host);
+}
+
+#[test]
+fn items_filter_limits_what_is_collected() {
+    let s = Setup::new();
+    s.file("f.txt", "f");
+    s.ioc("f.ioc", &ioc11("file-name", "OR", &[("FileItem/FileName", "is", "f.txt")]));
+    let (code, doc) = s.scan_json(&["--items", "process,user"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["summary"]["files_walked"], 0);
+    // A kind whose only condition can never match (bad content) is not collected at all.
+    s.ioc("never.ioc", &ioc11("never", "OR", &[("ProcessItem/pid", "is", "not-a-number")]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["summary"]["items"], serde_json::json!({"File": 1}), "{doc}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// the demo of the README
+
+#[test]
+fn readme_demo_detects_marker_and_scanner() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples/demo");
+    let out = iocscan()
+        .args(["scan", "--quiet", "--format", "json", "--path"])
+        .arg(&demo)
+        .arg(&demo)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(1);
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(
+        card_ids(&doc),
+        ["d0000000-0000-4000-8000-000000000001", "d0000000-0000-4000-8000-000000000002"]
+    );
+    assert_eq!(doc["summary"]["iocs_loaded"], 3);
+    assert_eq!(doc["diagnostics"], serde_json::json!([]));
 }

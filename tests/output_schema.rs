@@ -1,12 +1,14 @@
 //! The published JSON Schemas (`schema/output.schema.json`, `schema/snapshot.schema.json`,
 //! draft 2020-12) accept what iocscan writes and reject what it must not write.
 
+use assert_cmd::Command;
 use iocscan::item::{Item, ItemKind, Value};
 use iocscan::snapshot::{Header, SnapshotWriter};
 use iocscan::terms::{Field, ValueType, TERMS};
 use jsonschema::Validator;
 use serde_json::json;
 use std::path::Path;
+use std::time::Duration;
 
 fn schema(name: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema").join(name);
@@ -137,4 +139,112 @@ fn hand_built_card_is_valid_and_the_schema_is_strict() {
     assert_valid(&v, &json);
     json["version"] = json!("2.0");
     assert!(!v.is_valid(&json));
+}
+
+// ---------------------------------------------------------------------------------------------
+// what the command prints and writes
+
+fn iocscan() -> Command {
+    let mut cmd = Command::cargo_bin("iocscan").expect("binary built");
+    cmd.timeout(Duration::from_secs(120));
+    cmd
+}
+
+fn demo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples/demo")
+}
+
+#[test]
+fn json_output_is_valid() {
+    let out = iocscan()
+        .args(["scan", "--quiet", "--format", "json", "--path"])
+        .arg(demo())
+        .arg(demo())
+        .output()
+        .expect("run");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["cards"].as_array().map(Vec::len), Some(2), "{doc}");
+    let v = validator(&schema("output.schema.json"));
+    assert_valid(&v, &doc);
+    // The schema is strict: a stray member or a wrong type is refused.
+    let mut stray = doc.clone();
+    stray["cards"][0]["extra"] = json!(1);
+    assert!(!v.is_valid(&stray));
+    let mut wrong = doc;
+    wrong["summary"]["detected"] = json!("two");
+    assert!(!v.is_valid(&wrong));
+}
+
+#[test]
+fn jsonl_events_are_valid_parts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warn = dir.path().join("warn.ioc");
+    std::fs::write(
+        &warn,
+        "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"w\"><definition>\
+         <Indicator operator=\"OR\"><IndicatorItem condition=\"is\">\
+         <Context document=\"FileItem\" search=\"FileItem/Nope\"/><Content>x</Content>\
+         </IndicatorItem></Indicator></definition></ioc>",
+    )
+    .expect("write");
+    let out = iocscan()
+        .args(["scan", "--quiet", "--format", "jsonl", "--path"])
+        .arg(demo())
+        .arg(demo())
+        .arg(&warn)
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut seen = Vec::new();
+    for line in text.lines() {
+        let mut event: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        let kind = event["event"].as_str().expect("event").to_owned();
+        event.as_object_mut().expect("object").remove("event");
+        let def = match kind.as_str() {
+            "summary" => {
+                let o = event.as_object_mut().expect("object");
+                assert!(o.remove("tool").is_some() && o.remove("complete").is_some());
+                o.remove("host");
+                "summary"
+            }
+            other => other,
+        };
+        assert_valid(&def_validator("output.schema.json", def), &event);
+        seen.push(kind);
+    }
+    // Collection problems (`error` events, e.g. a process of another user) depend on the host.
+    seen.retain(|k| k != "error");
+    seen.dedup();
+    assert_eq!(seen, ["diagnostic", "card", "summary"], "{text}");
+}
+
+#[test]
+fn collected_snapshot_lines_are_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("sub")).expect("mkdir");
+    std::fs::write(tree.join("sub/a.txt"), "a").expect("write");
+    let snapshot = dir.path().join("s.jsonl");
+    iocscan()
+        .args(["collect", "--quiet", "--hash", "--path"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&snapshot)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&snapshot).expect("snapshot");
+    let v = validator(&schema("snapshot.schema.json"));
+    let mut kinds = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        assert_valid(&v, &value);
+        if let Some(kind) = value["kind"].as_str() {
+            kinds.insert(kind.to_owned());
+        }
+    }
+    for kind in ["File", "Process", "SystemInfo", "User"] {
+        assert!(kinds.contains(kind), "no {kind} item in {kinds:?}");
+    }
+    let file = text.lines().find(|l| l.contains("a.txt")).expect("the file");
+    assert!(file.contains("FileItem/Sha256sum"), "{file}");
 }

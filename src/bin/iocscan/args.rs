@@ -260,6 +260,22 @@ mod tests {
         assert_eq!(o.files.roots, [PathBuf::from("/tmp")]);
         assert_eq!(o.files.max_hash_bytes, 1 << 20);
         assert_eq!((o.threads, o.files.excludes.len()), (3, 1));
+        assert!(!o.files.one_file_system && !o.files.follow_symlinks && !o.files.network_mounts);
+        let cli = Cli::try_parse_from([
+            "iocscan",
+            "collect",
+            "--one-file-system",
+            "--follow-symlinks",
+            "--network-mounts",
+            "--hash",
+            "-o",
+            "s.jsonl",
+        ])
+        .unwrap();
+        let Command::Collect(args) = cli.command else { panic!("not a collect") };
+        let o = args.walk.scan_options();
+        assert!(o.files.one_file_system && o.files.follow_symlinks && o.files.network_mounts);
+        assert!(args.hash && o.kinds.is_empty());
         let cli = Cli::try_parse_from(["iocscan", "scan", "x.ioc"]).unwrap();
         let Command::Scan(args) = cli.command else { panic!("not a scan") };
         assert_eq!(args.walk.scan_options().files, FileOptions::default());

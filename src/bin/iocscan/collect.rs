@@ -3,6 +3,7 @@
 use crate::args::CollectArgs;
 use crate::progress::ProgressLine;
 use crate::render::text::bytes_text;
+use crate::scan::ERRORS_SHOWN;
 use crate::{EXIT_ERROR, EXIT_OK};
 use iocscan::scan;
 use std::fs::File;
@@ -16,7 +17,8 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
     let progress = ProgressLine::start(args.walk.quiet);
     let mut options = args.walk.scan_options();
     options.progress = progress.callback();
-    let outcome = scan::collect_snapshot(&options, args.hash, BufWriter::new(file));
+    let outcome =
+        scan::collect_snapshot(&options, args.hash, BufWriter::new(file), Some(&args.output));
     progress.finish();
     let report = match outcome {
         Ok(report) => report,
@@ -26,8 +28,12 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
         }
     };
     if !args.walk.quiet {
-        for e in &report.errors {
+        for e in report.errors.iter().take(ERRORS_SHOWN) {
             eprintln!("iocscan: {e}");
+        }
+        let shown = report.errors.len().min(ERRORS_SHOWN) as u64;
+        if report.error_count > shown {
+            eprintln!("iocscan: ... {} more problems", report.error_count - shown);
         }
     }
     let parts: Vec<String> = report.items.iter().map(|(k, n)| format!("{k} {n}")).collect();

@@ -10,8 +10,8 @@ use iocscan::scan::{self, LoadedRuleset, ScanReport};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
-/// Collection problems printed on stderr in text mode; the rest are counted.
-const ERRORS_SHOWN: usize = 20;
+/// Collection problems printed on stderr (scan in text mode, collect); the rest are counted.
+pub const ERRORS_SHOWN: usize = 20;
 
 /// Runs the scan.
 pub fn run(args: &ScanArgs) -> io::Result<u8> {

@@ -1,7 +1,8 @@
 //! Printers of a scan's outcome: text, one JSON document, JSON Lines events.
 //!
 //! Every printer gets the same [`ScanOutput`] and writes it to any `Write`; paths that are
-//! not UTF-8 are printed escaped (`\xNN` for each bad byte). Printers decide nothing.
+//! not UTF-8 are printed escaped (`\xnn` for each bad byte, `\\` for a backslash).
+//! Printers decide nothing.
 
 pub mod json;
 pub mod jsonl;
@@ -31,39 +32,10 @@ pub trait Printer {
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()>;
 }
 
-/// A path as text, lossless: bytes that are not UTF-8 become `\xNN`.
+/// A path as text, lossless, as the file collector writes paths: a byte that is not part of
+/// valid UTF-8 becomes `\xnn` and a backslash `\\`.
 pub fn escape_path(path: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        escape_bytes(path.as_os_str().as_bytes())
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().into_owned()
-    }
-}
-
-/// Text of `bytes` with each byte that is not part of valid UTF-8 written as `\xNN`.
-pub fn escape_bytes(mut bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    loop {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => {
-                out.push_str(text);
-                return out;
-            }
-            Err(e) => {
-                let (good, bad) = bytes.split_at(e.valid_up_to());
-                out.push_str(&String::from_utf8_lossy(good));
-                let n = e.error_len().unwrap_or(bad.len());
-                for b in &bad[..n] {
-                    out.push_str(&format!("\\x{b:02X}"));
-                }
-                bytes = &bad[n..];
-            }
-        }
-    }
+    iocscan::collect::file::path_text::escape_owned(path.as_os_str())
 }
 
 /// `path` with any non-UTF-8 byte escaped, so that serde can write it as a JSON string.
@@ -126,11 +98,13 @@ pub fn tool() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
 
     #[test]
-    fn escapes_only_bad_bytes() {
-        assert_eq!(escape_bytes(b"plain/\xc3\xa9"), "plain/é");
-        assert_eq!(escape_bytes(b"a\xffb\xfe"), "a\\xFFb\\xFE");
-        assert_eq!(escape_bytes(b"\xc3"), "\\xC3");
+    fn escapes_bad_bytes_and_backslashes() {
+        let path = |b: &[u8]| Path::new(OsStr::from_bytes(b)).to_path_buf();
+        assert_eq!(escape_path(&path(b"plain/\xc3\xa9")), "plain/\u{e9}");
+        assert_eq!(escape_path(&path(b"a\xffb\\c")), "a\\xffb\\\\c");
     }
 }

@@ -1,12 +1,12 @@
 //! `--format text`: a readable card per detected IOC, then the summary.
 //!
 //! ```text
-//! DETECTED  demo-marker-file  Demo: marker file shipped with iocscan
-//!   file: ioc-samples/demo/marker.ioc (OpenIOC 1.1)
-//!   AND at 9:5 on FileItem, 1 object
+//! DETECTED  d0000000-0000-4000-8000-000000000001  Demo: iocscan marker file
+//!   file: ioc-samples/demo/demo-marker-file.ioc (OpenIOC 1.1)
+//!   AND at 13:5 [d0000000-0000-4000-8000-000000000010] on FileItem, 1 object
 //!     - FileItem/FileName is iocscan-demo-marker.txt
-//!     object: FileItem/FullPath=ioc-samples/demo/iocscan-demo-marker.txt ...
-//!       FileItem/FileName = iocscan-demo-marker.txt
+//!     object: FullPath=ioc-samples/demo/iocscan-demo-marker.txt SizeInBytes=118 ...
+//!       observed FileItem/FileName: iocscan-demo-marker.txt
 //! ```
 //!
 //! Diagnostics and collection problems are not printed here: the command prints them on
@@ -94,11 +94,13 @@ fn print_branch(out: &mut dyn Write, b: &MatchedBranch) -> io::Result<()> {
 fn print_object(out: &mut dyn Write, pad: &str, object: &MatchedObject) -> io::Result<()> {
     write!(out, "{pad}  object:")?;
     for (field, value) in object.item.values().filter(|(f, _)| f.term().card) {
-        write!(out, " {}={}", field.name(), value_text(value))?;
+        // The kind is on the branch line; the short name keeps the line readable.
+        let name = field.name().split_once('/').map_or(field.name(), |(_, rest)| rest);
+        write!(out, " {name}={}", value_text(value))?;
     }
     writeln!(out)?;
     for e in &object.evidence {
-        writeln!(out, "{pad}    {} = {}", e.term, value_text(&e.observed))?;
+        writeln!(out, "{pad}    observed {}: {}", e.term, value_text(&e.observed))?;
     }
     Ok(())
 }
@@ -149,9 +151,10 @@ pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Re
     if s.files_walked > 0 || s.directories > 0 {
         writeln!(
             out,
-            "  files: {} walked in {} folders, {} hashed ({} read), {} excluded, {} mounts skipped",
+            "  files: {} walked in {} folder{}, {} hashed ({} read), {} excluded, {} mounts skipped",
             s.files_walked,
             s.directories,
+            plural(s.directories),
             s.files_hashed,
             bytes_text(s.bytes_read),
             s.excluded,
@@ -252,8 +255,8 @@ DETECTED  ioc-1  Evil file
   description: line one\\nline two
   AND at 9:5 [i1] on FileItem, 3 objects
     - FileItem/FileName is evil.exe  # dropper
-    object: FileItem/FullPath=/tmp/evil.exe FileItem/SizeInBytes=12
-      FileItem/FileName = evil.exe
+    object: FullPath=/tmp/evil.exe SizeInBytes=12
+      observed FileItem/FileName: evil.exe
     ... and 2 more objects
 ";
         assert_eq!(text, expected);
