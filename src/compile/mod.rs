@@ -94,9 +94,10 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     let mut leaves: Vec<Leaf> = Vec::with_capacity(documents.len() * 2);
     let mut groups: Vec<Group> = Vec::with_capacity(documents.len());
     let mut iocs = Vec::with_capacity(documents.len());
+    let mut term_cache = lower::TermCache::default();
     for doc in documents {
         let lowered: Vec<_> = {
-            let mut lowerer = lower::Lowerer::new(doc, &mut leaves, &mut diags);
+            let mut lowerer = lower::Lowerer::new(doc, &mut leaves, &mut diags, &mut term_cache);
             doc.criteria.iter().map(|ind| lowerer.indicator(ind)).collect()
         };
         let mut grouper = group::Grouper { leaves: &leaves, groups: &mut groups };

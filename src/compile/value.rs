@@ -359,18 +359,24 @@ pub(crate) fn parse_bool(text: &str) -> Result<bool, ContentError> {
 /// The catalogue type a `Content/@type` names (`xs:` prefix and case ignored), if any.
 pub(crate) fn content_type(name: &str) -> Option<ValueType> {
     let n = name.trim();
-    let n = n.strip_prefix("xs:").unwrap_or(n).to_ascii_lowercase();
-    Some(match n.as_str() {
-        "string" => ValueType::String,
-        "md5" => ValueType::Md5,
-        "sha1" => ValueType::Sha1,
-        "sha256" => ValueType::Sha256,
-        "int" | "integer" | "uint64" | "long" => ValueType::Int,
-        "date" | "datetime" => ValueType::Date,
-        "ip" | "ipaddr" => ValueType::Ip,
-        "bool" | "boolean" => ValueType::Bool,
-        _ => return None,
-    })
+    let n = n.strip_prefix("xs:").unwrap_or(n);
+    const NAMES: &[(&str, ValueType)] = &[
+        ("string", ValueType::String),
+        ("md5", ValueType::Md5),
+        ("sha1", ValueType::Sha1),
+        ("sha256", ValueType::Sha256),
+        ("int", ValueType::Int),
+        ("integer", ValueType::Int),
+        ("uint64", ValueType::Int),
+        ("long", ValueType::Int),
+        ("date", ValueType::Date),
+        ("datetime", ValueType::Date),
+        ("ip", ValueType::Ip),
+        ("ipaddr", ValueType::Ip),
+        ("bool", ValueType::Bool),
+        ("boolean", ValueType::Bool),
+    ];
+    NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(n)).map(|(_, ty)| *ty)
 }
 
 #[cfg(test)]
