@@ -255,7 +255,10 @@ impl<'a> Lowerer<'a> {
                 }
             };
         leaf.negate ^= negate;
-        leaf.fold = !(preserve && self.doc.version == Version::V1_1);
+        // preserve-case is a 1.1 attribute for string terms (CHG11); digests, numbers, dates
+        // and addresses compare case-insensitively whatever it says.
+        leaf.fold =
+            !(preserve && self.doc.version == Version::V1_1 && term.ty == ValueType::String);
         if !cond.fits(term.ty) {
             self.warn(
                 Code::ConditionType,

@@ -226,6 +226,13 @@ fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
         )],
     )]);
     assert!(rs.leaves[0].negate && !rs.leaves[0].fold);
+    // Hex stays case-insensitive whatever preserve-case says.
+    let (rs, _) = one(&[ind(
+        "t",
+        "OR",
+        &[item("a", "contains", "FileItem/Md5sum", "md5", "D41D", r#"preserve-case="true""#)],
+    )]);
+    assert!(rs.leaves[0].fold);
 }
 
 #[test]
