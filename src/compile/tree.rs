@@ -89,6 +89,15 @@ impl GExpr {
         }
     }
 
+    /// Shifts every leaf id by `by` (merging separately compiled parts).
+    pub(crate) fn offset(&mut self, by: LeafId) {
+        match self {
+            GExpr::Leaf(l) => *l += by,
+            GExpr::False => {}
+            GExpr::Op(_, ch) => ch.iter_mut().for_each(|c| c.offset(by)),
+        }
+    }
+
     /// The leaves, in pre-order.
     pub(crate) fn leaves(&self, out: &mut Vec<LeafId>) {
         match self {
@@ -148,6 +157,17 @@ pub(crate) enum Part {
 }
 
 impl Branch {
+    /// Shifts every group id by `by` (merging separately compiled parts).
+    pub(crate) fn offset(&mut self, by: GroupId) {
+        for part in &mut self.parts {
+            match part {
+                Part::Group(g) => *g += by,
+                Part::Branch(b) => b.offset(by),
+                Part::False => {}
+            }
+        }
+    }
+
     /// Evaluates the branch given each group's truth.
     pub(crate) fn eval(&self, group_true: &dyn Fn(GroupId) -> bool) -> bool {
         let part = |p: &Part| match p {
