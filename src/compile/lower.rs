@@ -14,6 +14,7 @@ use crate::limits::MAX_NESTING;
 use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
 use crate::source::Position;
 use crate::terms::{self, ValueType};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -88,7 +89,11 @@ impl<'a> Lowerer<'a> {
     fn lower(&mut self, ind: &Indicator, depth: u32) -> LInd {
         let info = Arc::new(BranchInfo {
             indicator_id: ind.id.clone(),
-            operator: ind.operator.clone(),
+            operator: match ind.operator.as_str() {
+                "AND" => Cow::Borrowed("AND"),
+                "OR" => Cow::Borrowed("OR"),
+                other => Cow::Owned(other.to_string()),
+            },
             position: ind.position,
             depth,
         });

@@ -112,7 +112,8 @@ impl GExpr {
 #[derive(Clone, Debug)]
 pub(crate) struct BranchInfo {
     pub indicator_id: Option<String>,
-    pub operator: String,
+    /// As written; the usual `AND`/`OR` without an allocation.
+    pub operator: std::borrow::Cow<'static, str>,
     pub position: Position,
     pub depth: u32,
 }
