@@ -335,14 +335,24 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Trigg
     let mut fields: Vec<(Field, Vec<LeafId>)> = by_field.into_iter().collect();
     // Catalogue order within a cost class keeps the evaluation order deterministic.
     fields.sort_by_key(|(f, _)| (f.term().cost, *f));
-    for (field, mut ids) in fields {
-        ids.sort_unstable();
-        ids.dedup();
-        let k = &mut kinds[kind_slot(field.kind())];
-        if field.term().cost == Cost::Metadata {
+    // Fields index independently (hash maps, automata): build them in parallel, keep order.
+    let built: Vec<FieldIndex> = {
+        use rayon::prelude::*;
+        fields
+            .into_par_iter()
+            .map(|(field, mut ids)| {
+                ids.sort_unstable();
+                ids.dedup();
+                FieldIndex::build(field, &ids, leaves)
+            })
+            .collect()
+    };
+    for fi in built {
+        let k = &mut kinds[kind_slot(fi.field.kind())];
+        if fi.field.term().cost == Cost::Metadata {
             k.content_start += 1;
         }
-        k.fields.push(FieldIndex::build(field, &ids, leaves));
+        k.fields.push(fi);
     }
     pairs.sort_unstable();
     pairs.dedup();
