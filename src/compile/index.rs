@@ -2,7 +2,7 @@
 //! with the number of IOCs.
 //!
 //! For each field some leaf reads, equality tests go into hash maps (folded text, exact text,
-//! digest bytes, integers, addresses, dates, booleans), substring tests into one Aho-Corasick
+//! canonical lower-case digest hex, integers, addresses, dates, booleans), substring tests into one Aho-Corasick
 //! automaton per field and case mode (a match's position decides `starts-with`/`ends-with`),
 //! and the rest (ranges, comparisons, regexes) into a short list tested one by one. The result
 //! of [`FieldIndex::raw_matches`] is every leaf of the field whose condition holds *before
