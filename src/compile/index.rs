@@ -2,12 +2,12 @@
 //! with the number of IOCs.
 //!
 //! For each field some leaf reads, equality tests go into hash maps (folded text, exact text,
-//! canonical lower-case digest hex, integers, addresses, dates, booleans), substring tests into one Aho-Corasick
-//! automaton per field and case mode (a match's position decides `starts-with`/`ends-with`),
-//! and the rest (ranges, comparisons, regexes) into a short list tested one by one. The result
-//! of [`FieldIndex::raw_matches`] is every leaf of the field whose condition holds *before
-//! negation*: exactly what [`super::tree::Leaf::raw_match`] says for each leaf, which a
-//! property test checks.
+//! canonical lower-case digest hex, integers, addresses, dates, booleans), substring tests
+//! into one Aho-Corasick automaton per field and case mode (a match's position decides
+//! `starts-with`/`ends-with`), and the rest (ranges, comparisons, regexes) into a short list
+//! tested one by one. The result of [`FieldIndex::raw_matches`] is every leaf of the field
+//! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
+//! says for each leaf, which unit and property tests check.
 
 use super::tree::{Group, GroupId, Leaf, LeafId};
 use super::value::{fold_text, value_text, Test};

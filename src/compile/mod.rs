@@ -14,8 +14,10 @@
 //! Decisions where openioc.md is silent: an empty Indicator or one with an unknown operator
 //! never matches; a `Context/@document` that disagrees with the term is warned about and the
 //! term's kind wins; a `negate`/`preserve-case` value that is not a boolean makes the item
-//! never match; `preserve-case` is ignored in 1.0 files and on non-string terms; substring conditions on typed terms
-//! whose Content is typed `string` raise no `W-content-type` (text search is meant).
+//! never match; `preserve-case` is ignored in 1.0 files and on non-string terms; substring
+//! conditions on typed terms whose Content is typed `string` raise no `W-content-type` (text
+//! search is meant); a nested Indicator inside an item-scoped group is reported on the card
+//! through its group (one branch), not as a branch of its own.
 
 mod group;
 pub(crate) mod index;
