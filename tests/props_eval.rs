@@ -9,8 +9,9 @@ use iocscan::compile::compile;
 use iocscan::eval::{scan, Scanner};
 use iocscan::item::{Item, ItemKind, Value};
 use iocscan::model::{Indicator, IndicatorItem, IocDocument, Node};
-use iocscan::terms::{self, Field};
+use iocscan::terms::{self, Field, ValueType};
 use proptest::prelude::*;
+use std::net::IpAddr;
 use std::path::Path;
 
 /// Terms the generator uses, with an unsupported one.
@@ -21,18 +22,29 @@ const TERMS: &[&str] = &[
     "ProcessItem/arguments",
     "PortItem/remotePort",
     "FileItem/Nope",
+    "FileItem/Md5sum",
+    "PortItem/remoteIP",
+    "UserItem/grouplist/groupname",
 ];
+/// Digests and addresses the generator picks from (with case and form variants).
+const MD5S: &[&str] = &[
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "D41D8CD98F00B204E9800998ECF8427E",
+    "0cc175b9c0f1b6a831c399e269772661",
+];
+const IPS: &[&str] = &["10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "2001:DB8:0::1"];
 const WORDS: &[&str] = &["a", "b", "ab", "A", "ba", "B b"];
 
 #[derive(Clone, Debug)]
 enum Tree {
-    Leaf { term: usize, cond: usize, value: usize, negate: bool },
+    Leaf { term: usize, cond: usize, value: usize, negate: bool, preserve: bool },
     Ind { and: bool, children: Vec<Tree> },
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    let leaf = (0..TERMS.len(), 0..4usize, 0..WORDS.len(), any::<bool>())
-        .prop_map(|(term, cond, value, negate)| Tree::Leaf { term, cond, value, negate });
+    let leaf = (0..TERMS.len(), 0..5usize, 0..WORDS.len(), any::<bool>(), any::<bool>()).prop_map(
+        |(term, cond, value, negate, preserve)| Tree::Leaf { term, cond, value, negate, preserve },
+    );
     leaf.prop_recursive(3, 24, 3, |inner| {
         (any::<bool>(), prop::collection::vec(inner, 1..4))
             .prop_map(|(and, children)| Tree::Ind { and, children })
@@ -48,21 +60,39 @@ fn xml(t: &Tree, next: &mut usize) -> String {
     *next += 1;
     let id = *next;
     match t {
-        Tree::Leaf { term, cond, value, negate } => {
+        Tree::Leaf { term, cond, value, negate, preserve } => {
             let search = TERMS[*term];
-            let int = search == "PortItem/remotePort";
-            let (cond, content) = if int {
-                (
-                    ["is", "greater-than", "less-than", "is"][*cond],
+            let conds = ["is", "contains", "starts-with", "ends-with", "matches"];
+            let (cond, content, ty) = match search {
+                "PortItem/remotePort" => (
+                    ["is", "greater-than", "less-than", "is", "is"][*cond],
                     (*value as i64 * 100).to_string(),
-                )
-            } else {
-                (["is", "contains", "starts-with", "ends-with"][*cond], WORDS[*value].to_string())
+                    "int",
+                ),
+                "FileItem/Md5sum" => (
+                    ["is", "contains", "is", "starts-with", "is"][*cond],
+                    if *cond % 2 == 1 {
+                        "D41D".to_string()
+                    } else {
+                        MD5S[*value % MD5S.len()].to_string()
+                    },
+                    "md5",
+                ),
+                "PortItem/remoteIP" => (
+                    ["is", "ends-with", "is", "contains", "is"][*cond],
+                    if *cond % 2 == 1 {
+                        ".1".to_string()
+                    } else {
+                        IPS[*value % IPS.len()].to_string()
+                    },
+                    "IP",
+                ),
+                _ if *cond == 4 => ("matches", format!("^{}", WORDS[*value]), "string"),
+                _ => (conds[*cond], WORDS[*value].to_string(), "string"),
             };
             let doc = search.split('/').next().unwrap_or_default();
             format!(
-                r#"<IndicatorItem id="i{id}" condition="{cond}" negate="{negate}"><Context document="{doc}" search="{search}" type="mir"/><Content type="{}">{content}</Content></IndicatorItem>"#,
-                if int { "int" } else { "string" }
+                r#"<IndicatorItem id="i{id}" condition="{cond}" negate="{negate}" preserve-case="{preserve}"><Context document="{doc}" search="{search}" type="mir"/><Content type="{ty}">{content}</Content></IndicatorItem>"#
             )
         }
         Tree::Ind { and, children } => {
@@ -92,8 +122,11 @@ fn documents(tops: &[Tree]) -> Vec<IocDocument> {
 fn item() -> impl Strategy<Value = Item> {
     let word = || prop::option::of(0..WORDS.len());
     prop_oneof![
-        (word(), word()).prop_map(|(n, p)| {
+        (word(), word(), prop::option::of(0..MD5S.len())).prop_map(|(n, p, m)| {
             let mut it = Item::new(ItemKind::File);
+            if let Some(m) = m {
+                it.set(Field::FileMd5sum, MD5S[m].to_lowercase());
+            }
             if let Some(n) = n {
                 it.set(Field::FileFileName, WORDS[n]);
             }
@@ -112,12 +145,19 @@ fn item() -> impl Strategy<Value = Item> {
             }
             it
         }),
-        prop::option::of(0..6i64).prop_map(|p| {
+        (prop::option::of(0..6i64), prop::option::of(0..IPS.len())).prop_map(|(p, ip)| {
             let mut it = Item::new(ItemKind::Port);
             if let Some(p) = p {
                 it.set(Field::PortRemotePort, p * 100);
             }
+            if let Some(ip) = ip {
+                it.set(Field::PortRemoteIp, IPS[ip].parse::<std::net::IpAddr>().expect("valid"));
+            }
             it
+        }),
+        prop::collection::vec(0..WORDS.len(), 0..3).prop_map(|groups| {
+            let list: Vec<Value> = groups.iter().map(|g| Value::from(WORDS[*g])).collect();
+            Item::new(ItemKind::User).with(Field::UserGroupList, list)
         }),
     ]
 }
@@ -135,30 +175,52 @@ fn leaf_on(leaf: &IndicatorItem, item: &Item) -> bool {
         return false;
     }
     let Some(value) = item.get(term.field) else { return false };
+    let preserve = leaf.preserve_case.as_deref() == Some("true") && term.ty == ValueType::String;
+    let raw = value.each().iter().any(|v| scalar_on(leaf, v, preserve));
+    raw != (leaf.negate.as_deref() == Some("true"))
+}
+
+fn scalar_on(leaf: &IndicatorItem, value: &Value, preserve: bool) -> bool {
     let want = leaf.content.text.as_str();
-    let raw = match value {
+    let cond = leaf.condition.as_str();
+    match value {
         Value::Str(s) => {
-            let (s, w) = (s.to_lowercase(), want.to_lowercase());
-            match leaf.condition.as_str() {
+            let (s, w) = if preserve {
+                (s.clone(), want.to_string())
+            } else {
+                (s.to_lowercase(), want.to_lowercase())
+            };
+            match cond {
                 "is" => s == w,
                 "contains" => s.contains(&w),
                 "starts-with" => s.starts_with(&w),
                 "ends-with" => s.ends_with(&w),
+                // The generator's patterns are `^word` with no other regex syntax.
+                "matches" => s.starts_with(w.trim_start_matches('^')),
                 other => panic!("generator made {other}"),
             }
         }
         Value::Int(n) => {
             let w: i64 = want.parse().expect("generated integer");
-            match leaf.condition.as_str() {
+            match cond {
                 "is" => *n == w,
                 "greater-than" => *n > w,
                 "less-than" => *n < w,
                 other => panic!("generator made {other}"),
             }
         }
+        Value::Ip(ip) => {
+            let ip = ip.to_canonical();
+            let text = ip.to_string();
+            match cond {
+                "is" => want.parse::<IpAddr>().map(|w| w.to_canonical()) == Ok(ip),
+                "contains" => text.contains(want),
+                "ends-with" => text.ends_with(want),
+                other => panic!("generator made {other}"),
+            }
+        }
         other => panic!("generator made {other:?}"),
-    };
-    raw != (leaf.negate.as_deref() == Some("true"))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

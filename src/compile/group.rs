@@ -147,12 +147,11 @@ impl Grouper<'_> {
 /// How good a trigger set is: lower is better (cheap fields, hash lookups, few leaves).
 type Rank = (Cost, u8, usize);
 
-/// The leaves of which one must be true (before negation) for `expr` to be true, or `None`
-/// when the expression can be true without any (a negation), with the set's rank.
-/// `Some(empty)` means the expression can never be true.
-pub(crate) fn trigger(expr: &GExpr, leaves: &[Leaf]) -> Option<(Rank, Vec<LeafId>)> {
+/// How good the trigger of `expr` is, or `None` when the expression can be true without any
+/// leaf being true before negation (a negation). See [`trigger_leaves`].
+pub(crate) fn trigger_rank(expr: &GExpr, leaves: &[Leaf]) -> Option<Rank> {
     match expr {
-        GExpr::False => Some(((Cost::Metadata, 0, 0), Vec::new())),
+        GExpr::False => Some((Cost::Metadata, 0, 0)),
         GExpr::Leaf(l) => {
             let leaf = &leaves[*l as usize];
             if leaf.negate {
@@ -166,23 +165,34 @@ pub(crate) fn trigger(expr: &GExpr, leaves: &[Leaf]) -> Option<(Rank, Vec<LeafId
                 Some(Test::Contains(_) | Test::StartsWith(_) | Test::EndsWith(_)) => 1,
                 _ => 2,
             };
-            Some(((field.term().cost, index_rank, 1), vec![*l]))
+            Some((field.term().cost, index_rank, 1))
         }
+        GExpr::Op(Op::And, ch) if ch.is_empty() => Some((Cost::Metadata, 0, 0)),
+        GExpr::Op(Op::And, ch) => ch.iter().filter_map(|c| trigger_rank(c, leaves)).min(),
+        GExpr::Op(Op::Or, ch) => ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
+            let r = trigger_rank(c, leaves)?;
+            Some((acc.0.max(r.0), acc.1.max(r.1), acc.2 + r.2))
+        }),
+    }
+}
+
+/// Pushes the trigger of `expr` (whose [`trigger_rank`] is `Some`): leaves of which one must
+/// be true before negation for `expr` to be true. An AND takes its best child's trigger (cheap
+/// fields, hash lookups, few leaves), an OR the union of its children's. Nothing pushed means
+/// the expression can never be true.
+pub(crate) fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], out: &mut Vec<LeafId>) {
+    match expr {
+        GExpr::False => {}
+        GExpr::Leaf(l) => out.push(*l),
         GExpr::Op(Op::And, ch) => {
-            if ch.is_empty() {
-                return Some(((Cost::Metadata, 0, 0), Vec::new()));
+            let best = ch
+                .iter()
+                .filter_map(|c| trigger_rank(c, leaves).map(|r| (r, c)))
+                .min_by_key(|(r, _)| *r);
+            if let Some((_, child)) = best {
+                trigger_leaves(child, leaves, out);
             }
-            ch.iter().filter_map(|c| trigger(c, leaves)).min_by_key(|(rank, _)| *rank)
         }
-        GExpr::Op(Op::Or, ch) => {
-            let mut all = Vec::new();
-            let mut rank: Rank = (Cost::Metadata, 0, 0);
-            for c in ch {
-                let (r, set) = trigger(c, leaves)?;
-                rank = (rank.0.max(r.0), rank.1.max(r.1), rank.2 + r.2);
-                all.extend(set);
-            }
-            Some((rank, all))
-        }
+        GExpr::Op(Op::Or, ch) => ch.iter().for_each(|c| trigger_leaves(c, leaves, out)),
     }
 }

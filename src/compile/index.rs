@@ -2,12 +2,12 @@
 //! with the number of IOCs.
 //!
 //! For each field some leaf reads, equality tests go into hash maps (folded text, exact text,
-//! digest bytes, integers, addresses, dates, booleans), substring tests into one Aho-Corasick
-//! automaton per field and case mode (a match's position decides `starts-with`/`ends-with`),
-//! and the rest (ranges, comparisons, regexes) into a short list tested one by one. The result
-//! of [`FieldIndex::raw_matches`] is every leaf of the field whose condition holds *before
-//! negation*: exactly what [`super::tree::Leaf::raw_match`] says for each leaf, which a
-//! property test checks.
+//! canonical lower-case digest hex, integers, addresses, dates, booleans), substring tests
+//! into one Aho-Corasick automaton per field and case mode (a match's position decides
+//! `starts-with`/`ends-with`), and the rest (ranges, comparisons, regexes) into a short list
+//! tested one by one. The result of [`FieldIndex::raw_matches`] is every leaf of the field
+//! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
+//! says for each leaf, which unit and property tests check.
 
 use super::tree::{Group, GroupId, Leaf, LeafId};
 use super::value::{fold_text, value_text, Test};
@@ -18,6 +18,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Largest total of substring pattern bytes (per field and case mode) compiled to a DFA.
 const DFA_MAX_PATTERN_BYTES: usize = 128 * 1024;
@@ -85,12 +86,12 @@ struct Substrings {
 }
 
 impl Substrings {
-    fn build(entries: Vec<(Box<str>, LeafId, Anchor)>) -> Option<Substrings> {
+    fn build(entries: Vec<(Arc<str>, LeafId, Anchor)>) -> Option<Substrings> {
         if entries.is_empty() {
             return None;
         }
-        let mut ids: HashMap<Box<str>, usize> = HashMap::new();
-        let mut patterns: Vec<Box<str>> = Vec::new();
+        let mut ids: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut patterns: Vec<Arc<str>> = Vec::new();
         let mut leaves: Vec<Vec<(LeafId, Anchor)>> = Vec::new();
         for (pattern, leaf, anchor) in entries {
             let id = *ids.entry(pattern.clone()).or_insert_with(|| {
@@ -145,10 +146,10 @@ pub(crate) struct FieldIndex {
     pub field: Field,
     /// Every leaf reading the field (for the unindexed reference path).
     pub leaves: Vec<LeafId>,
-    text_fold: HashMap<Box<str>, Postings>,
-    text_exact: HashMap<Box<str>, Postings>,
+    text_fold: HashMap<Arc<str>, Postings>,
+    text_exact: HashMap<Arc<str>, Postings>,
     /// Digests by their lower-case hex text: no decoding per item.
-    digests: HashMap<Box<str>, Postings>,
+    digests: HashMap<Arc<str>, Postings>,
     ints: HashMap<i64, Postings>,
     ips: HashMap<IpAddr, Postings>,
     dates: HashMap<DateTime<Utc>, Postings>,
@@ -179,14 +180,14 @@ impl FieldIndex {
         for &id in leaf_ids {
             let leaf = &leaves[id as usize];
             let Some(test) = &leaf.test else { continue };
-            let mut sub = |p: &str, anchor| {
+            let mut sub = |p: &Arc<str>, anchor| {
                 let list = if leaf.fold { &mut fold_subs } else { &mut exact_subs };
-                list.push((Box::<str>::from(p), id, anchor));
+                list.push((p.clone(), id, anchor));
             };
             match test {
                 Test::TextEq(t) if leaf.fold => post(&mut ix.text_fold, t.clone(), id),
                 Test::TextEq(t) => post(&mut ix.text_exact, t.clone(), id),
-                Test::DigestEq(d) => post(&mut ix.digests, hex::encode(d).into(), id),
+                Test::DigestEq(d) => post(&mut ix.digests, d.clone(), id),
                 Test::IntRange(a, b) if a == b => post(&mut ix.ints, *a, id),
                 Test::DateRange(a, b) if a == b => post(&mut ix.dates, *a, id),
                 Test::IpEq(ip) => post(&mut ix.ips, *ip, id),
@@ -304,6 +305,7 @@ impl Triggers {
 pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Triggers) {
     let mut kinds: [KindIndex; 6] = Default::default();
     let mut pairs: Vec<(LeafId, GroupId)> = Vec::with_capacity(groups.len());
+    let mut set = Vec::new();
     let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
     for (gid, group) in groups.iter().enumerate() {
         let k = kind_slot(group.kind);
@@ -316,15 +318,16 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Trigg
                 by_field.entry(f).or_default().push(l);
             }
         }
-        match super::group::trigger(&group.expr, leaves) {
-            None => kinds[k].always.push(gid as GroupId),
-            Some((_, set)) => {
-                for l in set {
-                    pairs.push((l, gid as GroupId));
-                    let leaf = &leaves[l as usize];
-                    if let Some(f) = leaf.field.filter(|f| f.term().cost == Cost::Content) {
-                        kinds[k].content_triggers.insert(f);
-                    }
+        if super::group::trigger_rank(&group.expr, leaves).is_none() {
+            kinds[k].always.push(gid as GroupId);
+        } else {
+            set.clear();
+            super::group::trigger_leaves(&group.expr, leaves, &mut set);
+            for &l in &set {
+                pairs.push((l, gid as GroupId));
+                let leaf = &leaves[l as usize];
+                if let Some(f) = leaf.field.filter(|f| f.term().cost == Cost::Content) {
+                    kinds[k].content_triggers.insert(f);
                 }
             }
         }
@@ -332,14 +335,24 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Trigg
     let mut fields: Vec<(Field, Vec<LeafId>)> = by_field.into_iter().collect();
     // Catalogue order within a cost class keeps the evaluation order deterministic.
     fields.sort_by_key(|(f, _)| (f.term().cost, *f));
-    for (field, mut ids) in fields {
-        ids.sort_unstable();
-        ids.dedup();
-        let k = &mut kinds[kind_slot(field.kind())];
-        if field.term().cost == Cost::Metadata {
+    // Fields index independently (hash maps, automata): build them in parallel, keep order.
+    let built: Vec<FieldIndex> = {
+        use rayon::prelude::*;
+        fields
+            .into_par_iter()
+            .map(|(field, mut ids)| {
+                ids.sort_unstable();
+                ids.dedup();
+                FieldIndex::build(field, &ids, leaves)
+            })
+            .collect()
+    };
+    for fi in built {
+        let k = &mut kinds[kind_slot(fi.field.kind())];
+        if fi.field.term().cost == Cost::Metadata {
             k.content_start += 1;
         }
-        k.fields.push(FieldIndex::build(field, &ids, leaves));
+        k.fields.push(fi);
     }
     pairs.sort_unstable();
     pairs.dedup();

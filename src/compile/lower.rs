@@ -14,6 +14,7 @@ use crate::limits::MAX_NESTING;
 use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
 use crate::source::Position;
 use crate::terms::{self, ValueType};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -38,6 +39,24 @@ pub(crate) struct Lowerer<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// 1.1 `comment` params by the id they annotate.
     comments: HashMap<&'a str, &'a str>,
+    /// Terms already resolved in this compilation.
+    terms: &'a mut TermCache,
+}
+
+/// Memoises [`terms::lookup`] by search string: a collection repeats a few dozen terms
+/// hundreds of thousands of times, and the catalogue lookup is a linear search.
+#[derive(Default)]
+pub(crate) struct TermCache(HashMap<Box<str>, Option<&'static terms::Term>>);
+
+impl TermCache {
+    fn lookup(&mut self, search: &str) -> Option<&'static terms::Term> {
+        if let Some(found) = self.0.get(search) {
+            return *found;
+        }
+        let found = terms::lookup(search);
+        self.0.insert(search.into(), found);
+        found
+    }
 }
 
 impl<'a> Lowerer<'a> {
@@ -45,6 +64,7 @@ impl<'a> Lowerer<'a> {
         doc: &'a IocDocument,
         leaves: &'a mut Vec<Leaf>,
         diags: &'a mut Vec<Diagnostic>,
+        terms: &'a mut TermCache,
     ) -> Self {
         let comments = doc
             .parameters
@@ -52,7 +72,7 @@ impl<'a> Lowerer<'a> {
             .filter(|p| p.name.eq_ignore_ascii_case("comment"))
             .filter_map(|p| Some((p.ref_id.as_deref()?, p.value.as_str())))
             .collect();
-        Lowerer { doc, leaves, diags, comments }
+        Lowerer { doc, leaves, diags, comments, terms }
     }
 
     /// Lowers a top-level Indicator (depth 0).
@@ -69,7 +89,11 @@ impl<'a> Lowerer<'a> {
     fn lower(&mut self, ind: &Indicator, depth: u32) -> LInd {
         let info = Arc::new(BranchInfo {
             indicator_id: ind.id.clone(),
-            operator: ind.operator.clone(),
+            operator: match ind.operator.as_str() {
+                "AND" => Cow::Borrowed("AND"),
+                "OR" => Cow::Borrowed("OR"),
+                other => Cow::Owned(other.to_string()),
+            },
             position: ind.position,
             depth,
         });
@@ -156,7 +180,7 @@ impl<'a> Lowerer<'a> {
         let ctx_pos = it.context.position.or(Some(it.position));
         let content_pos = it.content.position.or(Some(it.position));
         let search = it.context.search.as_str();
-        let Some(term) = terms::lookup(search) else {
+        let Some(term) = self.terms.lookup(search) else {
             let note = match terms::suggest(search) {
                 Some(right) => format!("did you mean `{right}`? (terms match exactly); {effect}"),
                 None => effect.to_string(),
@@ -236,7 +260,10 @@ impl<'a> Lowerer<'a> {
                 }
             };
         leaf.negate ^= negate;
-        leaf.fold = !(preserve && self.doc.version == Version::V1_1);
+        // preserve-case is a 1.1 attribute for string terms (CHG11); digests, numbers, dates
+        // and addresses compare case-insensitively whatever it says.
+        leaf.fold =
+            !(preserve && self.doc.version == Version::V1_1 && term.ty == ValueType::String);
         if !cond.fits(term.ty) {
             self.warn(
                 Code::ConditionType,
@@ -252,15 +279,13 @@ impl<'a> Lowerer<'a> {
             return false;
         }
         if let Some(declared) = it.content.content_type.as_deref() {
-            let agrees = match value::content_type(declared) {
-                Some(ty) => ty == term.ty,
-                None => false,
-            };
+            let declared_ty = value::content_type(declared);
+            let agrees = declared_ty == Some(term.ty);
             // Typed values searched as text (`contains` on a digest) are naturally `string`.
             let text_search = cond != Cond::Is
                 && cond != Cond::GreaterThan
                 && cond != Cond::LessThan
-                && value::content_type(declared) == Some(ValueType::String);
+                && declared_ty == Some(ValueType::String);
             if !agrees && !text_search {
                 self.warn(
                     Code::ContentType,

@@ -14,8 +14,10 @@
 //! Decisions where openioc.md is silent: an empty Indicator or one with an unknown operator
 //! never matches; a `Context/@document` that disagrees with the term is warned about and the
 //! term's kind wins; a `negate`/`preserve-case` value that is not a boolean makes the item
-//! never match; `preserve-case` is ignored in 1.0 files; substring conditions on typed terms
-//! whose Content is typed `string` raise no `W-content-type` (text search is meant).
+//! never match; `preserve-case` is ignored in 1.0 files and on non-string terms; substring
+//! conditions on typed terms whose Content is typed `string` raise no `W-content-type` (text
+//! search is meant); a nested Indicator inside an item-scoped group is reported on the card
+//! through its group (one branch), not as a branch of its own.
 
 mod group;
 pub(crate) mod index;
@@ -31,7 +33,7 @@ use crate::source::Position;
 use crate::terms::FieldSet;
 use index::{KindIndex, Triggers};
 use std::path::PathBuf;
-use tree::{Branch, Group, Leaf};
+use tree::{Branch, Group, GroupId, Leaf, LeafId};
 
 /// What a ruleset needs collected: the fields its supported IndicatorItems reference.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -89,21 +91,78 @@ pub struct Ruleset {
 ///
 /// Warnings come in document order, and within a document in tree order.
 pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
-    let mut leaves: Vec<Leaf> = Vec::with_capacity(documents.len() * 2);
-    let mut groups: Vec<Group> = Vec::with_capacity(documents.len());
+    use rayon::prelude::*;
+    // Documents compile independently: chunks run in parallel, then merge in order (so the
+    // result and the warnings do not depend on the thread count).
+    let chunks: Vec<Chunk> = documents.par_chunks(CHUNK_DOCUMENTS).map(compile_chunk).collect();
+    let total = |f: fn(&Chunk) -> usize| chunks.iter().map(f).sum::<usize>();
+    let mut leaves: Vec<Leaf> = Vec::with_capacity(total(|c| c.leaves.len()));
+    let mut groups: Vec<Group> = Vec::with_capacity(total(|c| c.groups.len()));
     let mut iocs = Vec::with_capacity(documents.len());
+    let mut diags = Vec::with_capacity(total(|c| c.diags.len()));
+    for mut chunk in chunks {
+        let (leaf_base, group_base) = (leaves.len() as LeafId, groups.len() as GroupId);
+        if leaf_base > 0 || group_base > 0 {
+            for g in &mut chunk.groups {
+                g.expr.offset(leaf_base);
+                g.leaves.iter_mut().for_each(|l| *l += leaf_base);
+            }
+            for ioc in &mut chunk.iocs {
+                ioc.tops.iter_mut().for_each(|b| b.offset(group_base));
+            }
+        }
+        leaves.append(&mut chunk.leaves);
+        groups.append(&mut chunk.groups);
+        iocs.append(&mut chunk.iocs);
+        diags.append(&mut chunk.diags);
+    }
+    let (kinds, triggers) = index::build(&leaves, &groups);
+    let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
+    let unsupported = leaves.iter().filter(|l| !l.supported()).count();
+    let ruleset = Ruleset {
+        iocs,
+        leaves,
+        groups,
+        kinds,
+        triggers,
+        requirements: Requirements { fields },
+        unsupported,
+    };
+    (ruleset, diags)
+}
+
+/// Documents per parallel compilation chunk: large enough that merging costs nothing.
+const CHUNK_DOCUMENTS: usize = 2048;
+
+/// The compiled form of a run of documents, with chunk-local leaf and group ids.
+struct Chunk {
+    leaves: Vec<Leaf>,
+    groups: Vec<Group>,
+    iocs: Vec<CompiledIoc>,
+    diags: Vec<Diagnostic>,
+}
+
+fn compile_chunk(documents: &[IocDocument]) -> Chunk {
+    // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
+    let mut out = Chunk {
+        leaves: Vec::with_capacity(documents.len() * 2),
+        groups: Vec::with_capacity(documents.len()),
+        iocs: Vec::with_capacity(documents.len()),
+        diags: Vec::new(),
+    };
+    let mut term_cache = lower::TermCache::default();
     for doc in documents {
         let lowered: Vec<_> = {
-            let mut lowerer = lower::Lowerer::new(doc, &mut leaves, &mut diags);
+            let mut lowerer =
+                lower::Lowerer::new(doc, &mut out.leaves, &mut out.diags, &mut term_cache);
             doc.criteria.iter().map(|ind| lowerer.indicator(ind)).collect()
         };
-        let mut grouper = group::Grouper { leaves: &leaves, groups: &mut groups };
+        let mut grouper = group::Grouper { leaves: &out.leaves, groups: &mut out.groups };
         let tops: Vec<Branch> = lowered.iter().map(|ind| grouper.top(ind)).collect();
+        let groups = &out.groups;
         let can_match = tops.iter().any(|b| b.eval(&|g| groups[g as usize].expr.can_match()));
         if !can_match {
-            diags.push(
+            out.diags.push(
                 Diagnostic::new(
                     Code::NeverMatches,
                     doc.file.clone(),
@@ -121,21 +180,9 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
             metadata: card_metadata(doc),
             can_match,
         };
-        iocs.push(CompiledIoc { info, tops });
+        out.iocs.push(CompiledIoc { info, tops });
     }
-    let (kinds, triggers) = index::build(&leaves, &groups);
-    let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
-    let unsupported = leaves.iter().filter(|l| !l.supported()).count();
-    let ruleset = Ruleset {
-        iocs,
-        leaves,
-        groups,
-        kinds,
-        triggers,
-        requirements: Requirements { fields },
-        unsupported,
-    };
-    (ruleset, diags)
+    out
 }
 
 /// The MIR "unset" date, omitted from cards.

@@ -226,6 +226,13 @@ fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
         )],
     )]);
     assert!(rs.leaves[0].negate && !rs.leaves[0].fold);
+    // Hex stays case-insensitive whatever preserve-case says.
+    let (rs, _) = one(&[ind(
+        "t",
+        "OR",
+        &[item("a", "contains", "FileItem/Md5sum", "md5", "D41D", r#"preserve-case="true""#)],
+    )]);
+    assert!(rs.leaves[0].fold);
 }
 
 #[test]
@@ -363,4 +370,33 @@ fn indexes_agree_with_direct_tests_on_every_type() {
         }
     }
     assert!(checked >= 12, "only {checked} matching pairs");
+}
+
+#[test]
+fn chunks_merge_with_consistent_ids() {
+    // More documents than one compilation chunk: ids of later chunks must be shifted.
+    let n = super::CHUNK_DOCUMENTS * 2 + 7;
+    let docs: Vec<IocDocument> = (0..n)
+        .map(|i| {
+            let leaves = [
+                item(&format!("n{i}"), "is", "FileItem/FileName", "string", &format!("f{i}"), ""),
+                item(&format!("p{i}"), "is", "ProcessItem/name", "string", &format!("p{i}"), ""),
+            ];
+            doc11(&format!("d{i}"), &[ind(&format!("t{i}"), "OR", &leaves)])
+        })
+        .collect();
+    let (rs, diags) = compile(&docs);
+    assert!(diags.is_empty());
+    assert_eq!((rs.len(), rs.items(), rs.groups()), (n, 2 * n, 2 * n));
+    for (gid, g) in rs.groups.iter().enumerate() {
+        let leaf = &rs.leaves[g.leaves[0] as usize];
+        assert_eq!(leaf.field.map(|f| f.kind()), Some(g.kind), "group {gid}");
+    }
+    let last = n - 1;
+    let target =
+        crate::item::Item::new(ItemKind::Process).with(Field::ProcessName, format!("P{last}"));
+    let d = crate::eval::scan(&rs, &[target]);
+    assert_eq!(d.cards.len(), 1);
+    assert_eq!(d.cards[0].id, format!("d{last}"));
+    assert_eq!(d.cards[0].branches[1].conditions[0].item_id, Some(format!("p{last}")));
 }

@@ -89,6 +89,15 @@ impl GExpr {
         }
     }
 
+    /// Shifts every leaf id by `by` (merging separately compiled parts).
+    pub(crate) fn offset(&mut self, by: LeafId) {
+        match self {
+            GExpr::Leaf(l) => *l += by,
+            GExpr::False => {}
+            GExpr::Op(_, ch) => ch.iter_mut().for_each(|c| c.offset(by)),
+        }
+    }
+
     /// The leaves, in pre-order.
     pub(crate) fn leaves(&self, out: &mut Vec<LeafId>) {
         match self {
@@ -103,7 +112,8 @@ impl GExpr {
 #[derive(Clone, Debug)]
 pub(crate) struct BranchInfo {
     pub indicator_id: Option<String>,
-    pub operator: String,
+    /// As written; the usual `AND`/`OR` without an allocation.
+    pub operator: std::borrow::Cow<'static, str>,
     pub position: Position,
     pub depth: u32,
 }
@@ -148,6 +158,17 @@ pub(crate) enum Part {
 }
 
 impl Branch {
+    /// Shifts every group id by `by` (merging separately compiled parts).
+    pub(crate) fn offset(&mut self, by: GroupId) {
+        for part in &mut self.parts {
+            match part {
+                Part::Group(g) => *g += by,
+                Part::Branch(b) => b.offset(by),
+                Part::False => {}
+            }
+        }
+    }
+
     /// Evaluates the branch given each group's truth.
     pub(crate) fn eval(&self, group_true: &dyn Fn(GroupId) -> bool) -> bool {
         let part = |p: &Part| match p {

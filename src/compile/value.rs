@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use regex::Regex;
 use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// An OpenIOC condition, with 1.0 `isnot`/`containsnot` already turned into a negation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,9 +58,9 @@ impl Cond {
 #[derive(Clone, Debug)]
 pub(crate) enum Test {
     /// Text equality (the text is folded when the leaf folds).
-    TextEq(Box<str>),
-    /// Digest equality on the decoded bytes.
-    DigestEq(Box<[u8]>),
+    TextEq(Arc<str>),
+    /// Digest equality: the canonical lower-case hex text (validated at compile time).
+    DigestEq(Arc<str>),
     /// Inclusive integer range (`is 5` is `5 TO 5`).
     IntRange(i64, i64),
     /// Inclusive date range.
@@ -69,11 +70,11 @@ pub(crate) enum Test {
     /// Boolean equality.
     BoolEq(bool),
     /// Substring of the value's text.
-    Contains(Box<str>),
+    Contains(Arc<str>),
     /// Prefix of the value's text.
-    StartsWith(Box<str>),
+    StartsWith(Arc<str>),
     /// Suffix of the value's text.
-    EndsWith(Box<str>),
+    EndsWith(Arc<str>),
     /// Unanchored regex search over the value's text.
     Regex(Regex),
     /// Strictly greater than.
@@ -92,10 +93,8 @@ impl Test {
     pub(crate) fn matches(&self, value: &Value, fold: bool) -> bool {
         match (self, value) {
             (Test::TextEq(want), Value::Str(s)) => fold_text(s, fold) == **want,
-            (Test::DigestEq(want), Value::Str(s)) => {
-                let mut buf = [0u8; 32];
-                decode_digest(s, &mut buf).is_some_and(|got| got == &**want)
-            }
+            // Equal lower-case hex text is equal bytes: the pattern is valid hex.
+            (Test::DigestEq(want), Value::Str(s)) => fold_text(s.trim(), true) == **want,
             (Test::IntRange(lo, hi), Value::Int(n)) => lo <= n && n <= hi,
             (Test::DateRange(lo, hi), Value::Date(d)) => lo <= d && d <= hi,
             (Test::IpEq(want), Value::Ip(ip)) => ip.to_canonical() == *want,
@@ -215,9 +214,9 @@ pub(crate) fn build_test(
         return Err(ContentError::Empty);
     }
     // Substring conditions on typed values work on their (trimmed) text.
-    let pattern = || -> Box<str> {
+    let pattern = || -> Arc<str> {
         let t = if typed { text.trim() } else { text };
-        fold_text(t, fold).into()
+        Arc::from(&*fold_text(t, fold))
     };
     match cond {
         Cond::Contains => Ok(Test::Contains(pattern())),
@@ -225,7 +224,7 @@ pub(crate) fn build_test(
         Cond::EndsWith => Ok(Test::EndsWith(pattern())),
         Cond::Matches => build_regex(if typed { text.trim() } else { text }, fold).map(Test::Regex),
         Cond::Is => match ty {
-            ValueType::String => Ok(Test::TextEq(fold_text(text, fold).into())),
+            ValueType::String => Ok(Test::TextEq(Arc::from(&*fold_text(text, fold)))),
             ValueType::Md5 | ValueType::Sha1 | ValueType::Sha256 => parse_digest(ty, text),
             ValueType::Int => parse_range(text, parse_int).map(|(a, b)| Test::IntRange(a, b)),
             ValueType::Date => parse_range(text, parse_date).map(|(a, b)| Test::DateRange(a, b)),
@@ -279,7 +278,9 @@ fn parse_digest(ty: ValueType, text: &str) -> Result<Test, ContentError> {
     };
     let mut buf = [0u8; 32];
     match decode_digest(text, &mut buf) {
-        Some(bytes) if bytes.len() == want => Ok(Test::DigestEq(bytes.into())),
+        Some(bytes) if bytes.len() == want => {
+            Ok(Test::DigestEq(Arc::from(text.trim().to_ascii_lowercase())))
+        }
         _ => Err(ContentError::Bad(format!(
             "`{}` is not a {} digest ({} hex digits)",
             text.trim(),
@@ -359,18 +360,24 @@ pub(crate) fn parse_bool(text: &str) -> Result<bool, ContentError> {
 /// The catalogue type a `Content/@type` names (`xs:` prefix and case ignored), if any.
 pub(crate) fn content_type(name: &str) -> Option<ValueType> {
     let n = name.trim();
-    let n = n.strip_prefix("xs:").unwrap_or(n).to_ascii_lowercase();
-    Some(match n.as_str() {
-        "string" => ValueType::String,
-        "md5" => ValueType::Md5,
-        "sha1" => ValueType::Sha1,
-        "sha256" => ValueType::Sha256,
-        "int" | "integer" | "uint64" | "long" => ValueType::Int,
-        "date" | "datetime" => ValueType::Date,
-        "ip" | "ipaddr" => ValueType::Ip,
-        "bool" | "boolean" => ValueType::Bool,
-        _ => return None,
-    })
+    let n = n.strip_prefix("xs:").unwrap_or(n);
+    const NAMES: &[(&str, ValueType)] = &[
+        ("string", ValueType::String),
+        ("md5", ValueType::Md5),
+        ("sha1", ValueType::Sha1),
+        ("sha256", ValueType::Sha256),
+        ("int", ValueType::Int),
+        ("integer", ValueType::Int),
+        ("uint64", ValueType::Int),
+        ("long", ValueType::Int),
+        ("date", ValueType::Date),
+        ("datetime", ValueType::Date),
+        ("ip", ValueType::Ip),
+        ("ipaddr", ValueType::Ip),
+        ("bool", ValueType::Bool),
+        ("boolean", ValueType::Bool),
+    ];
+    NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(n)).map(|(_, ty)| *ty)
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl Ctx<'_> {
 fn empty_branch(info: &BranchInfo) -> MatchedBranch {
     MatchedBranch {
         indicator_id: info.indicator_id.clone(),
-        operator: info.operator.clone(),
+        operator: info.operator.to_string(),
         position: info.position,
         depth: info.depth,
         kind: None,
