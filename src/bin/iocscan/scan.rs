@@ -39,6 +39,12 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
+    let printer: &dyn Printer = match args.format {
+        ScanFormat::Text => &Text,
+        ScanFormat::Json => &Json,
+        ScanFormat::Jsonl => &JsonLines,
+    };
+    printer.begin(&mut out, &loaded)?;
     let report = match run_scan(args, &loaded) {
         Ok(report) => report,
         Err(message) => {
@@ -51,11 +57,6 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     if text && !args.walk.quiet {
         print_problems(&output);
     }
-    let printer: &dyn Printer = match args.format {
-        ScanFormat::Text => &Text,
-        ScanFormat::Json => &Json,
-        ScanFormat::Jsonl => &JsonLines,
-    };
     printer.print(&mut out, &output)?;
     out.flush()?;
     Ok(if report.cards.is_empty() { EXIT_OK } else { EXIT_FOUND })
