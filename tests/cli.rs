@@ -550,3 +550,13 @@ fn readme_demo_detects_marker_and_scanner() {
     assert_eq!(doc["summary"]["iocs_loaded"], 3);
     assert_eq!(doc["diagnostics"], serde_json::json!([]));
 }
+
+#[test]
+fn no_progress_line_when_stderr_is_not_a_terminal() {
+    let s = Setup::new();
+    s.file("p.txt", "p");
+    s.ioc("p.ioc", &ioc11("quiet", "OR", &[("FileItem/FileName", "is", "p.txt")]));
+    let mut cmd = iocscan();
+    cmd.arg("scan").arg("--path").arg(s.host()).arg(s.iocs());
+    cmd.assert().code(1).stderr(predicate::str::contains("items ").not());
+}
