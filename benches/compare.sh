@@ -7,7 +7,7 @@
 # thousands of files, many small, some MB-sized, a few hundred MiB) and IOC collections under
 # a temp dir, then runs the commands of each comparison alternately, ROUNDS times after one
 # warm-up round (warm page cache: this measures CPU work, not the disk), and prints the median
-# times and their RATIOS:
+# wall and CPU times and their RATIOS (on a busy machine the CPU ratio is the steadier one):
 #   (1) scan with 1,000 SHA-256 IOCs (none matching)  vs  hash_baseline      (target <= 1.15x)
 #                                                     vs  find | xargs -P2 sha256sum
 #   (2) scan with 100,000 SHA-256 IOCs  vs  scan with 10 (load time apart: `iocscan check`)
@@ -29,10 +29,11 @@ BASELINE="$TARGET_DIR/release/examples/hash_baseline"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/iocscan-compare.XXXXXX")"
 if [[ "${KEEP:-0}" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; fi
 echo "== work dir $WORK"
+echo "== load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "== cpu: $(nproc) cores, sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no)"
 
 python3 - "$WORK" "$ROUNDS" "$IOCSCAN" "$BASELINE" "${TREE_FILES:-30000}" <<'PY'
-import os, random, shlex, statistics, subprocess, sys, time, uuid
+import os, random, resource, shlex, statistics, subprocess, sys, time, uuid
 
 work, rounds, iocscan, baseline, n_files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 tree = os.path.join(work, "tree")
@@ -99,11 +100,16 @@ meta1k = collection("meta-1000", 1000, meta)
 print("== IOC collections written in %.1fs" % (time.time() - t0), flush=True)
 
 # ---- measurements --------------------------------------------------------------------------
+def cpu_of_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
 def run(cmd, shell=False):
-    t = time.perf_counter()
+    """Wall time and CPU time (user + system of the command and what it waited for)."""
+    t, c = time.perf_counter(), cpu_of_children()
     p = subprocess.run(cmd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - t
-    return elapsed, p.returncode, p.stderr.decode(errors="replace")[-400:], len(p.stdout)
+    elapsed, cpu = time.perf_counter() - t, cpu_of_children() - c
+    return elapsed, cpu, p.returncode, p.stderr.decode(errors="replace")[-400:], len(p.stdout)
 
 def scan(iocs):
     return [iocscan, "scan", "--path", tree, "--format", "json", iocs]
@@ -112,12 +118,13 @@ def compare(title, commands, ratios):
     """commands: name -> (argv, shell); ratios: (numerator, denominator, target or None)."""
     print("\n== " + title, flush=True)
     times = {name: [] for name in commands}
+    cpus = {name: [] for name in commands}
     failed = {}
     for r in range(rounds + 1):  # round 0 warms the page cache
         for name, (cmd, shell) in commands.items():
             if name in failed:
                 continue
-            elapsed, rc, err, out = run(cmd, shell)
+            elapsed, cpu, rc, err, out = run(cmd, shell)
             # iocscan scan: 0 clean, 1 detection; anything else is a failure. A scan that
             # prints no report did not scan (e.g. a binary without the scan command yet).
             if rc not in (0, 1) or (rc == 1 and name.startswith("baseline")):
@@ -126,16 +133,20 @@ def compare(title, commands, ratios):
                 failed[name] = (rc, "no report on stdout")
             elif r > 0:
                 times[name].append(elapsed)
+                cpus[name].append(cpu)
     for name, (rc, err) in failed.items():
         print("  %-28s FAILED (exit %d): %s" % (name, rc, err.strip().replace("\n", " | ")))
     med = {n: statistics.median(t) for n, t in times.items() if t}
+    cpu = {n: statistics.median(t) for n, t in cpus.items() if t}
     for n, m in med.items():
-        print("  %-28s median %7.3fs  (min %.3f, max %.3f, %d runs)" % (n, m, min(times[n]), max(times[n]), len(times[n])))
+        print("  %-28s wall median %7.3fs (min %.3f, max %.3f, %d runs)  cpu median %7.3fs"
+              % (n, m, min(times[n]), max(times[n]), len(times[n]), cpu[n]))
     for num, den, target in ratios:
         if num in med and den in med:
             ratio = med[num] / med[den]
             verdict = "" if target is None else ("  target <= %.2fx: %s" % (target, "MET" if ratio <= target else "MISSED"))
-            print("  RATIO %s / %s = %.3fx%s" % (num, den, ratio, verdict))
+            cpu_ratio = cpu[num] / cpu[den] if cpu[den] > 0 else float("nan")
+            print("  RATIO %s / %s = %.3fx wall%s  (%.3fx cpu)" % (num, den, ratio, verdict, cpu_ratio))
         else:
             print("  RATIO %s / %s: not measured" % (num, den))
 

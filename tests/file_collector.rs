@@ -500,3 +500,22 @@ fn cancellation_stops_the_walk() {
     let stats = run(&options(dir.path()), &fields(&[Field::FileFileName]), &sink);
     assert_eq!((stats.files, stats.directories), (1000, 21));
 }
+
+#[test]
+fn roots_may_be_files_or_symlinks() {
+    let dir = tempdir();
+    let file = dir.path().join("real").join("one.bin");
+    write(&file, b"abc");
+    symlink(dir.path().join("real"), &dir.path().join("dirlink"));
+    // A file root is one item; a symlink root is followed whatever `follow_symlinks` says.
+    let opts = FileOptions {
+        roots: vec![file.clone(), dir.path().join("dirlink")],
+        ..FileOptions::default()
+    };
+    let sink = Recorder::asking(&[Field::FileMd5sum]);
+    let stats = run(&opts, &fields(&[Field::FileMd5sum, Field::FileFullPath]), &sink);
+    assert_eq!(sink.names(), ["one.bin", "one.bin"]);
+    assert_eq!((stats.files, stats.directories, stats.hashed, stats.errors), (2, 1, 2, 0));
+    let paths: Vec<PathBuf> = lock(&sink.files).iter().map(|(p, _, _)| p.clone()).collect();
+    assert!(paths.contains(&dir.path().join("dirlink").join("one.bin")), "{paths:?}");
+}

@@ -16,6 +16,7 @@ use super::value::Test;
 use crate::item::ItemKind;
 use crate::terms::{Cost, FieldSet};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The kind a subtree binds to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +134,7 @@ impl Grouper<'_> {
         }
     }
 
-    fn group(&mut self, kind: ItemKind, expr: GExpr, info: BranchInfo) -> GroupId {
+    fn group(&mut self, kind: ItemKind, expr: GExpr, info: Arc<BranchInfo>) -> GroupId {
         let mut leaves = Vec::new();
         expr.leaves(&mut leaves);
         let fields: FieldSet =

@@ -10,13 +10,63 @@
 //! property test checks.
 
 use super::tree::{Group, GroupId, Leaf, LeafId};
-use super::value::{decode_digest, fold_text, value_text, Test};
+use super::value::{fold_text, value_text, Test};
 use crate::item::{ItemKind, Value};
 use crate::terms::{Cost, Field, FieldSet};
-use aho_corasick::{AhoCorasick, MatchKind};
+use ahash::AHashMap as HashMap;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
+
+/// Largest total of substring pattern bytes (per field and case mode) compiled to a DFA.
+const DFA_MAX_PATTERN_BYTES: usize = 128 * 1024;
+
+/// The leaves of one index key: nearly always one, stored without an allocation.
+#[derive(Clone, Debug)]
+enum Postings {
+    One(LeafId),
+    Many(Vec<LeafId>),
+}
+
+impl Postings {
+    fn push(slot: Option<&mut Postings>, id: LeafId) -> Option<Postings> {
+        match slot {
+            None => Some(Postings::One(id)),
+            Some(p) => {
+                *p = match std::mem::replace(p, Postings::Many(Vec::new())) {
+                    Postings::One(first) => Postings::Many(vec![first, id]),
+                    Postings::Many(mut v) => {
+                        v.push(id);
+                        Postings::Many(v)
+                    }
+                };
+                None
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[LeafId] {
+        match self {
+            Postings::One(id) => std::slice::from_ref(id),
+            Postings::Many(v) => v,
+        }
+    }
+}
+
+/// Adds `id` under `key`.
+fn post<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Postings>, key: K, id: LeafId) {
+    match map.entry(key) {
+        Entry::Occupied(mut e) => {
+            Postings::push(Some(e.get_mut()), id);
+        }
+        Entry::Vacant(e) => {
+            if let Some(p) = Postings::push(None, id) {
+                e.insert(p);
+            }
+        }
+    }
+}
 
 /// Where a substring pattern must sit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,10 +102,24 @@ impl Substrings {
         }
         // Standard semantics is required for overlapping search: every occurrence of every
         // pattern is reported, so no leaf hides another.
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns.iter().map(|p| p.as_bytes()))
-            .ok()?;
+        let mut builder = AhoCorasick::builder();
+        builder.match_kind(MatchKind::Standard);
+        // A DFA costs one table lookup per byte but memory grows with the pattern bytes: use
+        // it up to a modest total (the library alone would stop at 100 patterns), else let
+        // the library pick its NFA.
+        let total: usize = patterns.iter().map(|p| p.len()).sum();
+        let dfa = (total <= DFA_MAX_PATTERN_BYTES)
+            .then(|| {
+                builder
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(patterns.iter().map(|p| p.as_bytes()))
+                    .ok()
+            })
+            .flatten();
+        let ac = match dfa {
+            Some(ac) => ac,
+            None => builder.kind(None).build(patterns.iter().map(|p| p.as_bytes())).ok()?,
+        };
         Some(Substrings { ac, leaves })
     }
 
@@ -81,12 +145,13 @@ pub(crate) struct FieldIndex {
     pub field: Field,
     /// Every leaf reading the field (for the unindexed reference path).
     pub leaves: Vec<LeafId>,
-    text_fold: HashMap<Box<str>, Vec<LeafId>>,
-    text_exact: HashMap<Box<str>, Vec<LeafId>>,
-    digests: HashMap<Box<[u8]>, Vec<LeafId>>,
-    ints: HashMap<i64, Vec<LeafId>>,
-    ips: HashMap<IpAddr, Vec<LeafId>>,
-    dates: HashMap<DateTime<Utc>, Vec<LeafId>>,
+    text_fold: HashMap<Box<str>, Postings>,
+    text_exact: HashMap<Box<str>, Postings>,
+    /// Digests by their lower-case hex text: no decoding per item.
+    digests: HashMap<Box<str>, Postings>,
+    ints: HashMap<i64, Postings>,
+    ips: HashMap<IpAddr, Postings>,
+    dates: HashMap<DateTime<Utc>, Postings>,
     bools: [Vec<LeafId>; 2],
     sub_fold: Option<Substrings>,
     sub_exact: Option<Substrings>,
@@ -119,12 +184,12 @@ impl FieldIndex {
                 list.push((Box::<str>::from(p), id, anchor));
             };
             match test {
-                Test::TextEq(t) if leaf.fold => ix.text_fold.entry(t.clone()).or_default().push(id),
-                Test::TextEq(t) => ix.text_exact.entry(t.clone()).or_default().push(id),
-                Test::DigestEq(d) => ix.digests.entry(d.clone()).or_default().push(id),
-                Test::IntRange(a, b) if a == b => ix.ints.entry(*a).or_default().push(id),
-                Test::DateRange(a, b) if a == b => ix.dates.entry(*a).or_default().push(id),
-                Test::IpEq(ip) => ix.ips.entry(*ip).or_default().push(id),
+                Test::TextEq(t) if leaf.fold => post(&mut ix.text_fold, t.clone(), id),
+                Test::TextEq(t) => post(&mut ix.text_exact, t.clone(), id),
+                Test::DigestEq(d) => post(&mut ix.digests, hex::encode(d).into(), id),
+                Test::IntRange(a, b) if a == b => post(&mut ix.ints, *a, id),
+                Test::DateRange(a, b) if a == b => post(&mut ix.dates, *a, id),
+                Test::IpEq(ip) => post(&mut ix.ips, *ip, id),
                 Test::BoolEq(b) => ix.bools[usize::from(*b)].push(id),
                 Test::Contains(p) => sub(p, Anchor::Anywhere),
                 Test::StartsWith(p) => sub(p, Anchor::Start),
@@ -157,9 +222,9 @@ impl FieldIndex {
     }
 
     fn scalar(&self, v: &Value, out: &mut Vec<LeafId>) {
-        let hit = |list: Option<&Vec<LeafId>>, out: &mut Vec<LeafId>| {
+        let hit = |list: Option<&Postings>, out: &mut Vec<LeafId>| {
             if let Some(list) = list {
-                out.extend_from_slice(list);
+                out.extend_from_slice(list.as_slice());
             }
         };
         match v {
@@ -171,10 +236,8 @@ impl FieldIndex {
                     sub.scan(s, out);
                 }
                 if !self.digests.is_empty() {
-                    let mut buf = [0u8; 32];
-                    if let Some(bytes) = decode_digest(s, &mut buf) {
-                        hit(self.digests.get(bytes), out);
-                    }
+                    // Equal lower-case hex text is equal bytes (keys are valid hex).
+                    hit(self.digests.get(&*fold_text(s.trim(), true)), out);
                 }
                 if !self.text_fold.is_empty() || self.sub_fold.is_some() {
                     let folded = fold_text(s, true);
@@ -218,9 +281,29 @@ pub(crate) struct KindIndex {
     pub any_group: bool,
 }
 
-/// Builds the per-kind indexes and fills each leaf's trigger list.
-pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
+/// For each leaf, the groups it triggers, in one flat array (no allocation per leaf).
+#[derive(Debug, Default)]
+pub(crate) struct Triggers {
+    /// `groups[starts[l]..starts[l + 1]]` are leaf `l`'s groups.
+    starts: Vec<u32>,
+    groups: Vec<GroupId>,
+}
+
+impl Triggers {
+    /// The groups leaf `l` triggers.
+    pub(crate) fn of(&self, l: LeafId) -> &[GroupId] {
+        let l = l as usize;
+        match (self.starts.get(l), self.starts.get(l + 1)) {
+            (Some(&a), Some(&b)) => &self.groups[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Builds the per-kind indexes and the trigger lists.
+pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Triggers) {
     let mut kinds: [KindIndex; 6] = Default::default();
+    let mut pairs: Vec<(LeafId, GroupId)> = Vec::with_capacity(groups.len());
     let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
     for (gid, group) in groups.iter().enumerate() {
         let k = kind_slot(group.kind);
@@ -237,10 +320,8 @@ pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
             None => kinds[k].always.push(gid as GroupId),
             Some((_, set)) => {
                 for l in set {
-                    let leaf = &mut leaves[l as usize];
-                    if leaf.triggers.last() != Some(&(gid as GroupId)) {
-                        leaf.triggers.push(gid as GroupId);
-                    }
+                    pairs.push((l, gid as GroupId));
+                    let leaf = &leaves[l as usize];
                     if let Some(f) = leaf.field.filter(|f| f.term().cost == Cost::Content) {
                         kinds[k].content_triggers.insert(f);
                     }
@@ -260,7 +341,17 @@ pub(crate) fn build(leaves: &mut [Leaf], groups: &[Group]) -> [KindIndex; 6] {
         }
         k.fields.push(FieldIndex::build(field, &ids, leaves));
     }
-    kinds
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut starts = vec![0u32; leaves.len() + 1];
+    for (l, _) in &pairs {
+        starts[*l as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let triggers = Triggers { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() };
+    (kinds, triggers)
 }
 
 /// The position of `kind` in [`ItemKind::ALL`].

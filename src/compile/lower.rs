@@ -15,10 +15,11 @@ use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
 use crate::source::Position;
 use crate::terms::{self, ValueType};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A lowered Indicator: operator decided, children lowered.
 pub(crate) struct LInd {
-    pub info: BranchInfo,
+    pub info: Arc<BranchInfo>,
     /// `None`: unknown operator or no children, the Indicator is never true.
     pub op: Option<Op>,
     pub children: Vec<LNode>,
@@ -66,12 +67,12 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower(&mut self, ind: &Indicator, depth: u32) -> LInd {
-        let info = BranchInfo {
+        let info = Arc::new(BranchInfo {
             indicator_id: ind.id.clone(),
             operator: ind.operator.clone(),
             position: ind.position,
             depth,
-        };
+        });
         let mut op = match ind.operator.as_str() {
             "AND" => Some(Op::And),
             "OR" => Some(Op::Or),
@@ -139,7 +140,6 @@ impl<'a> Lowerer<'a> {
             position: it.position,
             text: String::new(),
             comment,
-            triggers: Vec::new(),
         };
         let built = self.resolve(it, &mut leaf, effect);
         leaf.text = card_text(it, &leaf);

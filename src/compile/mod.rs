@@ -29,7 +29,7 @@ use crate::item::ItemKind;
 use crate::model::{IocDocument, Version};
 use crate::source::Position;
 use crate::terms::FieldSet;
-use index::KindIndex;
+use index::{KindIndex, Triggers};
 use std::path::PathBuf;
 use tree::{Branch, Group, Leaf};
 
@@ -79,6 +79,8 @@ pub struct Ruleset {
     pub(crate) groups: Vec<Group>,
     /// Per kind, in [`ItemKind::ALL`] order.
     pub(crate) kinds: [KindIndex; 6],
+    /// Per leaf, the groups it triggers.
+    pub(crate) triggers: Triggers,
     requirements: Requirements,
     unsupported: usize,
 }
@@ -88,8 +90,9 @@ pub struct Ruleset {
 /// Warnings come in document order, and within a document in tree order.
 pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut leaves: Vec<Leaf> = Vec::new();
-    let mut groups: Vec<Group> = Vec::new();
+    // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
+    let mut leaves: Vec<Leaf> = Vec::with_capacity(documents.len() * 2);
+    let mut groups: Vec<Group> = Vec::with_capacity(documents.len());
     let mut iocs = Vec::with_capacity(documents.len());
     for doc in documents {
         let lowered: Vec<_> = {
@@ -120,11 +123,18 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         };
         iocs.push(CompiledIoc { info, tops });
     }
-    let kinds = index::build(&mut leaves, &groups);
+    let (kinds, triggers) = index::build(&leaves, &groups);
     let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
     let unsupported = leaves.iter().filter(|l| !l.supported()).count();
-    let ruleset =
-        Ruleset { iocs, leaves, groups, kinds, requirements: Requirements { fields }, unsupported };
+    let ruleset = Ruleset {
+        iocs,
+        leaves,
+        groups,
+        kinds,
+        triggers,
+        requirements: Requirements { fields },
+        unsupported,
+    };
     (ruleset, diags)
 }
 

@@ -77,7 +77,7 @@ fn hash_and_name_bind_to_one_file_group() {
     assert!(!req.fields.contains(Field::FileSha256sum));
     // The trigger is the cheap name, not the digest: no file needs hashing up front.
     assert!(rs.kinds[0].content_triggers.is_empty());
-    assert_eq!(rs.leaves[0].triggers, vec![0]);
+    assert_eq!(rs.triggers.of(0), [0]);
 }
 
 #[test]
@@ -283,4 +283,84 @@ fn mixed_top_with_unsupported_part_keeps_false_part() {
 fn ruleset_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Ruleset>();
+}
+
+#[test]
+fn indexes_agree_with_direct_tests_on_every_type() {
+    use crate::item::Value;
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    let leaves = [
+        ("is", "FileItem/Md5sum", "md5", md5.to_uppercase(), ""),
+        ("contains", "FileItem/Md5sum", "string", "8CD9".to_string(), ""),
+        ("is", "FileItem/FileName", "string", "Evil.exe".into(), ""),
+        ("is", "FileItem/FileName", "string", "Evil.exe".into(), r#"preserve-case="true""#),
+        ("starts-with", "FileItem/FileName", "string", "EV".into(), ""),
+        ("ends-with", "FileItem/FileName", "string", "exe".into(), r#"preserve-case="true""#),
+        ("contains", "FileItem/FileName", "string", "İ".into(), ""),
+        ("matches", "FileItem/FileName", "string", "^e.i".into(), ""),
+        ("is", "FileItem/SizeInBytes", "int", "0x10".into(), ""),
+        ("is", "FileItem/SizeInBytes", "int", "1 TO 20".into(), ""),
+        ("contains", "FileItem/SizeInBytes", "int", "6".into(), ""),
+        ("less-than", "FileItem/SizeInBytes", "int", "17".into(), ""),
+        ("is", "FileItem/Modified", "date", "2024-01-01T00:00:00".into(), ""),
+        ("contains", "FileItem/Modified", "date", "t00:".into(), ""),
+        (
+            "starts-with",
+            "FileItem/Modified",
+            "date",
+            "2024-01-01T".into(),
+            r#"preserve-case="true""#,
+        ),
+        ("is", "PortItem/remoteIP", "IP", "::ffff:10.0.0.1".into(), ""),
+        ("ends-with", "PortItem/remoteIP", "IP", ".1".into(), ""),
+        ("is", "PortItem/isIPv6", "bool", "yes".into(), ""),
+        ("is", "UserItem/grouplist/groupname", "string", "wheel".into(), ""),
+    ];
+    let xml: Vec<String> = leaves
+        .iter()
+        .enumerate()
+        .map(|(i, (c, s, t, v, a))| {
+            ind(&format!("t{i}"), "OR", &[item(&format!("l{i}"), c, s, t, v, a)])
+        })
+        .collect();
+    let (rs, diags) = one(&xml);
+    assert!(rs.leaves.iter().all(|l| l.supported()), "{diags:?}");
+    let date = super::value::parse_date("2024-01-01T00:00:00").unwrap();
+    let values = [
+        Value::from(md5),
+        Value::from(format!(" {} ", md5.to_uppercase())),
+        Value::from("evil.exe"),
+        Value::from("Evil.exe"),
+        Value::from("EVIL.EXE"),
+        Value::from("i̇evil"),
+        Value::Int(16),
+        Value::Int(6),
+        Value::Int(-3),
+        Value::Date(date),
+        Value::Ip("10.0.0.1".parse().unwrap()),
+        Value::Ip("::ffff:10.0.0.1".parse().unwrap()),
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::List(vec![Value::from("users"), Value::from("WHEEL")]),
+    ];
+    let mut checked = 0;
+    for kind in &rs.kinds {
+        for fi in &kind.fields {
+            for v in &values {
+                let mut got = Vec::new();
+                fi.raw_matches(v, &rs.leaves, &mut got);
+                got.sort_unstable();
+                got.dedup();
+                let want: Vec<u32> = fi
+                    .leaves
+                    .iter()
+                    .copied()
+                    .filter(|l| rs.leaves[*l as usize].raw_match(v))
+                    .collect();
+                assert_eq!(got, want, "{} on {v:?}", fi.field.name());
+                checked += usize::from(!want.is_empty());
+            }
+        }
+    }
+    assert!(checked >= 12, "only {checked} matching pairs");
 }

@@ -13,6 +13,7 @@ use super::value::{Cond, Test};
 use crate::item::{ItemKind, Value};
 use crate::source::Position;
 use crate::terms::{Field, FieldSet};
+use std::sync::Arc;
 
 /// Index of a [`Leaf`] in the ruleset.
 pub(crate) type LeafId = u32;
@@ -48,8 +49,6 @@ pub(crate) struct Leaf {
     pub text: String,
     /// A 1.0 `Comment` or 1.1 `comment` param.
     pub comment: Option<String>,
-    /// Groups for which this leaf is a trigger (filled by the index builder).
-    pub triggers: Vec<GroupId>,
 }
 
 impl Leaf {
@@ -120,15 +119,15 @@ pub(crate) struct Group {
     pub leaves: Vec<LeafId>,
     /// Fields the leaves read.
     pub fields: FieldSet,
-    /// The Indicator shown on the card.
-    pub info: BranchInfo,
+    /// The Indicator shown on the card (shared with its branch).
+    pub info: Arc<BranchInfo>,
 }
 
 /// An Indicator evaluated host-wide.
 #[derive(Clone, Debug)]
 pub(crate) struct Branch {
     /// The Indicator.
-    pub info: BranchInfo,
+    pub info: Arc<BranchInfo>,
     /// `None` for an unknown operator or an empty Indicator: never true.
     pub op: Option<Op>,
     /// The parts it combines.

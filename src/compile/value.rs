@@ -117,15 +117,17 @@ impl Test {
 /// Folds `s` (Unicode lower case) when `fold`, else borrows it.
 pub(crate) fn fold_text(s: &str, fold: bool) -> Cow<'_, str> {
     if !fold {
-        Cow::Borrowed(s)
-    } else if s.is_ascii() {
-        if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(s)
-        }
-    } else {
+        return Cow::Borrowed(s);
+    }
+    // One branch-free pass (it vectorises) decides: already folded ASCII, the common case,
+    // borrows.
+    let flags = s.bytes().fold(0u8, |acc, b| acc | (b & 0x80) | u8::from(b.is_ascii_uppercase()));
+    if flags & 0x80 != 0 {
         Cow::Owned(s.to_lowercase())
+    } else if flags != 0 {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -150,24 +152,41 @@ pub(crate) fn date_text(d: &DateTime<Utc>) -> String {
 
 /// Decodes hex digest text (trimmed, any case) into `buf`; `None` unless 16, 20 or 32 bytes.
 pub(crate) fn decode_digest<'b>(text: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
-    let text = text.trim().as_bytes();
-    if text.len() % 2 != 0 || !matches!(text.len(), 32 | 40 | 64) {
+    let mut bytes = text.as_bytes();
+    // Collectors give bare lower-case hex: trim only when needed.
+    if bytes.first().is_some_and(u8::is_ascii_whitespace)
+        || bytes.last().is_some_and(u8::is_ascii_whitespace)
+    {
+        bytes = text.trim().as_bytes();
+    }
+    if !matches!(bytes.len(), 32 | 40 | 64) {
         return None;
     }
-    for (i, pair) in text.chunks_exact(2).enumerate() {
-        buf[i] = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+    let mut bad = 0u8;
+    for (out, pair) in buf.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (hi, lo) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        bad |= (hi | lo) & 0x80;
+        *out = (hi << 4) | (lo & 0x0f);
     }
-    Some(&buf[..text.len() / 2])
+    (bad == 0).then(|| &buf[..bytes.len() / 2])
 }
 
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Hex digit values; 0x80 marks a byte that is not a hex digit.
+static HEX: [u8; 256] = {
+    let mut table = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// Why a Content could not become a [`Test`]; `Regex` problems get their own code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

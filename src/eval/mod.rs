@@ -181,19 +181,24 @@ impl<'r> Scanner<'r> {
             }
             s.cands.extend_from_slice(&ki.always);
             for &l in &s.matched {
-                s.cands.extend_from_slice(&rs.leaves[l as usize].triggers);
+                s.cands.extend_from_slice(rs.triggers.of(l));
             }
             let before = s.matched.len();
             for fi in dear {
+                // Needed when the field alone can trigger a group, or when a candidate reads
+                // it and is not already false on the fields known so far.
                 let needed = ki.content_triggers.contains(fi.field)
-                    || s.cands.iter().any(|g| rs.groups[*g as usize].fields.contains(fi.field));
+                    || s.cands.iter().any(|g| {
+                        let group = &rs.groups[*g as usize];
+                        group.fields.contains(fi.field) && may_be_true(&group.expr, &rs.leaves, s)
+                    });
                 if needed {
                     self.observe(item, fi, s);
                 }
             }
             for i in before..s.matched.len() {
                 let l = s.matched[i];
-                s.cands.extend_from_slice(&rs.leaves[l as usize].triggers);
+                s.cands.extend_from_slice(rs.triggers.of(l));
             }
         }
         if s.cands.is_empty() {
@@ -286,6 +291,20 @@ fn leaf_value(l: LeafId, leaves: &[Leaf], s: &Scratch) -> bool {
         _ => Observed::Unknown,
     };
     logic::leaf(observed, leaf.negate)
+}
+
+/// False only when `expr` is false whatever the fields not asked yet turn out to be.
+fn may_be_true(expr: &GExpr, leaves: &[Leaf], s: &Scratch) -> bool {
+    match expr {
+        GExpr::Leaf(l) => match leaves[*l as usize].field {
+            Some(f) if s.state[f as usize] == 0 => true,
+            _ => leaf_value(*l, leaves, s),
+        },
+        GExpr::False => false,
+        GExpr::Op(op, children) => {
+            logic::combine(Some(*op), children.iter().map(|c| may_be_true(c, leaves, s)))
+        }
+    }
 }
 
 fn eval_expr(expr: &GExpr, leaves: &[Leaf], s: &Scratch) -> bool {

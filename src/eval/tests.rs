@@ -149,6 +149,25 @@ fn digests_are_read_only_for_candidate_files() {
 }
 
 #[test]
+fn negated_names_do_not_hash_the_files_they_exclude() {
+    // AND(FileName is-not good.exe, Md5sum is-not Z) has no trigger: it is tried on every
+    // file, but a file named good.exe already makes it false, so its digest is never read.
+    let top = ind(
+        "t",
+        "AND",
+        &[
+            leaf("a", "is", "FileItem/FileName", "string", "good.exe", r#"negate="true""#),
+            leaf("b", "is", "FileItem/Md5sum", "md5", &"00".repeat(16), r#"negate="true""#),
+        ],
+    );
+    let (rs, _) = compile(&[doc11("x", &[top])]);
+    let items = [lazy("good.exe"), lazy("other.exe")];
+    assert_eq!(scan(&rs, &items).cards.len(), 1);
+    assert_eq!(items[0].hashed.load(Ordering::Relaxed), 0);
+    assert!(items[1].hashed.load(Ordering::Relaxed) >= 1);
+}
+
+#[test]
 fn too_large_to_hash_is_not_evaluated_not_false_evidence() {
     struct Big;
     impl ItemView for Big {

@@ -18,7 +18,6 @@ use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
 use crate::terms::{Field, FieldSet};
 use chrono::{DateTime, Utc};
 use std::fs::{FileType, Metadata};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -53,6 +52,10 @@ struct Hashed {
 }
 
 /// One file met by the walk: metadata fields eagerly, digests on first request.
+///
+/// Any non-directory is an entry: regular files, symlinks (not followed: `SymlinkTarget`, no
+/// digest), FIFOs, sockets and devices (metadata only; their digests are
+/// [`NotEvaluated::Unreadable`] and they are never opened).
 #[derive(Debug)]
 pub struct FileEntry {
     path: PathBuf,
@@ -60,8 +63,8 @@ pub struct FileEntry {
     plan: HashPlan,
     /// True when `path` is a symlink the walk follows (hash the target).
     follow: bool,
-    /// What `lstat` (or the directory entry) said the file is, when known.
-    regular: Option<bool>,
+    /// False when `lstat` (or the directory entry) says it is not a regular file: no open.
+    regular: bool,
     hashed: OnceLock<Hashed>,
 }
 
@@ -75,9 +78,11 @@ pub(crate) struct Found<'a> {
     pub(crate) meta: Option<Metadata>,
     /// True when `path` is a symlink to follow (`meta` then describes the target).
     pub(crate) follow: bool,
-    /// The walk's shared state.
+    /// The fields to fill.
     pub(crate) fields: &'a FieldSet,
+    /// The digests to compute on first request.
     pub(crate) plan: HashPlan,
+    /// The walk's owner-name cache.
     pub(crate) owners: &'a Owners,
 }
 
@@ -100,10 +105,7 @@ impl FileEntry {
                 item.set(Field::FileSymlinkTarget, escape_owned(target.as_os_str()));
             }
         }
-        let regular = match &meta {
-            Some(meta) => Some(meta.is_file()),
-            None => Some(file_type.is_file()),
-        };
+        let regular = meta.as_ref().map_or(file_type.is_file(), Metadata::is_file);
         FileEntry { path, item, plan, follow, regular, hashed: OnceLock::new() }
     }
 
@@ -113,7 +115,7 @@ impl FileEntry {
     }
 
     fn hash(&self) -> Hashed {
-        if self.regular == Some(false) {
+        if !self.regular {
             return Hashed {
                 result: Err(NotEvaluated::Unreadable),
                 bytes_read: 0,
@@ -204,27 +206,42 @@ impl ItemView for FileEntry {
 }
 
 /// FullPath, FilePath, FileName, FileExtension (those in `fields`).
+///
+/// The path is escaped once and split at its last `/`: escaping never writes a `/` or a `.`
+/// and never joins a `/` byte to its neighbours, so the pieces are exactly the escaped
+/// directory, name and extension (as `Path::parent` and `Path::file_name` would cut them).
 fn fill_names(item: &mut Item, path: &Path, fields: &FieldSet) {
-    if fields.contains(Field::FileFullPath) {
-        item.set(Field::FileFullPath, escape_owned(path.as_os_str()));
+    let (full, dir, name, ext) = (
+        fields.contains(Field::FileFullPath),
+        fields.contains(Field::FileFilePath),
+        fields.contains(Field::FileFileName),
+        fields.contains(Field::FileFileExtension),
+    );
+    if !(full || dir || name || ext) {
+        return;
     }
-    if fields.contains(Field::FileFilePath) {
-        let parent = path.parent().map_or(Path::new(""), |p| p);
-        item.set(Field::FileFilePath, escape_owned(parent.as_os_str()));
+    let text = escape(path.as_os_str());
+    let (parent, file_name) = match text.rfind('/') {
+        Some(0) => ("/", &text[1..]),
+        Some(slash) => (&text[..slash], &text[slash + 1..]),
+        None => ("", &text[..]),
+    };
+    if dir {
+        item.set(Field::FileFilePath, parent);
     }
-    let name = path.file_name().unwrap_or(path.as_os_str());
-    if fields.contains(Field::FileFileName) {
-        item.set(Field::FileFileName, escape_owned(name));
+    if name {
+        item.set(Field::FileFileName, file_name);
     }
-    if fields.contains(Field::FileFileExtension) {
+    if ext {
         // Text after the last dot, as the reference product (`.bashrc` -> `bashrc`).
-        let bytes = name.as_bytes();
-        if let Some(dot) = bytes.iter().rposition(|b| *b == b'.') {
-            let ext = escape(std::ffi::OsStr::from_bytes(&bytes[dot + 1..]));
-            if !ext.is_empty() {
-                item.set(Field::FileFileExtension, ext.into_owned());
+        if let Some((_, extension)) = file_name.rsplit_once('.') {
+            if !extension.is_empty() {
+                item.set(Field::FileFileExtension, extension);
             }
         }
+    }
+    if full {
+        item.set(Field::FileFullPath, text.into_owned());
     }
 }
 

@@ -5,12 +5,16 @@
 //! found and nothing keeps a list of paths. The walk never writes to the host (files are
 //! opened read-only with `O_NOATIME` where allowed) and never blocks on special files.
 //!
+//! Pseudo file systems (proc, sysfs, cgroup, autofs, ...) are never entered, network ones only
+//! with [`FileOptions::network_mounts`]; automount triggers are never mounted.
+//!
 //! Layout: [`walk`] and its options here; the traversal and its policy (mounts, excludes,
-//! symlinks, loops) in `walker`; the mount table in `mounts`; [`FileEntry`] and its fields in
-//! `entry`; one-read digests in `digest`; owner names in `owners`; lossless path text in
-//! [`path_text`].
+//! symlinks, loops) in `walker`; the mount table in `mounts`; the side-effect-free look at a
+//! directory in `dir_stat`; [`FileEntry`] and its fields in `entry`; one-read digests in
+//! `digest`; owner names in `owners`; lossless path text in [`path_text`].
 
 mod digest;
+mod dir_stat;
 mod entry;
 mod mounts;
 mod owners;
@@ -28,10 +32,12 @@ use std::path::PathBuf;
 /// What to walk and how.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileOptions {
-    /// Roots to walk (default `/`).
+    /// Roots to walk (default `/`), in parallel. A root that is a symlink is followed; a root
+    /// that is a file is one item.
     pub roots: Vec<PathBuf>,
-    /// Glob patterns (globset syntax) matched against the full path, anchored; a matching
-    /// directory is pruned.
+    /// Glob patterns (globset syntax) matched against the whole path as walked (the root as
+    /// given joined with the names below it); a matching directory is pruned. `*` and `?`
+    /// stay within one path component, `**` crosses them: `**/node_modules`, `/var/cache/**`.
     pub excludes: Vec<String>,
     /// Stay on the file system of each root.
     pub one_file_system: bool,

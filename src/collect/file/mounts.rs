@@ -150,14 +150,7 @@ pub(crate) fn classify(fs_type: &str) -> FsClass {
 /// `major:minor` -> the `st_dev` encoding of Linux (glibc `makedev`).
 fn parse_device(text: &str) -> Option<u64> {
     let (major, minor) = text.split_once(':')?;
-    let major: u64 = major.parse().ok()?;
-    let minor: u64 = minor.parse().ok()?;
-    Some(
-        ((major & 0xffff_f000) << 32)
-            | ((major & 0x0000_0fff) << 8)
-            | ((minor & 0xffff_ff00) << 12)
-            | (minor & 0x0000_00ff),
-    )
+    Some(super::dir_stat::makedev(major.parse().ok()?, minor.parse().ok()?))
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@
 //!
 //! Policy decided here: excluded paths are pruned; a directory on another device is checked
 //! against the mount table (pseudo file systems never entered, network ones only when asked,
-//! any other device not with `one_file_system`); symlinks are files unless followed; a
+//! any other device not with `one_file_system`), judged from a `statx` that never triggers an
+//! automount, before the directory is opened; symlinks are files unless followed; a
 //! directory that is its own ancestor (by device and inode: a symlink or bind-mount loop) is
 //! reported and not entered. Problems go to the sink as [`CollectError`]s and the walk goes on.
 
 use super::digest::HashPlan;
+use super::dir_stat::{dir_stat, DirStat};
 use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
@@ -135,6 +137,8 @@ impl<'a> Walker<'a> {
             Ok(meta) => meta,
             Err(e) => return self.error(path, format!("cannot walk: {e}")),
         };
+        // The symlink's own type, so that SymlinkTarget is filled for a root that is one.
+        let file_type = link_meta.file_type();
         // A root named on the command line is followed even when it is a symlink.
         let followed = link_meta.is_symlink().then(|| fs::metadata(path).ok()).flatten();
         let follow = followed.is_some();
@@ -150,12 +154,6 @@ impl<'a> Walker<'a> {
             let dir = Dir { path: path.to_path_buf(), dev, root_dev: dev, chain };
             scope.spawn(move |scope| self.walk_dir(scope, dir));
         } else {
-            let file_type = if follow {
-                // Keep the symlink's own type so SymlinkTarget is filled.
-                fs::symlink_metadata(path).map_or(meta.file_type(), |m| m.file_type())
-            } else {
-                meta.file_type()
-            };
             let meta = (self.needs_stat || follow).then_some(meta);
             self.hand_over(vec![FoundFile { path: path.to_path_buf(), file_type, meta, follow }]);
         }
@@ -170,7 +168,8 @@ impl<'a> Walker<'a> {
             Err(e) => return self.error(&dir.path, format!("cannot read directory: {e}")),
         };
         self.counters.directories.fetch_add(1, Relaxed);
-        let mut batch = Vec::new();
+        // Sized once: growing a vector of `Metadata`-sized elements copies them each time.
+        let mut batch = Vec::with_capacity(FILES_PER_TASK);
         for entry in entries {
             if self.sink.cancelled() {
                 return;
@@ -195,21 +194,23 @@ impl<'a> Walker<'a> {
                 }
             };
             if file_type.is_dir() {
-                match entry.metadata() {
-                    Ok(meta) => self.enter(scope, path, &meta, &dir),
+                match dir_stat(&path, false) {
+                    Ok(stat) => self.enter(scope, path, stat, &dir),
                     Err(e) => self.error(&path, format!("cannot stat: {e}")),
                 }
                 continue;
             }
             if file_type.is_symlink() && self.options.follow_symlinks {
                 // A dangling link stays a file item of its own.
-                if let Ok(meta) = fs::metadata(&path) {
-                    if meta.is_dir() {
-                        self.enter(scope, path, &meta, &dir);
-                    } else {
-                        batch.push(FoundFile { path, file_type, meta: Some(meta), follow: true });
+                if let Ok(target) = dir_stat(&path, true) {
+                    if target.is_dir {
+                        self.enter(scope, path, target, &dir);
+                        continue;
                     }
-                    continue;
+                    if let Ok(meta) = fs::metadata(&path) {
+                        batch.push(FoundFile { path, file_type, meta: Some(meta), follow: true });
+                        continue;
+                    }
                 }
             }
             let meta = if self.needs_stat {
@@ -233,8 +234,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Decides whether to walk the directory `path` found in `parent`, and spawns it.
-    fn enter<'s>(&'s self, scope: &rayon::Scope<'s>, path: PathBuf, meta: &Metadata, parent: &Dir) {
-        let (dev, ino) = (meta.dev(), meta.ino());
+    fn enter<'s>(&'s self, scope: &rayon::Scope<'s>, path: PathBuf, stat: DirStat, parent: &Dir) {
+        let DirStat { dev, ino, .. } = stat;
         if self.skips_mount(dev, parent) {
             self.counters.skipped_mounts.fetch_add(1, Relaxed);
             return;
