@@ -2,6 +2,7 @@
 
 use crate::args::CollectArgs;
 use crate::progress::ProgressLine;
+use crate::render::escape_path;
 use crate::render::text::bytes_text;
 use crate::scan::ERRORS_SHOWN;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -12,7 +13,7 @@ use std::io::{self, BufWriter};
 /// Runs the collection; exit 0 when the snapshot was written, 2 otherwise.
 pub fn run(args: &CollectArgs) -> io::Result<u8> {
     let file = File::create(&args.output).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot create {}: {e}", args.output.display()))
+        io::Error::new(e.kind(), format!("cannot create {}: {e}", escape_path(&args.output)))
     })?;
     let progress = ProgressLine::start(args.walk.quiet);
     let mut options = args.walk.scan_options();
@@ -40,7 +41,7 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
     let items = if parts.is_empty() { "no items".to_owned() } else { parts.join(", ") };
     eprintln!(
         "collected {items} into {}; {} hashed ({} read); {} problem(s); {:.2} s",
-        args.output.display(),
+        escape_path(&args.output),
         report.files.hashed,
         bytes_text(report.files.bytes_read),
         report.error_count,

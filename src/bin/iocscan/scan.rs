@@ -4,7 +4,9 @@
 use crate::args::{ScanArgs, ScanFormat};
 use crate::check::display;
 use crate::progress::ProgressLine;
-use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
+use crate::render::{
+    self, escape_path, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput,
+};
 use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
 use iocscan::scan::{self, LoadedRuleset, ScanReport};
 use std::fs::File;
@@ -33,7 +35,7 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
+                io::Error::new(e.kind(), format!("cannot create {}: {e}", escape_path(path)))
             })?;
             Box::new(BufWriter::new(file))
         }
