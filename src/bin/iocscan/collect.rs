@@ -6,7 +6,7 @@ use crate::render::escape_path;
 use crate::render::text::bytes_text;
 use crate::scan::ERRORS_SHOWN;
 use crate::{EXIT_ERROR, EXIT_OK};
-use iocscan::scan;
+use iocscan::scan::{self, CollectReport};
 use std::fs::File;
 use std::io::{self, BufWriter};
 
@@ -29,13 +29,19 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
         }
     };
     if !args.walk.quiet {
-        for e in report.errors.iter().take(ERRORS_SHOWN) {
-            eprintln!("iocscan: {e}");
-        }
-        let shown = report.errors.len().min(ERRORS_SHOWN) as u64;
-        if report.error_count > shown {
-            eprintln!("iocscan: ... {} more problems", report.error_count - shown);
-        }
+        print_outcome(args, &report);
+    }
+    Ok(EXIT_OK)
+}
+
+/// The first problems and a one-line summary, on stderr.
+fn print_outcome(args: &CollectArgs, report: &CollectReport) {
+    for e in report.errors.iter().take(ERRORS_SHOWN) {
+        eprintln!("iocscan: {e}");
+    }
+    let shown = report.errors.len().min(ERRORS_SHOWN) as u64;
+    if report.error_count > shown {
+        eprintln!("iocscan: ... {} more problems", report.error_count - shown);
     }
     let parts: Vec<String> = report.items.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let items = if parts.is_empty() { "no items".to_owned() } else { parts.join(", ") };
@@ -47,5 +53,4 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
         report.error_count,
         report.elapsed_seconds
     );
-    Ok(EXIT_OK)
 }
