@@ -12,6 +12,8 @@
 #                                                     vs  find | xargs -P2 sha256sum
 #   (2) scan with 100,000 SHA-256 IOCs  vs  scan with 10 (load time apart: `iocscan check`)
 #   (3) scan with 1,000 name/path/size IOCs  vs  hash_baseline --walk-only   (target <= 1.2x)
+#   and the file collector alone (hash_baseline --collector) against the same baselines.
+# Each comparison also times `iocscan check` on its IOC collection: the load part of the scan.
 # A command that fails is reported with its exit code and stderr; the others still run.
 set -euo pipefail
 
@@ -155,6 +157,7 @@ compare("(1) SHA-256 scan, 1,000 IOCs, none matching", {
     "scan-1000-sha256": (scan(sha1k), False),
     "baseline": ([baseline, tree], False),
     "find|xargs -P2 sha256sum": ("find %s -type f -print0 | xargs -0 -P2 sha256sum > /dev/null" % q(tree), True),
+    "check-1000-sha256 (load only)": ([iocscan, "check", sha1k], False),
 }, [("scan-1000-sha256", "baseline", 1.15), ("scan-1000-sha256", "find|xargs -P2 sha256sum", None)])
 
 compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
@@ -167,6 +170,7 @@ compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
 compare("(3) name/path/size scan, 1,000 IOCs", {
     "scan-1000-meta": (scan(meta1k), False),
     "baseline --walk-only": ([baseline, "--walk-only", tree], False),
+    "check-1000-meta (load only)": ([iocscan, "check", meta1k], False),
 }, [("scan-1000-meta", "baseline --walk-only", 1.2)])
 
 compare("collector alone (hash_baseline --collector)", {
