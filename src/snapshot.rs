@@ -14,6 +14,7 @@
 //! its number and skipped; only a missing or foreign header fails the whole file. This module
 //! reads and writes the format; it collects and evaluates nothing (see [`crate::scan`]).
 
+use crate::collect::file::path_text::escape;
 use crate::item::{Item, ItemKind};
 use crate::limits::MAX_SNAPSHOT_LINE_BYTES;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -70,7 +71,7 @@ pub fn tool_name() -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// Opening or reading the file failed.
-    #[error("{}: cannot read snapshot: {source}", path.display())]
+    #[error("{}: cannot read snapshot: {source}", escape(path.as_os_str()))]
     Read {
         /// The snapshot file.
         path: PathBuf,
@@ -81,7 +82,7 @@ pub enum SnapshotError {
     #[error("cannot write snapshot: {0}")]
     Write(#[source] io::Error),
     /// The first line is not an iocscan snapshot header of a version this build reads.
-    #[error("{}:1: not an iocscan snapshot: {message}", path.display())]
+    #[error("{}:1: not an iocscan snapshot: {message}", escape(path.as_os_str()))]
     Header {
         /// The snapshot file.
         path: PathBuf,

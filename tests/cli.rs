@@ -427,6 +427,30 @@ fn non_utf8_names_are_escaped() {
     let path = fields["FileItem/FullPath"].as_str().expect("path");
     assert!(path.ends_with("bad\\xffname.txt"), "{path}");
     s.scan(&[]).assert().code(1).stdout(predicate::str::contains("bad\\xffname.txt"));
+
+    // An IOC file with such a name: its cards and diagnostics name it escaped, in valid JSON.
+    let odd_ioc = s.iocs().join(OsStr::from_bytes(b"odd\xfe.ioc"));
+    let text = ioc11(
+        "odd-ioc",
+        "OR",
+        &[("FileItem/FileName", "is", "nothing"), ("FileItem/Bogus", "is", "x")],
+    );
+    fs::write(&odd_ioc, text).expect("write odd ioc");
+    let out = iocscan()
+        .args(["scan", "--quiet", "--format", "json", "--path"])
+        .arg(s.host())
+        .arg(&odd_ioc)
+        .output()
+        .expect("run");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let file = doc["diagnostics"][0]["file"].as_str().expect("diagnostic file");
+    assert!(file.ends_with("odd\\xfe.ioc"), "{file}");
+    iocscan()
+        .arg("check")
+        .arg(&odd_ioc)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("odd\\xfe.ioc:"));
 }
 
 #[test]
@@ -549,4 +573,14 @@ fn readme_demo_detects_marker_and_scanner() {
     );
     assert_eq!(doc["summary"]["iocs_loaded"], 3);
     assert_eq!(doc["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn no_progress_line_when_stderr_is_not_a_terminal() {
+    let s = Setup::new();
+    s.file("p.txt", "p");
+    s.ioc("p.ioc", &ioc11("quiet", "OR", &[("FileItem/FileName", "is", "p.txt")]));
+    let mut cmd = iocscan();
+    cmd.arg("scan").arg("--path").arg(s.host()).arg(s.iocs());
+    cmd.assert().code(1).stderr(predicate::str::contains("items ").not());
 }

@@ -106,7 +106,8 @@ pub struct WalkArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
-    /// No progress line on stderr.
+    /// Nothing on stderr but fatal errors: no progress line, no diagnostics, no problem lines
+    /// (they stay in json/jsonl output).
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -4,7 +4,9 @@
 use crate::args::{ScanArgs, ScanFormat};
 use crate::check::display;
 use crate::progress::ProgressLine;
-use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
+use crate::render::{
+    self, escape_path, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput,
+};
 use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
 use iocscan::scan::{self, LoadedRuleset, ScanReport};
 use std::fs::File;
@@ -33,12 +35,18 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
+                io::Error::new(e.kind(), format!("cannot create {}: {e}", escape_path(path)))
             })?;
             Box::new(BufWriter::new(file))
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
+    let printer: &dyn Printer = match args.format {
+        ScanFormat::Text => &Text,
+        ScanFormat::Json => &Json,
+        ScanFormat::Jsonl => &JsonLines,
+    };
+    printer.begin(&mut out, &loaded)?;
     let report = match run_scan(args, &loaded) {
         Ok(report) => report,
         Err(message) => {
@@ -51,11 +59,6 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     if text && !args.walk.quiet {
         print_problems(&output);
     }
-    let printer: &dyn Printer = match args.format {
-        ScanFormat::Text => &Text,
-        ScanFormat::Json => &Json,
-        ScanFormat::Jsonl => &JsonLines,
-    };
     printer.print(&mut out, &output)?;
     out.flush()?;
     Ok(if report.cards.is_empty() { EXIT_OK } else { EXIT_FOUND })

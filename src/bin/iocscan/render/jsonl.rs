@@ -1,5 +1,6 @@
-//! `--format jsonl`: one JSON event per line, in this order: every `diagnostic`, every
-//! `card`, every `error`, then one `summary` (which carries `tool`, `host` and `complete`).
+//! `--format jsonl`: one JSON event per line, in this order: every `diagnostic` (printed
+//! before the scan starts), every `card`, every `error`, then one `summary` (which carries
+//! `tool`, `host` and `complete`).
 //!
 //! ```text
 //! {"event":"diagnostic","severity":"warning","code":"W-bad-content",...}
@@ -10,7 +11,7 @@
 
 use super::{card_for_output, diagnostic_for_output, error_records, tool};
 use super::{Printer, ScanOutput};
-use iocscan::scan::Summary;
+use iocscan::scan::{LoadedRuleset, Summary};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -40,10 +41,15 @@ fn line<T: Serialize>(out: &mut dyn Write, event: &'static str, body: &T) -> io:
 }
 
 impl Printer for JsonLines {
-    fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
-        for d in &scan.loaded.diagnostics {
+    /// The diagnostics, at once: a consumer sees them before a long scan ends.
+    fn begin(&self, out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
+        for d in &loaded.diagnostics {
             line(out, "diagnostic", &diagnostic_for_output(d))?;
         }
+        out.flush()
+    }
+
+    fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
         for card in &scan.report.cards {
             line(out, "card", &card_for_output(card))?;
         }

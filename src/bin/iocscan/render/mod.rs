@@ -28,7 +28,14 @@ pub struct ScanOutput<'a> {
 
 /// One output format of `scan`.
 pub trait Printer {
-    /// Prints the whole outcome to `out`.
+    /// Prints what is known before the scan starts (the IOC diagnostics), for formats that
+    /// stream; the default prints nothing.
+    fn begin(&self, out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
+        let _ = (out, loaded);
+        Ok(())
+    }
+
+    /// Prints the outcome (everything [`Printer::begin`] did not print) to `out`.
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()>;
 }
 

@@ -27,6 +27,9 @@ impl Printer for Text {
             print_card(out, card)?;
             writeln!(out)?;
         }
+        if scan.report.cards.is_empty() {
+            writeln!(out, "No IOC detected.")?;
+        }
         print_summary(out, &scan.report.summary, scan.report.complete)
     }
 }
@@ -273,6 +276,17 @@ DETECTED  ioc-1  Evil file
         assert!(text.contains("items evaluated: ProcessItem 7"), "{text}");
         assert!(text.contains("INCOMPLETE"), "{text}");
         assert!(!text.contains("files:"), "{text}");
+    }
+
+    #[test]
+    fn empty_scans_say_so() {
+        let loaded = iocscan::scan::load_ruleset::<&str>(&[]);
+        let report = iocscan::scan::ScanReport { complete: true, ..Default::default() };
+        let scan = ScanOutput { loaded: &loaded, report: &report, snapshot: None };
+        let mut out = Vec::new();
+        Text.print(&mut out, &scan).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("No IOC detected.\nSummary: 0 IOCs loaded"), "{text}");
     }
 
     #[test]
