@@ -85,6 +85,11 @@ pub struct Progress {
     pub items: u64,
     /// Collection problems met so far.
     pub errors: u64,
+    /// Bytes of file content read for digests so far.
+    pub bytes_hashed: u64,
+    /// Objects that satisfied an item-scoped branch of some IOC so far (IOCs themselves are
+    /// decided at the end: see [`Scanner::matched_objects`]).
+    pub matches: u64,
 }
 
 /// The progress callback type.
@@ -227,6 +232,8 @@ struct Tally {
     started: Instant,
     items: [AtomicU64; 6],
     errors: AtomicU64,
+    bytes_hashed: AtomicU64,
+    matches: AtomicU64,
     kept: Mutex<Vec<CollectError>>,
     /// Milliseconds since `started` of the last progress report.
     last_report: AtomicU64,
@@ -239,6 +246,8 @@ impl Tally {
             started: Instant::now(),
             items: Default::default(),
             errors: AtomicU64::new(0),
+            bytes_hashed: AtomicU64::new(0),
+            matches: AtomicU64::new(0),
             kept: Mutex::new(Vec::new()),
             last_report: AtomicU64::new(0),
             progress,
@@ -248,6 +257,12 @@ impl Tally {
     fn count_items(&self, kind: ItemKind, n: u64) {
         self.items[kind_index(kind)].fetch_add(n, Ordering::Relaxed);
         self.report(false);
+    }
+
+    /// Counts `n` items of `kind` just evaluated by `scanner`.
+    fn scanned(&self, scanner: &Scanner<'_>, kind: ItemKind, n: u64) {
+        self.matches.fetch_max(scanner.matched_objects(), Ordering::Relaxed);
+        self.count_items(kind, n);
     }
 
     fn error(&self, error: CollectError) {
@@ -284,6 +299,8 @@ impl Tally {
             files: self.items[kind_index(ItemKind::File)].load(Ordering::Relaxed),
             items,
             errors: self.errors.load(Ordering::Relaxed),
+            bytes_hashed: self.bytes_hashed.load(Ordering::Relaxed),
+            matches: self.matches.load(Ordering::Relaxed),
         }
     }
 
@@ -329,7 +346,10 @@ struct ScanSink<'a, 'r> {
 impl FileSink for ScanSink<'_, '_> {
     fn file(&self, entry: &FileEntry) {
         self.scanner.scan_item(entry);
-        self.tally.count_items(ItemKind::File, 1);
+        if let Some((_, bytes, _)) = entry.hash_report() {
+            self.tally.bytes_hashed.fetch_add(bytes, Ordering::Relaxed);
+        }
+        self.tally.scanned(self.scanner, ItemKind::File, 1);
     }
 
     fn error(&self, error: CollectError) {
@@ -366,7 +386,7 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
                     let collected = collect::collect(kind, &fields);
                     tally.errors(collected.errors);
                     scanner.scan_items(&collected.items);
-                    tally.count_items(kind, collected.items.len() as u64);
+                    tally.scanned(scanner, kind, collected.items.len() as u64);
                 });
             }
             if kinds.contains(&ItemKind::File) && !options.cancelled() {
@@ -442,7 +462,7 @@ pub fn scan_snapshot(
         let flush = |batch: &mut Vec<Item>| {
             scanner.scan_items(batch);
             for item in batch.iter() {
-                tally.count_items(item.kind(), 1);
+                tally.scanned(&scanner, item.kind(), 1);
             }
             batch.clear();
         };
@@ -687,5 +707,37 @@ mod tests {
         assert!(calls.load(Ordering::Relaxed) >= 1);
         assert_eq!(tally.snapshot().items, 1000);
         assert_eq!(tally.item_counts().get(&ItemKind::Process), Some(&1000));
+    }
+
+    #[test]
+    fn final_progress_counts_hashed_bytes_and_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("a.txt"), b"").unwrap();
+        std::fs::write(tree.join("b.txt"), b"12345").unwrap();
+        let ioc = dir.path().join("empty.ioc");
+        std::fs::write(
+            &ioc,
+            "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"p\"><definition>\
+             <Indicator operator=\"OR\"><IndicatorItem condition=\"is\"><Context \
+             document=\"FileItem\" search=\"FileItem/Md5sum\"/>\
+             <Content>d41d8cd98f00b204e9800998ecf8427e</Content></IndicatorItem></Indicator>\
+             </definition></ioc>",
+        )
+        .unwrap();
+        let loaded = load_ruleset(&[&ioc]);
+        let last = Arc::new(Mutex::new(Progress::default()));
+        let keep = last.clone();
+        let options = ScanOptions {
+            kinds: vec![ItemKind::File],
+            files: FileOptions { roots: vec![tree], ..FileOptions::default() },
+            progress: Some(Arc::new(move |p: &Progress| *keep.lock().unwrap() = p.clone())),
+            ..ScanOptions::default()
+        };
+        let report = scan_host(&loaded.ruleset, &options).unwrap();
+        assert_eq!(report.cards.len(), 1);
+        let last = last.lock().unwrap().clone();
+        assert_eq!((last.files, last.bytes_hashed, last.matches), (2, 5, 1));
     }
 }

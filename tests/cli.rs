@@ -584,3 +584,36 @@ fn no_progress_line_when_stderr_is_not_a_terminal() {
     cmd.arg("scan").arg("--path").arg(s.host()).arg(s.iocs());
     cmd.assert().code(1).stderr(predicate::str::contains("items ").not());
 }
+
+#[test]
+fn ctrl_c_stops_the_scan_and_reports_it_incomplete() {
+    let s = Setup::new();
+    s.ioc("md5.ioc", &ioc11("md5", "OR", &[("FileItem/Md5sum", "is", &"0".repeat(32))]));
+    // Sparse files: gigabytes to hash, no disk used, so the scan is still running when the
+    // signal comes whatever the machine's speed.
+    for i in 0..40 {
+        let f = fs::File::create(s.host().join(format!("sparse-{i}"))).expect("create");
+        f.set_len(150 << 20).expect("set_len");
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("iocscan"))
+        .args(["scan", "--quiet", "--format", "json", "--path"])
+        .arg(s.host())
+        .arg(s.iocs())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("wait");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(doc["complete"], serde_json::Value::Bool(false), "{doc}");
+    assert!(doc["summary"]["files_hashed"].as_u64().unwrap_or(0) < 40, "{doc}");
+    // Nothing detected in part of the host is not "nothing detected".
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}

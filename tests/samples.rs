@@ -125,3 +125,17 @@ fn every_error_sample_is_rejected_with_its_code() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_whole_corpus_loads_as_one_collection() {
+    // Responders point `iocscan check` at a folder: ids must be unique across all samples, and
+    // only the files of `errors/` may be rejected.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples");
+    let collection = load_paths(&[&root]);
+    let errors = root.join("errors");
+    let wrongly: Vec<_> =
+        collection.files_rejected.iter().filter(|p| !p.starts_with(&errors)).collect();
+    assert!(wrongly.is_empty(), "rejected outside errors/: {wrongly:?}");
+    assert_eq!(collection.files_rejected.len(), samples(&errors).len());
+    assert!(collection.documents.len() >= samples(&root).len());
+}

@@ -47,6 +47,8 @@ pub struct Scanner<'r> {
     hits: Vec<Mutex<HashMap<GroupId, Hits>>>,
     items: [AtomicU64; 6],
     not_evaluated: AtomicU64,
+    /// Objects that satisfied some item-scoped group so far (for progress reports).
+    matched_objects: AtomicU64,
 }
 
 /// Counters of one evaluation.
@@ -116,6 +118,7 @@ impl<'r> Scanner<'r> {
             hits: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             items: Default::default(),
             not_evaluated: AtomicU64::new(0),
+            matched_objects: AtomicU64::new(0),
         }
     }
 
@@ -142,6 +145,13 @@ impl<'r> Scanner<'r> {
             // Only reachable if an ItemView re-enters the scanner: use fresh space.
             Err(_) => self.evaluate(item, ki, &mut Scratch::new()),
         });
+    }
+
+    /// How many times so far an object satisfied an item-scoped group: a live "something
+    /// matched" counter for progress reports. IOCs are decided only by [`Scanner::finish`]
+    /// (a host-wide AND needs every kind), so this is not a count of detected IOCs.
+    pub fn matched_objects(&self) -> u64 {
+        self.matched_objects.load(Ordering::Relaxed)
     }
 
     /// Evaluates a slice of items in parallel (rayon).
@@ -265,6 +275,7 @@ impl<'r> Scanner<'r> {
         object.retain_fields(|f| fields.binary_search(&f).is_ok());
         let object = MatchedObject { item: object, evidence };
         let key = serde_json::to_string(&object).unwrap_or_default();
+        self.matched_objects.fetch_add(1, Ordering::Relaxed);
         let shard = &self.hits[g as usize % SHARDS];
         let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         map.entry(g).or_default().add(key, object, &true_leaves);

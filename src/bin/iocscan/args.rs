@@ -15,7 +15,8 @@ Exit codes:
   check:   0 every file loaded; 1 a file was rejected (or, with --deny-warnings, a warning);
            2 usage error
   scan:    0 nothing detected; 1 at least one IOC detected; 2 usage error, no IOC loadable,
-           unreadable snapshot or output failure
+           unreadable snapshot, output failure, or interrupted (Ctrl-C) before anything was
+           detected (a second Ctrl-C exits at once with 130)
   collect: 0 snapshot written; 2 usage error or output failure
   terms:   0";
 

@@ -18,6 +18,7 @@ pub fn run(args: &CollectArgs) -> io::Result<u8> {
     let progress = ProgressLine::start(args.walk.quiet);
     let mut options = args.walk.scan_options();
     options.progress = progress.callback();
+    crate::interrupt::install(options.cancel.clone());
     let outcome =
         scan::collect_snapshot(&options, args.hash, BufWriter::new(file), Some(&args.output));
     progress.finish();

@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod collect;
+mod interrupt;
 mod progress;
 mod render;
 mod scan;

@@ -40,5 +40,12 @@ impl ProgressLine {
 }
 
 fn message(p: &Progress) -> String {
-    format!("files {}  items {}  errors {}", p.files, p.items, p.errors)
+    format!(
+        "files {}  hashed {}  items {}  matches {}  errors {}",
+        p.files,
+        indicatif::HumanBytes(p.bytes_hashed),
+        p.items,
+        p.matches,
+        p.errors
+    )
 }

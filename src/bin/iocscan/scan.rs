@@ -1,5 +1,6 @@
 //! `iocscan scan`: load IOCs, scan the host (or a snapshot), print, exit 0 (nothing
-//! detected), 1 (detected) or 2 (nothing loadable, bad options, unreadable snapshot).
+//! detected), 1 (detected) or 2 (nothing loadable, bad options, unreadable snapshot, or
+//! interrupted before anything was detected).
 
 use crate::args::{ScanArgs, ScanFormat};
 use crate::check::display;
@@ -61,7 +62,15 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     }
     printer.print(&mut out, &output)?;
     out.flush()?;
-    Ok(if report.cards.is_empty() { EXIT_OK } else { EXIT_FOUND })
+    Ok(match (report.cards.is_empty(), report.complete) {
+        (false, _) => EXIT_FOUND,
+        (true, true) => EXIT_OK,
+        // "Nothing detected" would be a claim about parts of the host never looked at.
+        (true, false) => {
+            eprintln!("iocscan: error: the scan was interrupted before it finished");
+            EXIT_ERROR
+        }
+    })
 }
 
 /// Scans the host or the snapshot, with the progress line.
@@ -69,6 +78,7 @@ fn run_scan(args: &ScanArgs, loaded: &LoadedRuleset) -> Result<ScanReport, Strin
     let progress = ProgressLine::start(args.walk.quiet);
     let mut options = args.walk.scan_options();
     options.progress = progress.callback();
+    crate::interrupt::install(options.cancel.clone());
     let report = match &args.snapshot {
         Some(path) => {
             scan::scan_snapshot(&loaded.ruleset, path, &options).map_err(|e| e.to_string())
