@@ -94,6 +94,8 @@ codes! {
     Structure = "W-structure", Warning;
     /// The whole IOC can never match (every path to detection crosses an unsupported item).
     NeverMatches = "W-never-matches", Warning;
+    /// Text meant as UTF-8 holds bytes that are not UTF-8; it was read as Windows-1252.
+    EncodingFallback = "W-encoding-fallback", Warning;
 }
 
 impl fmt::Display for Code {

@@ -2,12 +2,14 @@
 //!
 //! Order of evidence: a byte-order mark (UTF-8, UTF-16 LE/BE) wins; then the shape of the
 //! first bytes (`<` interleaved with NULs is UTF-16 without BOM); then the XML declaration's
-//! `encoding` (any label `encoding_rs` knows); no declaration means UTF-8. Bytes that do not
-//! decode in the chosen encoding are an error, never replaced silently. This module does not
-//! look at the XML beyond the declaration.
+//! `encoding` (any label `encoding_rs` knows); no declaration means UTF-8. Text meant as UTF-8
+//! that is not (old exports often carry Latin-1 bytes under a UTF-8 declaration) is read as
+//! Windows-1252, which decodes every byte, and the caller warns with the first bad position;
+//! bytes that do not decode in any other chosen encoding are an error. Nothing is replaced
+//! silently. This module does not look at the XML beyond the declaration.
 
 use crate::source::LineIndex;
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use std::borrow::Cow;
 
 /// Why the bytes could not be turned into text.
@@ -17,13 +19,37 @@ pub(crate) struct DecodeError {
     pub message: String,
     /// Byte offset in `text` (the decoded prefix) where the problem is, when known.
     pub at: Option<(String, usize)>,
+    /// True when the text was meant as UTF-8 (BOM, declaration or default) and is not.
+    pub utf8: bool,
 }
 
 /// How far into the file the XML declaration is looked for: it may follow a licence comment
 /// (as in the official term catalogue), but never a large one.
 const DECL_SEARCH_BYTES: usize = 8 * 1024;
 
-/// Decodes a whole file. The result never starts with a BOM.
+/// Decoded text, and why it was read as Windows-1252 when it was meant as UTF-8.
+#[derive(Debug)]
+pub(crate) struct Decoded<'b> {
+    /// The text, never starting with a BOM.
+    pub text: Cow<'b, str>,
+    /// The UTF-8 problem (message and first bad position) when the fallback was taken.
+    pub fallback: Option<DecodeError>,
+}
+
+/// Decodes a whole file, falling back to Windows-1252 for text meant as UTF-8 that is not.
+pub(crate) fn decode_lenient(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    match decode(bytes) {
+        Ok(text) => Ok(Decoded { text, fallback: None }),
+        Err(e) if e.utf8 => {
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let (text, _) = WINDOWS_1252.decode_without_bom_handling(body);
+            Ok(Decoded { text, fallback: Some(e) })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Decodes a whole file strictly. The result never starts with a BOM.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return decode_with(UTF_8, rest, "UTF-8 (byte-order mark)");
@@ -60,6 +86,7 @@ fn decode_declared<'b>(bytes: &'b [u8], label: &str) -> Result<Cow<'b, str>, Dec
         return Err(DecodeError {
             message: format!("unsupported encoding `{label}` in the XML declaration"),
             at: None,
+            utf8: false,
         });
     };
     if encoding == UTF_16LE || encoding == UTF_16BE {
@@ -70,6 +97,7 @@ fn decode_declared<'b>(bytes: &'b [u8], label: &str) -> Result<Cow<'b, str>, Dec
         return Err(DecodeError {
             message: format!("unsupported encoding `{label}` in the XML declaration"),
             at: None,
+            utf8: false,
         });
     }
     decode_with(encoding, bytes, label)
@@ -88,6 +116,7 @@ fn decode_with<'b>(
         return Err(DecodeError {
             message: format!("the file is not valid {what} text"),
             at: Some((text.into_owned(), offset)),
+            utf8: encoding == UTF_8,
         });
     }
     Ok(text)
@@ -210,6 +239,22 @@ mod tests {
         let err = decode(b"<a>\n  \xFF</a>").unwrap_err();
         assert!(err.message.contains("UTF-8"), "{}", err.message);
         assert_eq!(error_position(&err), Some(Position::new(2, 3)));
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_windows_1252_with_its_position() {
+        for bytes in [&b"<a>\n  caf\xE9 \x80</a>"[..], b"\xEF\xBB\xBF<a>\n  caf\xE9 \x80</a>"] {
+            let decoded = decode_lenient(bytes).unwrap();
+            assert_eq!(decoded.text, "<a>\n  café €</a>");
+            let why = decoded.fallback.expect("fallback taken");
+            assert_eq!(error_position(&why), Some(Position::new(2, 6)));
+        }
+        let valid = decode_lenient("<a>é</a>".as_bytes()).unwrap();
+        assert!(valid.fallback.is_none());
+        // Other encodings stay strict: UTF-16 with a lone surrogate is not guessed at.
+        let mut utf16_bad = utf16("<a>", true, true);
+        utf16_bad.extend_from_slice(&[0x00, 0xD8, b'x', 0x00]);
+        assert!(decode_lenient(&utf16_bad).is_err());
     }
 
     #[test]

@@ -322,6 +322,17 @@ fn assert_error(bytes: &[u8], code: Code, position: Option<Position>, needle: &s
 }
 
 #[test]
+fn latin1_bytes_under_utf8_load_with_a_located_warning() {
+    let bytes: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<OpenIOC xmlns=\"http://openioc.org/schemas/OpenIOC_1.1\" id=\"x\"><metadata><short_description>caf\xE9</short_description></metadata><criteria><Indicator operator=\"OR\"/></criteria></OpenIOC>";
+    let p = parse(Path::new("t.ioc"), bytes).expect("loads");
+    assert_eq!(p.document.metadata.short_description.as_deref(), Some("caf\u{e9}"));
+    let w = &p.warnings[0];
+    assert_eq!(w.code, Code::EncodingFallback, "{w}");
+    assert_eq!(w.position, Some(Position::new(2, 96)), "{w}");
+    assert!(w.message.contains("read as Windows-1252"), "{w}");
+}
+
+#[test]
 fn errors_with_positions() {
     assert_error(
         b"<ioc id=\"x\">\n  <b></ioc>",
@@ -349,7 +360,12 @@ fn errors_with_positions() {
         Some(Position::new(1, 1)),
         "no Indicator",
     );
-    assert_error(b"<ioc id=\"x\">\n\xFF</ioc>", Code::Encoding, Some(Position::new(2, 1)), "UTF-8");
+    assert_error(
+        b"<?xml version=\"1.0\" encoding=\"klingon\"?><ioc id=\"x\"/>",
+        Code::Encoding,
+        None,
+        "klingon",
+    );
     assert_error(b"", Code::Xml, Some(Position::new(1, 1)), "no root");
     assert_error(
         b"<ioc id=\"x\"><definition>",
