@@ -32,6 +32,9 @@ pub enum ValueType {
     Ip,
     /// Boolean.
     Bool,
+    /// Hardware (MAC) address: compared in the canonical lower-case colon form
+    /// (`aa:bb:cc:dd:ee:ff`), whatever separators the IOC or the item wrote.
+    Mac,
 }
 
 impl ValueType {
@@ -46,6 +49,7 @@ impl ValueType {
             ValueType::Date => "date",
             ValueType::Ip => "IP",
             ValueType::Bool => "bool",
+            ValueType::Mac => "mac",
         }
     }
 
@@ -210,7 +214,7 @@ catalogue! {
     // ArpEntryItem.
     ArpInterface = "ArpEntryItem/Interface", ArpEntry, String, linux;
     ArpInterfaceType = "ArpEntryItem/InterfaceType", ArpEntry, String, linux;
-    ArpPhysicalAddress = "ArpEntryItem/PhysicalAddress", ArpEntry, String, card, linux;
+    ArpPhysicalAddress = "ArpEntryItem/PhysicalAddress", ArpEntry, Mac, card, linux;
     ArpIpv4Address = "ArpEntryItem/IPv4Address", ArpEntry, Ip, card, linux;
     ArpIpv6Address = "ArpEntryItem/IPv6Address", ArpEntry, Ip, card, linux;
     ArpCacheType = "ArpEntryItem/CacheType", ArpEntry, String, linux;
@@ -235,7 +239,7 @@ catalogue! {
     SysTimezoneDst = "SystemInfoItem/timezoneDST", SystemInfo, String, linux;
     SysTimezoneStandard = "SystemInfoItem/timezoneStandard", SystemInfo, String, linux;
     SysGmtOffset = "SystemInfoItem/gmtoffset", SystemInfo, String, linux;
-    SysMac = "SystemInfoItem/MAC", SystemInfo, String, linux;
+    SysMac = "SystemInfoItem/MAC", SystemInfo, Mac, linux;
     SysPrimaryIp = "SystemInfoItem/primaryIpAddress", SystemInfo, Ip, linux;
     SysPrimaryIpv4 = "SystemInfoItem/primaryIpv4Address", SystemInfo, Ip, linux;
     SysPrimaryIpv6 = "SystemInfoItem/primaryIpv6Address", SystemInfo, Ip, linux;
@@ -260,7 +264,7 @@ catalogue! {
     SysVersion = "SystemInfoItem/version", SystemInfo, String;
     SysNetAdapter = "SystemInfoItem/networkArray/networkInfo/adapter", SystemInfo, String, many, linux;
     SysNetDescription = "SystemInfoItem/networkArray/networkInfo/description", SystemInfo, String, many;
-    SysNetMac = "SystemInfoItem/networkArray/networkInfo/MAC", SystemInfo, String, many, linux;
+    SysNetMac = "SystemInfoItem/networkArray/networkInfo/MAC", SystemInfo, Mac, many, linux;
     SysNetIpAddress = "SystemInfoItem/networkArray/networkInfo/ipArray/ipInfo/ipAddress", SystemInfo, Ip, many, linux;
     SysNetIpv6Address = "SystemInfoItem/networkArray/networkInfo/ipArray/ipInfo/ipv6Address", SystemInfo, Ip, many, linux;
     SysNetSubnetMask = "SystemInfoItem/networkArray/networkInfo/ipArray/ipInfo/subnetMask", SystemInfo, String, many, linux;

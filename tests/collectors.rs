@@ -218,6 +218,10 @@ fn only_asked_fields_and_card_fields_are_filled() {
 
 fn has_type(value: &Value, ty: ValueType) -> bool {
     match value {
+        // MAC addresses must already be in the canonical form IOC contents are compared in.
+        Value::Str(s) if ty == ValueType::Mac => {
+            iocscan::item::canonical_mac(s).as_deref() == Some(s.as_str())
+        }
         Value::Str(_) => matches!(ty, ValueType::String) || ty.is_digest(),
         Value::Int(_) => ty == ValueType::Int,
         Value::Date(_) => ty == ValueType::Date,

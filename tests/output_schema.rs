@@ -43,6 +43,7 @@ fn sample_value(ty: ValueType, many: bool) -> Value {
         }
         ValueType::Int => Value::Int(-7),
         ValueType::Bool => Value::Bool(true),
+        ValueType::Mac => Value::from("00:0c:29:ab:cd:ef"),
         ValueType::Ip => Value::Ip("fe80::1".parse().expect("ip")),
         ValueType::Date => Value::Date(chrono::DateTime::UNIX_EPOCH),
     };

@@ -280,7 +280,9 @@ impl<'a> Lowerer<'a> {
         }
         if let Some(declared) = it.content.content_type.as_deref() {
             let declared_ty = value::content_type(declared);
-            let agrees = declared_ty == Some(term.ty);
+            // MAC addresses are written as `string` in real files (the catalogue has no MAC type).
+            let agrees = declared_ty == Some(term.ty)
+                || (term.ty == ValueType::Mac && declared_ty == Some(ValueType::String));
             // Typed values searched as text (`contains` on a digest) are naturally `string`.
             let text_search = cond != Cond::Is
                 && cond != Cond::GreaterThan

@@ -213,9 +213,13 @@ pub(crate) fn build_test(
     if text.is_empty() || (typed && text.trim().is_empty()) {
         return Err(ContentError::Empty);
     }
-    // Substring conditions on typed values work on their (trimmed) text.
+    // Substring conditions on typed values work on their (trimmed) text; MAC values are in
+    // colon form, so a Windows-style `00-0C-29` prefix is searched as `00:0c:29`.
     let pattern = || -> Arc<str> {
         let t = if typed { text.trim() } else { text };
+        if ty == ValueType::Mac {
+            return Arc::from(fold_text(t, true).replace('-', ":"));
+        }
         Arc::from(&*fold_text(t, fold))
     };
     match cond {
@@ -230,6 +234,7 @@ pub(crate) fn build_test(
             ValueType::Date => parse_range(text, parse_date).map(|(a, b)| Test::DateRange(a, b)),
             ValueType::Ip => parse_ip(text).map(Test::IpEq),
             ValueType::Bool => parse_bool(text).map(Test::BoolEq),
+            ValueType::Mac => parse_mac(text).map(|mac| Test::TextEq(Arc::from(mac))),
         },
         Cond::GreaterThan | Cond::LessThan => {
             let gt = cond == Cond::GreaterThan;
@@ -357,6 +362,12 @@ pub(crate) fn parse_bool(text: &str) -> Result<bool, ContentError> {
     }
 }
 
+/// A hardware address in its canonical form (see [`crate::item::canonical_mac`]).
+fn parse_mac(text: &str) -> Result<String, ContentError> {
+    crate::item::canonical_mac(text)
+        .ok_or_else(|| ContentError::Bad(format!("`{}` is not a MAC address", text.trim())))
+}
+
 /// The catalogue type a `Content/@type` names (`xs:` prefix and case ignored), if any.
 pub(crate) fn content_type(name: &str) -> Option<ValueType> {
     let n = name.trim();
@@ -376,6 +387,7 @@ pub(crate) fn content_type(name: &str) -> Option<ValueType> {
         ("ipaddr", ValueType::Ip),
         ("bool", ValueType::Bool),
         ("boolean", ValueType::Bool),
+        ("mac", ValueType::Mac),
     ];
     NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(n)).map(|(_, ty)| *ty)
 }
@@ -416,6 +428,17 @@ mod tests {
         assert!(md5.matches(&Value::from("0cc175b9c0f1b6a831c399e269772661"), true));
         assert!(t(Cond::Is, ValueType::Sha1, "0cc175b9c0f1b6a831c399e269772661").is_err());
         assert!(t(Cond::Is, ValueType::Md5, "zz").is_err());
+    }
+
+    #[test]
+    fn macs_compare_in_one_form_whatever_the_separators() {
+        let observed = Value::from("00:0c:29:ab:cd:ef");
+        for text in ["00-0C-29-AB-CD-EF", "00:0c:29:ab:cd:ef", "000c.29ab.cdef"] {
+            assert!(t(Cond::Is, ValueType::Mac, text).unwrap().matches(&observed, true), "{text}");
+        }
+        let prefix = t(Cond::StartsWith, ValueType::Mac, "00-0C-29").unwrap();
+        assert!(prefix.matches(&observed, true));
+        assert!(matches!(t(Cond::Is, ValueType::Mac, "00-0C-29"), Err(ContentError::Bad(_))));
     }
 
     #[test]

@@ -92,6 +92,11 @@ fn typed(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
         ValueType::String | ValueType::Md5 | ValueType::Sha1 | ValueType::Sha256 => {
             json.as_str().map(Value::from).ok_or_else(|| want("a string"))
         }
+        // Snapshots from any platform: `AA-BB-..` and `aa:bb:..` become one form.
+        ValueType::Mac => json
+            .as_str()
+            .map(|s| Value::Str(super::canonical_mac(s).unwrap_or_else(|| s.to_owned())))
+            .ok_or_else(|| want("a string")),
         ValueType::Int => json.as_i64().map(Value::Int).ok_or_else(|| want("an integer")),
         ValueType::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| want("a boolean")),
         ValueType::Ip => json

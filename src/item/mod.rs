@@ -9,7 +9,7 @@
 mod json;
 mod value;
 
-pub use value::Value;
+pub use value::{canonical_mac, Value};
 
 use crate::terms::Field;
 use serde::{Deserialize, Serialize};
