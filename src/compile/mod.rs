@@ -190,14 +190,16 @@ const UNSET_DATE: &str = "0001-01-01T00:00:00";
 
 fn card_metadata(doc: &IocDocument) -> CardMetadata {
     let m = &doc.metadata;
-    let date = |d: &Option<String>| d.clone().filter(|d| !d.trim().starts_with(UNSET_DATE));
+    // Exports write empty elements (`<keywords />`) for unset fields: they say nothing.
+    let text = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
+    let date = |d: &Option<String>| text(d).filter(|d| !d.trim().starts_with(UNSET_DATE));
     CardMetadata {
-        short_description: m.short_description.clone(),
-        description: m.description.clone(),
-        authored_by: m.authored_by.clone(),
+        short_description: text(&m.short_description),
+        description: text(&m.description),
+        authored_by: text(&m.authored_by),
         authored_date: date(&m.authored_date),
         last_modified: date(&doc.last_modified),
-        keywords: m.keywords.clone(),
+        keywords: text(&m.keywords),
         links: m.links.clone(),
     }
 }

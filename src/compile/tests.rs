@@ -270,6 +270,17 @@ fn metadata_omits_unset_dates_and_comments_attach() {
 }
 
 #[test]
+fn empty_metadata_elements_are_omitted() {
+    let doc = parse_doc(
+        r#"<ioc xmlns="http://schemas.mandiant.com/2010/ioc" id="e"><short_description>s</short_description><description> </description><keywords /><authored_by></authored_by><definition><Indicator operator="OR"><IndicatorItem condition="is"><Context document="FileItem" search="FileItem/FileName"/><Content>a</Content></IndicatorItem></Indicator></definition></ioc>"#,
+    );
+    let (rs, _) = compile(&[doc]);
+    let m = &rs.iocs().next().unwrap().metadata;
+    assert_eq!(m.short_description.as_deref(), Some("s"));
+    assert_eq!((&m.description, &m.keywords, &m.authored_by), (&None, &None, &None));
+}
+
+#[test]
 fn mixed_top_with_unsupported_part_keeps_false_part() {
     let top = ind(
         "t",

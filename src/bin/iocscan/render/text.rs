@@ -60,23 +60,37 @@ pub fn print_card(out: &mut dyn Write, card: &Card) -> io::Result<()> {
         let rel = link.rel.as_deref().unwrap_or("link");
         writeln!(out, "  {rel}: {}", one_line(&link.value))?;
     }
+    let mut previous: Option<&MatchedBranch> = None;
     for branch in &card.branches {
-        print_branch(out, branch)?;
+        // An Indicator mixing documents is one host-wide branch plus one item-scoped group per
+        // document, all at the Indicator's position: the groups read as parts of it.
+        let part_of_previous = branch.kind.is_some()
+            && previous.is_some_and(|p| p.kind.is_none() && p.position == branch.position);
+        print_branch(out, branch, part_of_previous)?;
+        previous = Some(branch);
     }
     Ok(())
 }
 
-fn print_branch(out: &mut dyn Write, b: &MatchedBranch) -> io::Result<()> {
-    let pad = "  ".repeat(b.depth as usize + 1);
-    write!(out, "{pad}{} at {}", b.operator, b.position)?;
-    if let Some(id) = &b.indicator_id {
-        write!(out, " [{id}]")?;
-    }
-    if let Some(kind) = b.kind {
+fn print_branch(out: &mut dyn Write, b: &MatchedBranch, part_of_previous: bool) -> io::Result<()> {
+    let mut pad = "  ".repeat(b.depth as usize + 1);
+    let objects = |b: &MatchedBranch| {
         let s = if b.total_objects == 1 { "" } else { "s" };
-        write!(out, " on {kind}, {} object{s}", b.total_objects)?;
+        format!("{} object{s}", b.total_objects)
+    };
+    if let (true, Some(kind)) = (part_of_previous, b.kind) {
+        pad.push_str("  ");
+        writeln!(out, "{pad}{kind} conditions, {}", objects(b))?;
+    } else {
+        write!(out, "{pad}{} at {}", b.operator, b.position)?;
+        if let Some(id) = &b.indicator_id {
+            write!(out, " [{id}]")?;
+        }
+        if let Some(kind) = b.kind {
+            write!(out, " on {kind}, {}", objects(b))?;
+        }
+        writeln!(out)?;
     }
-    writeln!(out)?;
     for c in &b.conditions {
         write!(out, "{pad}  - {}", one_line(&c.text))?;
         if let Some(comment) = &c.comment {
@@ -263,6 +277,29 @@ DETECTED  ioc-1  Evil file
     ... and 2 more objects
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn groups_of_a_mixed_indicator_read_as_its_parts() {
+        let mut card = card();
+        let group = card.branches[0].clone();
+        let host_wide = MatchedBranch {
+            kind: None,
+            conditions: Vec::new(),
+            objects: Vec::new(),
+            total_objects: 0,
+            ..group.clone()
+        };
+        card.branches = vec![host_wide, group];
+        let mut out = Vec::new();
+        print_card(&mut out, &card).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "  AND at 9:5 [i1]\n    FileItem conditions, 3 objects\n      - FileItem/"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
