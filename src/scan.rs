@@ -454,6 +454,17 @@ pub fn scan_snapshot(
     let host = reader.header().host.clone();
     let kinds = needed_kinds(ruleset, options);
     let tally = Tally::new(options.progress.clone());
+    // "Nothing detected" over data that was never collected would mislead: say what is missing.
+    for &kind in kinds.iter().filter(|k| !reader.header().kinds.contains(k)) {
+        tally.error(CollectError {
+            kind,
+            subject: crate::collect::file::path_text::escape(path.as_os_str()).into_owned(),
+            message: format!(
+                "the snapshot holds no {kind} items (not collected): conditions on them were not \
+                 evaluated"
+            ),
+        });
+    }
     let scanner = Scanner::new(ruleset);
     let mut line_errors = Vec::new();
     let mut skipped_lines: u64 = 0;

@@ -291,3 +291,20 @@ fn cancelled_scan_says_incomplete() {
     let report = iocscan::scan::scan_host(&loaded.ruleset, &options).expect("host");
     assert!(!report.complete);
 }
+
+#[test]
+fn kinds_missing_from_the_snapshot_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = write(dir.path(), "win.jsonl", WINDOWS_SNAPSHOT);
+    let iocs = dir.path().join("iocs");
+    write(&iocs, "p.ioc", &ioc("proc", "OR", &[("ProcessItem/name", "is", "evil.exe")]));
+    write(&iocs, "a.ioc", &ioc("arp", "OR", &[("ArpEntryItem/IPv4Address", "is", "192.0.2.9")]));
+    let loaded = iocscan::scan::load_ruleset(&[&iocs]);
+    let options = iocscan::scan::ScanOptions::default();
+    let report =
+        iocscan::scan::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
+    let missing: Vec<_> = report.errors.iter().filter(|e| e.message.contains("holds no")).collect();
+    assert_eq!(missing.len(), 1, "{:?}", report.errors);
+    assert_eq!(missing[0].kind, ItemKind::Process);
+    assert!(missing[0].subject.ends_with("win.jsonl"), "{}", missing[0].subject);
+}
