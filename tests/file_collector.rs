@@ -262,6 +262,33 @@ fn metadata_fields() {
 }
 
 #[test]
+fn owner_names_come_from_the_account_databases() {
+    let dir = tempdir();
+    write(&dir.path().join("mine"), b"x");
+    let sink = Recorder::default();
+    run(&options(dir.path()), &fields(&[Field::FileUsername, Field::FileGroup]), &sink);
+    let item = sink.item("mine");
+    let id = |flag: &str| {
+        let out = std::process::Command::new("id").arg(flag).output().expect("id");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    // Names `id` knows only through NSS (LDAP, SSSD) are not resolved: nothing to compare then.
+    let in_file = |db: &str, name: &str| {
+        std::fs::read_to_string(db)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.split(':').next() == Some(name))
+    };
+    let (user, group) = (id("-un"), id("-gn"));
+    if in_file("/etc/passwd", &user) {
+        assert_eq!(item.get(Field::FileUsername), Some(&Value::from(user.as_str())));
+    }
+    if in_file("/etc/group", &group) {
+        assert_eq!(item.get(Field::FileGroup), Some(&Value::from(group.as_str())));
+    }
+}
+
+#[test]
 fn too_large_file_is_not_evaluated() {
     let dir = tempdir();
     write(&dir.path().join("big"), b"0123456789");

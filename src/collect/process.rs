@@ -44,10 +44,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
     system.refresh_processes_specifics(ProcessesToUpdate::All, true, refresh);
 
     let user_names: HashMap<u32, String> = if want.has(Field::ProcessUsername) {
-        match read_text(Path::new("/etc/passwd")) {
-            Ok(text) => {
-                accounts::parse_passwd(&text).into_iter().map(|u| (u.uid, u.name)).collect()
-            }
+        match accounts::read_user_names() {
+            Ok(names) => names,
             Err(e) => {
                 errors.push("/etc/passwd", format!("{e}; process user names not known"));
                 HashMap::new()

@@ -98,10 +98,10 @@ mod linux_impl {
         }
         if want.has(Field::SysUser) {
             let uid = rustix::process::geteuid().as_raw();
-            let name = read_text(Path::new("/etc/passwd"))
+            let name = accounts::read_user_names()
                 .ok()
-                .and_then(|t| accounts::parse_passwd(&t).into_iter().find(|u| u.uid == uid))
-                .map_or_else(|| uid.to_string(), |u| u.name);
+                .and_then(|mut names| names.remove(&uid))
+                .unwrap_or_else(|| uid.to_string());
             put(Field::SysUser, Some(name.into()));
         }
         if want.has(Field::SysLoggedOnUser) {

@@ -145,6 +145,26 @@ pub(crate) fn parse_shadow(text: &str) -> Vec<Shadow> {
         .collect()
 }
 
+/// uid -> user name from `/etc/passwd`; the first entry of an id wins, as with `getpwuid`.
+pub(crate) fn read_user_names() -> std::io::Result<HashMap<u32, String>> {
+    let text = super::read_text(std::path::Path::new("/etc/passwd"))?;
+    Ok(first_names(parse_passwd(&text).into_iter().map(|u| (u.uid, u.name))))
+}
+
+/// gid -> group name from `/etc/group`; the first entry of an id wins, as with `getgrgid`.
+pub(crate) fn read_group_names() -> std::io::Result<HashMap<u32, String>> {
+    let text = super::read_text(std::path::Path::new("/etc/group"))?;
+    Ok(first_names(parse_group(&text).into_iter().map(|g| (g.gid, g.name))))
+}
+
+fn first_names(entries: impl Iterator<Item = (u32, String)>) -> HashMap<u32, String> {
+    let mut names = HashMap::new();
+    for (id, name) in entries {
+        names.entry(id).or_insert(name);
+    }
+    names
+}
+
 /// Group names of each login: its primary group first, then its supplementary groups in file
 /// order, without duplicates.
 pub(crate) fn group_names(users: &[Passwd], groups: &[Group]) -> HashMap<String, Vec<String>> {
@@ -195,6 +215,14 @@ svc:*:19000::::::
 nopw::19000:0:99999:7:::
 old:$6$x:19000:0:99999:7::100:
 ";
+
+    #[test]
+    fn first_entry_of_an_id_wins() {
+        let names = first_names(
+            parse_passwd("a:x:5:5::/:/s\nb:x:5:5::/:/s\n").into_iter().map(|u| (u.uid, u.name)),
+        );
+        assert_eq!(names.get(&5).map(String::as_str), Some("a"));
+    }
 
     #[test]
     fn passwd_lines() {
