@@ -230,7 +230,7 @@ fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
 /// Running counters and kept problems, shared by the worker threads.
 struct Tally {
     started: Instant,
-    items: [AtomicU64; 6],
+    items: [AtomicU64; ItemKind::COUNT],
     errors: AtomicU64,
     bytes_hashed: AtomicU64,
     matches: AtomicU64,
@@ -255,7 +255,7 @@ impl Tally {
     }
 
     fn count_items(&self, kind: ItemKind, n: u64) {
-        self.items[kind_index(kind)].fetch_add(n, Ordering::Relaxed);
+        self.items[kind.index()].fetch_add(n, Ordering::Relaxed);
         self.report(false);
     }
 
@@ -296,7 +296,7 @@ impl Tally {
     fn snapshot(&self) -> Progress {
         let items = self.items.iter().map(|n| n.load(Ordering::Relaxed)).sum();
         Progress {
-            files: self.items[kind_index(ItemKind::File)].load(Ordering::Relaxed),
+            files: self.items[ItemKind::File.index()].load(Ordering::Relaxed),
             items,
             errors: self.errors.load(Ordering::Relaxed),
             bytes_hashed: self.bytes_hashed.load(Ordering::Relaxed),
@@ -307,7 +307,7 @@ impl Tally {
     fn item_counts(&self) -> BTreeMap<ItemKind, u64> {
         ItemKind::ALL
             .into_iter()
-            .map(|k| (k, self.items[kind_index(k)].load(Ordering::Relaxed)))
+            .map(|k| (k, self.items[k.index()].load(Ordering::Relaxed)))
             .filter(|(_, n)| *n > 0)
             .collect()
     }
@@ -321,10 +321,6 @@ impl Tally {
         });
         kept
     }
-}
-
-fn kind_index(kind: ItemKind) -> usize {
-    ItemKind::ALL.iter().position(|&k| k == kind).unwrap_or(0)
 }
 
 /// Runs `work` in a pool of `threads` workers (0 = one per core). Should the pool not be
@@ -499,7 +495,7 @@ pub fn scan_snapshot(
     });
     tally.report(true);
     let files = FileStats {
-        files: tally.items[kind_index(ItemKind::File)].load(Ordering::Relaxed),
+        files: tally.items[ItemKind::File.index()].load(Ordering::Relaxed),
         ..FileStats::default()
     };
     let mut report = finish(ruleset, scanner, &tally, files, !options.cancelled());

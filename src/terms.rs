@@ -9,8 +9,86 @@
 //! Not here: nested sub-structures such as `FileItem/PEInfo/*` or `ProcessItem/HandleList/*`
 //! (unsupported for now: they never match and are warned about), and real-time `eventItem/*`.
 
-use crate::item::ItemKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kinds of items (OpenIOC "documents"); each term of the catalogue belongs to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ItemKind {
+    /// `FileItem`.
+    File,
+    /// `ProcessItem`.
+    Process,
+    /// `PortItem`.
+    Port,
+    /// `ArpEntryItem`.
+    ArpEntry,
+    /// `SystemInfoItem`.
+    SystemInfo,
+    /// `UserItem`.
+    User,
+}
+
+impl ItemKind {
+    /// How many kinds there are: the length of per-kind arrays indexed by [`ItemKind::index`].
+    pub const COUNT: usize = 6;
+
+    /// Every kind, in a fixed order (the order of [`ItemKind::index`]).
+    pub const ALL: [ItemKind; ItemKind::COUNT] = [
+        ItemKind::File,
+        ItemKind::Process,
+        ItemKind::Port,
+        ItemKind::ArpEntry,
+        ItemKind::SystemInfo,
+        ItemKind::User,
+    ];
+
+    /// The kind's slot in per-kind arrays, `0..ItemKind::COUNT`, in [`ItemKind::ALL`] order.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The OpenIOC document name (`FileItem`, ...).
+    pub fn document(self) -> &'static str {
+        match self {
+            ItemKind::File => "FileItem",
+            ItemKind::Process => "ProcessItem",
+            ItemKind::Port => "PortItem",
+            ItemKind::ArpEntry => "ArpEntryItem",
+            ItemKind::SystemInfo => "SystemInfoItem",
+            ItemKind::User => "UserItem",
+        }
+    }
+
+    /// The kind of an OpenIOC document name, exactly spelled.
+    pub fn from_document(document: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.document() == document)
+    }
+
+    /// The short lower-case name used on the command line (`file`, `process`, `port`, `arp`,
+    /// `system`, `user`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            ItemKind::File => "file",
+            ItemKind::Process => "process",
+            ItemKind::Port => "port",
+            ItemKind::ArpEntry => "arp",
+            ItemKind::SystemInfo => "system",
+            ItemKind::User => "user",
+        }
+    }
+
+    /// The kind of a command-line name (see [`ItemKind::cli_name`]).
+    pub fn from_cli_name(name: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.cli_name() == name)
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.document())
+    }
+}
 
 /// The type of a term's values, which decides how Content is parsed and compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

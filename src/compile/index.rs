@@ -302,13 +302,13 @@ impl Triggers {
 }
 
 /// Builds the per-kind indexes and the trigger lists.
-pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Triggers) {
-    let mut kinds: [KindIndex; 6] = Default::default();
+pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; ItemKind::COUNT], Triggers) {
+    let mut kinds: [KindIndex; ItemKind::COUNT] = Default::default();
     let mut pairs: Vec<(LeafId, GroupId)> = Vec::with_capacity(groups.len());
     let mut set = Vec::new();
     let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
     for (gid, group) in groups.iter().enumerate() {
-        let k = kind_slot(group.kind);
+        let k = group.kind.index();
         if !group.expr.can_match() {
             continue;
         }
@@ -348,7 +348,7 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Trigg
             .collect()
     };
     for fi in built {
-        let k = &mut kinds[kind_slot(fi.field.kind())];
+        let k = &mut kinds[fi.field.kind().index()];
         if fi.field.term().cost == Cost::Metadata {
             k.content_start += 1;
         }
@@ -365,9 +365,4 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; 6], Trigg
     }
     let triggers = Triggers { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() };
     (kinds, triggers)
-}
-
-/// The position of `kind` in [`ItemKind::ALL`].
-pub(crate) fn kind_slot(kind: ItemKind) -> usize {
-    ItemKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }

@@ -80,7 +80,7 @@ pub struct Ruleset {
     pub(crate) leaves: Vec<Leaf>,
     pub(crate) groups: Vec<Group>,
     /// Per kind, in [`ItemKind::ALL`] order.
-    pub(crate) kinds: [KindIndex; 6],
+    pub(crate) kinds: [KindIndex; ItemKind::COUNT],
     /// Per leaf, the groups it triggers.
     pub(crate) triggers: Triggers,
     requirements: Requirements,

@@ -22,7 +22,7 @@ pub(crate) mod logic;
 mod report;
 
 use crate::card::{Card, Evidence, MatchedObject};
-use crate::compile::index::{kind_slot, FieldIndex, KindIndex};
+use crate::compile::index::{FieldIndex, KindIndex};
 use crate::compile::tree::{GExpr, Group, GroupId, Leaf, LeafId};
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, ItemView, Lookup, Value};
@@ -45,7 +45,7 @@ pub struct Scanner<'r> {
     /// Test every leaf directly and try every group (the cross-check path).
     reference: bool,
     hits: Vec<Mutex<HashMap<GroupId, Hits>>>,
-    items: [AtomicU64; 6],
+    items: [AtomicU64; ItemKind::COUNT],
     not_evaluated: AtomicU64,
     /// Objects that satisfied some item-scoped group so far (for progress reports).
     matched_objects: AtomicU64,
@@ -55,7 +55,7 @@ pub struct Scanner<'r> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EvalStats {
     /// Items evaluated per kind, in [`ItemKind::ALL`] order.
-    pub items: [u64; 6],
+    pub items: [u64; ItemKind::COUNT],
     /// Conditions that could not be evaluated on some item: each time a field some condition
     /// reads was asked of an item and was absent or not computable (a file too large to hash),
     /// counted once per item and field.
@@ -131,7 +131,7 @@ impl<'r> Scanner<'r> {
 
     /// Evaluates one item (any thread).
     pub fn scan_item(&self, item: &dyn ItemView) {
-        let slot = kind_slot(item.kind());
+        let slot = item.kind().index();
         self.items[slot].fetch_add(1, Ordering::Relaxed);
         let ki = &self.ruleset.kinds[slot];
         if !ki.any_group {
@@ -337,7 +337,7 @@ pub fn scan<T: ItemView>(ruleset: &Ruleset, items: &[T]) -> Detection {
 
 /// The kinds a ruleset can detect anything on (used to skip collecting the others).
 pub fn kinds_in_use(ruleset: &Ruleset) -> Vec<ItemKind> {
-    ItemKind::ALL.into_iter().filter(|k| ruleset.kinds[kind_slot(*k)].any_group).collect()
+    ItemKind::ALL.into_iter().filter(|k| ruleset.kinds[k.index()].any_group).collect()
 }
 
 #[cfg(test)]

@@ -11,79 +11,10 @@ mod value;
 
 pub use value::{canonical_mac, Value};
 
+pub use crate::terms::ItemKind;
+
 use crate::terms::Field;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The six kinds of items (OpenIOC "documents").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ItemKind {
-    /// `FileItem`.
-    File,
-    /// `ProcessItem`.
-    Process,
-    /// `PortItem`.
-    Port,
-    /// `ArpEntryItem`.
-    ArpEntry,
-    /// `SystemInfoItem`.
-    SystemInfo,
-    /// `UserItem`.
-    User,
-}
-
-impl ItemKind {
-    /// Every kind, in a fixed order.
-    pub const ALL: [ItemKind; 6] = [
-        ItemKind::File,
-        ItemKind::Process,
-        ItemKind::Port,
-        ItemKind::ArpEntry,
-        ItemKind::SystemInfo,
-        ItemKind::User,
-    ];
-
-    /// The OpenIOC document name (`FileItem`, ...).
-    pub fn document(self) -> &'static str {
-        match self {
-            ItemKind::File => "FileItem",
-            ItemKind::Process => "ProcessItem",
-            ItemKind::Port => "PortItem",
-            ItemKind::ArpEntry => "ArpEntryItem",
-            ItemKind::SystemInfo => "SystemInfoItem",
-            ItemKind::User => "UserItem",
-        }
-    }
-
-    /// The kind of an OpenIOC document name, exactly spelled.
-    pub fn from_document(document: &str) -> Option<ItemKind> {
-        ItemKind::ALL.into_iter().find(|k| k.document() == document)
-    }
-
-    /// The short lower-case name used on the command line (`file`, `process`, `port`, `arp`,
-    /// `system`, `user`).
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            ItemKind::File => "file",
-            ItemKind::Process => "process",
-            ItemKind::Port => "port",
-            ItemKind::ArpEntry => "arp",
-            ItemKind::SystemInfo => "system",
-            ItemKind::User => "user",
-        }
-    }
-
-    /// The kind of a command-line name (see [`ItemKind::cli_name`]).
-    pub fn from_cli_name(name: &str) -> Option<ItemKind> {
-        ItemKind::ALL.into_iter().find(|k| k.cli_name() == name)
-    }
-}
-
-impl fmt::Display for ItemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.document())
-    }
-}
+use serde::Serialize;
 
 /// Why a field has no value on an item although the item kind has the field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
