@@ -5,6 +5,7 @@
 //! it true with the observed values. Cards are plain serde data; `schema/` describes their JSON.
 //! This module builds nothing itself: the evaluator fills cards, printers render them.
 
+use crate::compile::IocInfo;
 use crate::item::{Item, ItemKind};
 use crate::model::{Link, Version};
 use crate::source::Position;
@@ -50,6 +51,28 @@ pub struct CardMetadata {
     /// `links/link`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
+}
+
+/// The MIR "unset" date, omitted from cards.
+const UNSET_DATE: &str = "0001-01-01T00:00:00";
+
+impl CardMetadata {
+    /// What a card shows of a compiled IOC's metadata: exports write empty elements
+    /// (`<keywords />`) and the MIR "unset" date for fields never set, and those say nothing.
+    pub fn of(info: &IocInfo) -> Self {
+        let m = &info.metadata;
+        let text = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
+        let date = |d: &Option<String>| text(d).filter(|d| !d.trim().starts_with(UNSET_DATE));
+        CardMetadata {
+            short_description: text(&m.short_description),
+            description: text(&m.description),
+            authored_by: text(&m.authored_by),
+            authored_date: date(&m.authored_date),
+            last_modified: date(&info.last_modified),
+            keywords: text(&m.keywords),
+            links: m.links.clone(),
+        }
+    }
 }
 
 /// A true branch: an Indicator whose value was true, or an item-scoped group of conditions

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod item;
 pub mod limits;
 pub mod load;
+mod logic;
 pub mod model;
 pub mod parse;
 pub mod scan;

@@ -8,12 +8,12 @@
 //! checked. Grouping by item kind is the next step ([`super::group`]).
 
 use super::tree::{BranchInfo, Leaf, LeafId, Op};
-use super::value::{self, Cond, ContentError};
+use super::value::{self, Cond, ContentError, Test};
 use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_NESTING;
 use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
 use crate::source::Position;
-use crate::terms::{self, ValueType};
+use crate::terms::{self, Term, ValueType};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -80,10 +80,8 @@ impl<'a> Lowerer<'a> {
         self.lower(ind, 0)
     }
 
-    fn warn(&mut self, code: Code, pos: Option<Position>, msg: String, note: Option<String>) {
-        let mut d = Diagnostic::new(code, self.doc.file.clone(), pos, msg);
-        d.note = note;
-        self.diags.push(d);
+    fn warn(&mut self, code: Code, pos: Option<Position>, msg: String, note: &str) {
+        self.push(Warning::new(code, pos, msg, note));
     }
 
     fn lower(&mut self, ind: &Indicator, depth: u32) -> LInd {
@@ -105,7 +103,7 @@ impl<'a> Lowerer<'a> {
                     Code::UnknownOperator,
                     Some(ind.position),
                     format!("unknown Indicator operator `{other}` (expected AND or OR)"),
-                    Some("this Indicator can never match".into()),
+                    "this Indicator can never match",
                 );
                 None
             }
@@ -115,7 +113,7 @@ impl<'a> Lowerer<'a> {
                 Code::EmptyIndicator,
                 Some(ind.position),
                 "Indicator has no children".into(),
-                Some("this Indicator can never match".into()),
+                "this Indicator can never match",
             );
             op = None;
         }
@@ -125,7 +123,7 @@ impl<'a> Lowerer<'a> {
                 Code::Structure,
                 Some(ind.position),
                 format!("Indicator nested deeper than {MAX_NESTING} levels"),
-                Some("this Indicator can never match".into()),
+                "this Indicator can never match",
             );
             return LInd { info, op: None, children: Vec::new() };
         }
@@ -153,191 +151,227 @@ impl<'a> Lowerer<'a> {
         let comment = it.comment.clone().or_else(|| {
             it.id.as_deref().and_then(|id| self.comments.get(id)).map(|c| c.to_string())
         });
-        let (cond_word, base_negate) = condition_words(&it.condition);
+        let (cond, base_negate) = match Cond::parse(&it.condition) {
+            Some((cond, negated)) => (Some(cond), negated),
+            None => (None, false),
+        };
         let mut leaf = Leaf {
             field: None,
             test: None,
-            cond: cond_word,
+            cond,
             negate: base_negate,
             fold: true,
+            never: None,
             item_id: it.id.clone(),
             position: it.position,
             text: String::new(),
             comment,
         };
-        let built = self.resolve(it, &mut leaf, effect);
-        leaf.text = card_text(it, &leaf);
-        if !built {
+        if let Err(w) = self.resolve(it, &mut leaf, effect) {
             leaf.test = None;
+            leaf.never = Some(w.code);
+            self.push(w);
         }
+        leaf.text = card_text(it, &leaf);
         let id = self.leaves.len() as LeafId;
         self.leaves.push(leaf);
         id
     }
 
-    /// Fills the leaf's field and test; false (with a warning) when it can never match.
-    fn resolve(&mut self, it: &IndicatorItem, leaf: &mut Leaf, effect: &str) -> bool {
-        let ctx_pos = it.context.position.or(Some(it.position));
-        let content_pos = it.content.position.or(Some(it.position));
-        let search = it.context.search.as_str();
-        let Some(term) = self.terms.lookup(search) else {
-            let note = match terms::suggest(search) {
-                Some(right) => format!("did you mean `{right}`? (terms match exactly); {effect}"),
-                None => effect.to_string(),
-            };
-            let msg = if search.is_empty() {
-                "IndicatorItem without a Context search term".to_string()
-            } else {
-                format!("unsupported term `{search}`")
-            };
-            self.warn(Code::UnsupportedTerm, ctx_pos, msg, Some(note));
-            return false;
-        };
-        if it.context.document != term.kind.document() {
-            self.warn(
-                Code::DocumentMismatch,
-                ctx_pos,
-                format!(
-                    "Context document `{}` disagrees with term `{}`",
-                    it.context.document, term.name
-                ),
-                Some(format!("evaluated on {} items, as the term says", term.kind.document())),
-            );
-        }
+    /// Fills the leaf's field and test, step by step as the README's semantics list reads;
+    /// returns the warning that makes the item never match, pushes the others.
+    fn resolve(
+        &mut self,
+        it: &IndicatorItem,
+        leaf: &mut Leaf,
+        effect: &str,
+    ) -> Result<(), Warning> {
+        let term = self.term(it, effect)?;
         leaf.field = Some(term.field);
-
-        // Condition: each version's own set, the other's accepted with a warning.
-        let Some(cond) = leaf.cond else {
-            self.warn(
-                Code::UnsupportedCondition,
-                Some(it.position),
-                format!("unknown condition `{}`", it.condition),
-                Some(effect.to_string()),
-            );
-            return false;
-        };
-        let own = match self.doc.version {
-            Version::V1_0 => {
-                matches!(it.condition.as_str(), "is" | "isnot" | "contains" | "containsnot")
-            }
-            Version::V1_1 => !matches!(it.condition.as_str(), "isnot" | "containsnot"),
-        };
-        if !own {
-            let other = match self.doc.version {
-                Version::V1_0 => "1.1",
-                Version::V1_1 => "1.0",
-            };
-            self.warn(
-                Code::OtherVersionCondition,
-                Some(it.position),
-                format!(
-                    "condition `{}` is OpenIOC {other} in an OpenIOC {} file",
-                    it.condition,
-                    self.doc.version.as_str()
-                ),
-                Some("accepted".into()),
-            );
-        }
-        let flag = |name: &str, raw: &Option<String>| -> Result<bool, String> {
-            match raw.as_deref().map(str::trim) {
-                None => Ok(false),
-                Some(t) if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
-                Some(t) if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
-                Some(t) => Err(format!("`{name}=\"{t}\"` is not a boolean")),
-            }
-        };
-        let (negate, preserve) =
-            match (flag("negate", &it.negate), flag("preserve-case", &it.preserve_case)) {
-                (Ok(n), Ok(p)) => (n, p),
-                (Err(msg), _) | (_, Err(msg)) => {
-                    self.warn(
-                        Code::UnsupportedCondition,
-                        Some(it.position),
-                        msg,
-                        Some(effect.to_string()),
-                    );
-                    return false;
-                }
-            };
+        self.note(document_agrees(it, term));
+        let cond = leaf.cond.ok_or_else(|| unknown_condition(it, effect))?;
+        self.note(native_condition(it, self.doc.version));
+        let (negate, preserve) = flags(it, effect)?;
         leaf.negate ^= negate;
         // preserve-case is a 1.1 attribute for string terms (CHG11); digests, numbers, dates
         // and addresses compare case-insensitively whatever it says.
         leaf.fold =
             !(preserve && self.doc.version == Version::V1_1 && term.ty == ValueType::String);
-        if !cond.fits(term.ty) {
-            self.warn(
-                Code::ConditionType,
-                Some(it.position),
-                format!(
-                    "condition `{}` does not apply to {} term `{}`",
-                    cond.as_str(),
-                    term.ty.as_str(),
-                    term.name
-                ),
-                Some(effect.to_string()),
-            );
-            return false;
-        }
-        if let Some(declared) = it.content.content_type.as_deref() {
-            let declared_ty = value::content_type(declared);
-            // MAC addresses are written as `string` in real files (the catalogue has no MAC type).
-            let agrees = declared_ty == Some(term.ty)
-                || (term.ty == ValueType::Mac && declared_ty == Some(ValueType::String));
-            // Typed values searched as text (`contains` on a digest) are naturally `string`.
-            let text_search = cond != Cond::Is
-                && cond != Cond::GreaterThan
-                && cond != Cond::LessThan
-                && declared_ty == Some(ValueType::String);
-            if !agrees && !text_search {
-                self.warn(
-                    Code::ContentType,
-                    content_pos,
-                    format!(
-                        "Content type `{declared}` disagrees with term `{}` of type {}",
-                        term.name,
-                        term.ty.as_str()
-                    ),
-                    Some(format!("compared as {}", term.ty.as_str())),
-                );
-            }
-        }
-        match value::build_test(cond, term.ty, &it.content.text, leaf.fold) {
-            Ok(test) => {
-                leaf.test = Some(test);
-                true
-            }
-            Err(e) => {
-                let code = match e {
-                    ContentError::Empty => Code::EmptyContent,
-                    ContentError::Bad(_) => Code::BadContent,
-                    ContentError::Regex(_) => Code::BadRegex,
-                };
-                self.warn(
-                    code,
-                    content_pos,
-                    format!("{e} for `{}`", term.name),
-                    Some(effect.to_string()),
-                );
-                false
-            }
+        condition_fits(it, cond, term, effect)?;
+        self.note(content_type_agrees(it, cond, term));
+        leaf.test = Some(test(it, cond, term, leaf.fold, effect)?);
+        Ok(())
+    }
+
+    /// The term of `Context/@search`, exactly as the catalogue spells it.
+    fn term(&mut self, it: &IndicatorItem, effect: &str) -> Result<&'static Term, Warning> {
+        let search = it.context.search.as_str();
+        self.terms.lookup(search).ok_or_else(|| {
+            let note = match terms::suggest(search) {
+                Some(right) => format!("did you mean `{right}`? (terms match exactly); {effect}"),
+                None => effect.to_string(),
+            };
+            let message = if search.is_empty() {
+                "IndicatorItem without a Context search term".to_string()
+            } else {
+                format!("unsupported term `{search}`")
+            };
+            Warning::new(Code::UnsupportedTerm, context_pos(it), message, note)
+        })
+    }
+
+    fn push(&mut self, w: Warning) {
+        let d = Diagnostic::new(w.code, self.doc.file.clone(), w.position, w.message);
+        self.diags.push(d.with_note(w.note));
+    }
+
+    /// Pushes a warning that does not stop the item from matching.
+    fn note(&mut self, w: Option<Warning>) {
+        if let Some(w) = w {
+            self.push(w);
         }
     }
 }
 
-/// The condition of an `@condition` value and whether it negates (1.0 `isnot`/`containsnot`).
-fn condition_words(condition: &str) -> (Option<Cond>, bool) {
-    match condition {
-        "is" => (Some(Cond::Is), false),
-        "isnot" => (Some(Cond::Is), true),
-        "contains" => (Some(Cond::Contains), false),
-        "containsnot" => (Some(Cond::Contains), true),
-        "matches" => (Some(Cond::Matches), false),
-        "starts-with" => (Some(Cond::StartsWith), false),
-        "ends-with" => (Some(Cond::EndsWith), false),
-        "greater-than" => (Some(Cond::GreaterThan), false),
-        "less-than" => (Some(Cond::LessThan), false),
-        _ => (None, false),
+/// A warning about one IndicatorItem, before it is tied to its file.
+pub(crate) struct Warning {
+    code: Code,
+    position: Option<Position>,
+    message: String,
+    /// The effect (or, for warnings that do not stop the item, what was done instead).
+    note: String,
+}
+
+impl Warning {
+    fn new(
+        code: Code,
+        position: Option<Position>,
+        message: String,
+        note: impl Into<String>,
+    ) -> Self {
+        Warning { code, position, message, note: note.into() }
     }
+}
+
+fn context_pos(it: &IndicatorItem) -> Option<Position> {
+    it.context.position.or(Some(it.position))
+}
+
+fn content_pos(it: &IndicatorItem) -> Option<Position> {
+    it.content.position.or(Some(it.position))
+}
+
+/// A `Context/@document` that disagrees with its term: the term's kind wins.
+fn document_agrees(it: &IndicatorItem, term: &Term) -> Option<Warning> {
+    (it.context.document != term.kind.document()).then(|| {
+        Warning::new(
+            Code::DocumentMismatch,
+            context_pos(it),
+            format!(
+                "Context document `{}` disagrees with term `{}`",
+                it.context.document, term.name
+            ),
+            format!("evaluated on {} items, as the term says", term.kind.document()),
+        )
+    })
+}
+
+fn unknown_condition(it: &IndicatorItem, effect: &str) -> Warning {
+    let message = format!("unknown condition `{}`", it.condition);
+    Warning::new(Code::UnsupportedCondition, Some(it.position), message, effect)
+}
+
+/// Each version's own conditions; the other version's are accepted with a warning.
+fn native_condition(it: &IndicatorItem, version: Version) -> Option<Warning> {
+    if Cond::native_to(&it.condition, version) {
+        return None;
+    }
+    let other = match version {
+        Version::V1_0 => "1.1",
+        Version::V1_1 => "1.0",
+    };
+    let message = format!(
+        "condition `{}` is OpenIOC {other} in an OpenIOC {} file",
+        it.condition,
+        version.as_str()
+    );
+    Some(Warning::new(Code::OtherVersionCondition, Some(it.position), message, "accepted"))
+}
+
+/// `negate` and `preserve-case`: absent is false; a value that is not a boolean makes the
+/// item never match.
+fn flags(it: &IndicatorItem, effect: &str) -> Result<(bool, bool), Warning> {
+    let flag = |name: &str, raw: &Option<String>| match raw.as_deref().map(str::trim) {
+        None => Ok(false),
+        Some(t) if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
+        Some(t) if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
+        Some(t) => {
+            let message = format!("`{name}=\"{t}\"` is not a boolean");
+            Err(Warning::new(Code::UnsupportedCondition, Some(it.position), message, effect))
+        }
+    };
+    Ok((flag("negate", &it.negate)?, flag("preserve-case", &it.preserve_case)?))
+}
+
+/// A condition that makes no sense for the term's type never matches.
+fn condition_fits(
+    it: &IndicatorItem,
+    cond: Cond,
+    term: &Term,
+    effect: &str,
+) -> Result<(), Warning> {
+    if cond.fits(term.ty) {
+        return Ok(());
+    }
+    let message = format!(
+        "condition `{}` does not apply to {} term `{}`",
+        cond.as_str(),
+        term.ty.as_str(),
+        term.name
+    );
+    Err(Warning::new(Code::ConditionType, Some(it.position), message, effect))
+}
+
+/// A `Content/@type` that disagrees with the term: compared as the term's type.
+fn content_type_agrees(it: &IndicatorItem, cond: Cond, term: &Term) -> Option<Warning> {
+    let declared = it.content.content_type.as_deref()?;
+    let declared_ty = value::content_type(declared);
+    // MAC addresses are written as `string` in real files (the catalogue has no MAC type).
+    let agrees = declared_ty == Some(term.ty)
+        || (term.ty == ValueType::Mac && declared_ty == Some(ValueType::String));
+    // Typed values searched as text (`contains` on a digest) are naturally `string`.
+    let text_search = !matches!(cond, Cond::Is | Cond::GreaterThan | Cond::LessThan)
+        && declared_ty == Some(ValueType::String);
+    (!agrees && !text_search).then(|| {
+        Warning::new(
+            Code::ContentType,
+            content_pos(it),
+            format!(
+                "Content type `{declared}` disagrees with term `{}` of type {}",
+                term.name,
+                term.ty.as_str()
+            ),
+            format!("compared as {}", term.ty.as_str()),
+        )
+    })
+}
+
+/// The Content parsed as the term's type: empty or bad Content, or a bad regex, never match.
+fn test(
+    it: &IndicatorItem,
+    cond: Cond,
+    term: &Term,
+    fold: bool,
+    effect: &str,
+) -> Result<Test, Warning> {
+    value::build_test(cond, term.ty, &it.content.text, fold).map_err(|e| {
+        let code = match e {
+            ContentError::Empty => Code::EmptyContent,
+            ContentError::Bad(_) => Code::BadContent,
+            ContentError::Regex(_) => Code::BadRegex,
+        };
+        Warning::new(code, content_pos(it), format!("{e} for `{}`", term.name), effect)
+    })
 }
 
 /// `FileItem/Md5sum is 0123...`; `is not` / `contains not` when negated; Content as written.

@@ -9,7 +9,8 @@
 //! Semantic problems never fail compilation: a never-matching IndicatorItem is constant false
 //! and gets a warning that states the effect; an IOC that can never match as a whole gets
 //! `W-never-matches`. Terms are resolved only through [`crate::terms::lookup`]. The compiler
-//! evaluates nothing (see [`crate::eval`]) and reads no files.
+//! reads no files and evaluates nothing on items: it only folds constant structure (which
+//! branches can ever match) with [`crate::logic`]; per-item evaluation is [`crate::eval`].
 //!
 //! Decisions where openioc.md is silent: an empty Indicator or one with an unknown operator
 //! never matches; a `Context/@document` that disagrees with the term is warned about and the
@@ -25,10 +26,9 @@ mod lower;
 pub(crate) mod tree;
 pub(crate) mod value;
 
-use crate::card::CardMetadata;
 use crate::diag::{Code, Diagnostic};
 use crate::item::ItemKind;
-use crate::model::{IocDocument, Version};
+use crate::model::{IocDocument, Metadata, Version};
 use crate::source::Position;
 use crate::terms::FieldSet;
 use index::{KindIndex, Triggers};
@@ -60,8 +60,11 @@ pub struct IocInfo {
     pub version: Version,
     /// Position of the root element.
     pub position: Position,
-    /// Card metadata (absent fields and the MIR "unset" date omitted).
-    pub metadata: CardMetadata,
+    /// The document's metadata, as written (cards omit what says nothing:
+    /// [`crate::card::CardMetadata::of`]).
+    pub metadata: Metadata,
+    /// Root `last-modified`, as written.
+    pub last_modified: Option<String>,
     /// False when the IOC can never match (every path crosses a never-matching item).
     pub can_match: bool,
 }
@@ -76,13 +79,13 @@ pub(crate) struct CompiledIoc {
 /// Compiled IOCs, immutable and shareable across threads.
 #[derive(Debug)]
 pub struct Ruleset {
-    pub(crate) iocs: Vec<CompiledIoc>,
-    pub(crate) leaves: Vec<Leaf>,
-    pub(crate) groups: Vec<Group>,
-    /// Per kind, in [`ItemKind::ALL`] order.
-    pub(crate) kinds: [KindIndex; ItemKind::COUNT],
+    iocs: Vec<CompiledIoc>,
+    leaves: Vec<Leaf>,
+    groups: Vec<Group>,
+    /// Per kind, by [`ItemKind::index`].
+    kinds: [KindIndex; ItemKind::COUNT],
     /// Per leaf, the groups it triggers.
-    pub(crate) triggers: Triggers,
+    triggers: Triggers,
     requirements: Requirements,
     unsupported: usize,
 }
@@ -177,31 +180,13 @@ fn compile_chunk(documents: &[IocDocument]) -> Chunk {
             file: doc.file.clone(),
             version: doc.version,
             position: doc.position,
-            metadata: card_metadata(doc),
+            metadata: doc.metadata.clone(),
+            last_modified: doc.last_modified.clone(),
             can_match,
         };
         out.iocs.push(CompiledIoc { info, tops });
     }
     out
-}
-
-/// The MIR "unset" date, omitted from cards.
-const UNSET_DATE: &str = "0001-01-01T00:00:00";
-
-fn card_metadata(doc: &IocDocument) -> CardMetadata {
-    let m = &doc.metadata;
-    // Exports write empty elements (`<keywords />`) for unset fields: they say nothing.
-    let text = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
-    let date = |d: &Option<String>| text(d).filter(|d| !d.trim().starts_with(UNSET_DATE));
-    CardMetadata {
-        short_description: text(&m.short_description),
-        description: text(&m.description),
-        authored_by: text(&m.authored_by),
-        authored_date: date(&m.authored_date),
-        last_modified: date(&doc.last_modified),
-        keywords: text(&m.keywords),
-        links: m.links.clone(),
-    }
 }
 
 impl Ruleset {
@@ -238,6 +223,40 @@ impl Ruleset {
     /// Number of item-scoped groups.
     pub fn groups(&self) -> usize {
         self.groups.len()
+    }
+}
+
+/// The compiled form, as the evaluator reads it: a named surface over the fields, so that
+/// the layout can change without touching the evaluator.
+impl Ruleset {
+    /// The compiled IOCs, in ruleset order.
+    pub(crate) fn compiled(&self) -> &[CompiledIoc] {
+        &self.iocs
+    }
+
+    /// Every leaf, indexed by [`LeafId`].
+    pub(crate) fn leaf_table(&self) -> &[Leaf] {
+        &self.leaves
+    }
+
+    /// Every group, indexed by [`GroupId`].
+    pub(crate) fn group_table(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// One group.
+    pub(crate) fn group(&self, g: GroupId) -> &Group {
+        &self.groups[g as usize]
+    }
+
+    /// The indexes of one item kind.
+    pub(crate) fn kind(&self, kind: ItemKind) -> &KindIndex {
+        &self.kinds[kind.index()]
+    }
+
+    /// The groups a leaf triggers when its condition holds.
+    pub(crate) fn triggered_by(&self, l: LeafId) -> &[GroupId] {
+        self.triggers.of(l)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::tree::{GExpr, Part};
 use super::*;
+use crate::card::CardMetadata;
 use crate::diag::Code;
 use crate::terms::Field;
 use std::path::Path;
@@ -261,11 +262,11 @@ fn metadata_omits_unset_dates_and_comments_attach() {
     );
     let (rs, _) = compile(&[doc]);
     let info = rs.iocs().next().unwrap();
-    assert_eq!(info.metadata.last_modified.as_deref(), Some("2013-01-01T00:00:00"));
+    assert_eq!(CardMetadata::of(info).last_modified.as_deref(), Some("2013-01-01T00:00:00"));
     assert_eq!(rs.leaves[0].comment.as_deref(), Some("seen in the wild"));
     let (rs, _) =
         one(&[ind("t", "OR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
-    assert_eq!(rs.iocs[0].info.metadata.authored_date, None);
+    assert_eq!(CardMetadata::of(&rs.iocs[0].info).authored_date, None);
     assert_eq!(rs.len(), 1);
 }
 
@@ -275,7 +276,7 @@ fn empty_metadata_elements_are_omitted() {
         r#"<ioc xmlns="http://schemas.mandiant.com/2010/ioc" id="e"><short_description>s</short_description><description> </description><keywords /><authored_by></authored_by><definition><Indicator operator="OR"><IndicatorItem condition="is"><Context document="FileItem" search="FileItem/FileName"/><Content>a</Content></IndicatorItem></Indicator></definition></ioc>"#,
     );
     let (rs, _) = compile(&[doc]);
-    let m = &rs.iocs().next().unwrap().metadata;
+    let m = &CardMetadata::of(rs.iocs().next().unwrap());
     assert_eq!(m.short_description.as_deref(), Some("s"));
     assert_eq!((&m.description, &m.keywords, &m.authored_by), (&None, &None, &None));
 }

@@ -7,10 +7,14 @@
 //! ```
 //! Leaves and groups live in flat vectors of the [`super::Ruleset`] and are referred to by
 //! index, so the evaluator's per-item state is a few integers. Plain data: building is
-//! [`super::lower`] and [`super::group`], evaluating is [`crate::eval`].
+//! [`super::lower`] and [`super::group`]; per-item evaluation is [`crate::eval`], and the
+//! only evaluation here is folding constant structure (`can_match`) with [`crate::logic`].
 
 use super::value::{Cond, Test};
+use crate::diag::Code;
 use crate::item::{ItemKind, Value};
+use crate::logic;
+pub(crate) use crate::logic::Op;
 use crate::source::Position;
 use crate::terms::{Field, FieldSet};
 use std::sync::Arc;
@@ -19,13 +23,6 @@ use std::sync::Arc;
 pub(crate) type LeafId = u32;
 /// Index of a [`Group`] in the ruleset.
 pub(crate) type GroupId = u32;
-
-/// An Indicator operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
-    And,
-    Or,
-}
 
 /// One compiled IndicatorItem.
 #[derive(Clone, Debug)]
@@ -41,6 +38,9 @@ pub(crate) struct Leaf {
     pub negate: bool,
     /// Compare text case-insensitively.
     pub fold: bool,
+    /// The warning that made the item never match (unsupported term, bad content, ...):
+    /// such a leaf is constant, and *unknown* to the verdicts.
+    pub never: Option<Code>,
     /// The IndicatorItem id.
     pub item_id: Option<String>,
     /// Where the IndicatorItem starts.
@@ -83,9 +83,7 @@ impl GExpr {
         match self {
             GExpr::Leaf(_) => true,
             GExpr::False => false,
-            GExpr::Op(op, ch) => {
-                crate::eval::logic::combine(Some(*op), ch.iter().map(GExpr::can_match))
-            }
+            GExpr::Op(op, ch) => logic::combine(Some(*op), ch.iter().map(GExpr::can_match)),
         }
     }
 
@@ -176,6 +174,6 @@ impl Branch {
             Part::Branch(b) => b.eval(group_true),
             Part::False => false,
         };
-        crate::eval::logic::combine(self.op, self.parts.iter().map(part))
+        logic::combine(self.op, self.parts.iter().map(part))
     }
 }

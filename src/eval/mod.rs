@@ -18,7 +18,6 @@
 //! [`Scanner::reference`] skips the indexes and triggers (every leaf tested directly, every
 //! group tried): slow, and there to cross-check the fast path.
 
-pub(crate) mod logic;
 mod report;
 
 use crate::card::{Card, Evidence, MatchedObject};
@@ -26,8 +25,8 @@ use crate::compile::index::{FieldIndex, KindIndex};
 use crate::compile::tree::{GExpr, Group, GroupId, Leaf, LeafId};
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, ItemView, Lookup, Value};
+use crate::logic::{self, Observed};
 use crate::terms::{self, Field, TERMS};
-use logic::Observed;
 use rayon::prelude::*;
 use report::Hits;
 use std::cell::RefCell;
@@ -131,9 +130,8 @@ impl<'r> Scanner<'r> {
 
     /// Evaluates one item (any thread).
     pub fn scan_item(&self, item: &dyn ItemView) {
-        let slot = item.kind().index();
-        self.items[slot].fetch_add(1, Ordering::Relaxed);
-        let ki = &self.ruleset.kinds[slot];
+        self.items[item.kind().index()].fetch_add(1, Ordering::Relaxed);
+        let ki = self.ruleset.kind(item.kind());
         if !ki.any_group {
             return;
         }
@@ -178,7 +176,7 @@ impl<'r> Scanner<'r> {
                 self.observe(item, fi, s);
             }
             s.cands.extend(
-                rs.groups
+                rs.group_table()
                     .iter()
                     .enumerate()
                     .filter(|(_, g)| g.kind == item.kind() && g.expr.can_match())
@@ -191,7 +189,7 @@ impl<'r> Scanner<'r> {
             }
             s.cands.extend_from_slice(&ki.always);
             for &l in &s.matched {
-                s.cands.extend_from_slice(rs.triggers.of(l));
+                s.cands.extend_from_slice(rs.triggered_by(l));
             }
             let before = s.matched.len();
             for fi in dear {
@@ -199,8 +197,9 @@ impl<'r> Scanner<'r> {
                 // it and is not already false on the fields known so far.
                 let needed = ki.content_triggers.contains(fi.field)
                     || s.cands.iter().any(|g| {
-                        let group = &rs.groups[*g as usize];
-                        group.fields.contains(fi.field) && may_be_true(&group.expr, &rs.leaves, s)
+                        let group = rs.group(*g);
+                        group.fields.contains(fi.field)
+                            && may_be_true(&group.expr, rs.leaf_table(), s)
                     });
                 if needed {
                     self.observe(item, fi, s);
@@ -208,7 +207,7 @@ impl<'r> Scanner<'r> {
             }
             for i in before..s.matched.len() {
                 let l = s.matched[i];
-                s.cands.extend_from_slice(rs.triggers.of(l));
+                s.cands.extend_from_slice(rs.triggered_by(l));
             }
         }
         if s.cands.is_empty() {
@@ -220,8 +219,8 @@ impl<'r> Scanner<'r> {
         s.cands.dedup();
         for i in 0..s.cands.len() {
             let g = s.cands[i];
-            let group = &rs.groups[g as usize];
-            if eval_expr(&group.expr, &rs.leaves, s) {
+            let group = rs.group(g);
+            if eval_expr(&group.expr, rs.leaf_table(), s) {
                 self.record(g, group, item, s);
             }
         }
@@ -235,12 +234,12 @@ impl<'r> Scanner<'r> {
                 s.state[fi.field as usize] = KNOWN;
                 if self.reference {
                     for &l in &fi.leaves {
-                        if self.ruleset.leaves[l as usize].raw_match(v) {
+                        if self.ruleset.leaf_table()[l as usize].raw_match(v) {
                             s.matched.push(l);
                         }
                     }
                 } else {
-                    fi.raw_matches(v, &self.ruleset.leaves, &mut s.matched);
+                    fi.raw_matches(v, self.ruleset.leaf_table(), &mut s.matched);
                 }
             }
             Lookup::Absent | Lookup::NotEvaluated(_) => {
@@ -251,7 +250,7 @@ impl<'r> Scanner<'r> {
     }
 
     fn record(&self, g: GroupId, group: &Group, item: &dyn ItemView, s: &Scratch) {
-        let leaves = &self.ruleset.leaves;
+        let leaves = self.ruleset.leaf_table();
         let true_leaves: Vec<bool> =
             group.leaves.iter().map(|l| leaf_value(*l, leaves, s)).collect();
         let mut fields: Vec<Field> =
@@ -337,7 +336,7 @@ pub fn scan<T: ItemView>(ruleset: &Ruleset, items: &[T]) -> Detection {
 
 /// The kinds a ruleset can detect anything on (used to skip collecting the others).
 pub fn kinds_in_use(ruleset: &Ruleset) -> Vec<ItemKind> {
-    ItemKind::ALL.into_iter().filter(|k| ruleset.kinds[k.index()].any_group).collect()
+    ItemKind::ALL.into_iter().filter(|k| ruleset.kind(*k).any_group).collect()
 }
 
 #[cfg(test)]

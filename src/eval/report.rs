@@ -6,7 +6,7 @@
 //! card does not depend on the order items arrived in, and memory is bounded by
 //! groups x cap, not by the number of items.
 
-use crate::card::{Card, MatchedBranch, MatchedCondition, MatchedObject};
+use crate::card::{Card, CardMetadata, MatchedBranch, MatchedCondition, MatchedObject};
 use crate::compile::tree::{Branch, BranchInfo, Group, GroupId, Leaf, Part};
 use crate::compile::{CompiledIoc, Ruleset};
 use crate::limits::MAX_OBJECTS_PER_BRANCH;
@@ -48,7 +48,7 @@ impl Hits {
 pub(crate) fn cards(ruleset: &Ruleset, hits: &HashMap<GroupId, Hits>) -> Vec<Card> {
     let group_true = |g: GroupId| hits.get(&g).is_some_and(|h| h.count > 0);
     let mut cards = Vec::new();
-    for ioc in &ruleset.iocs {
+    for ioc in ruleset.compiled() {
         if ioc.tops.iter().any(|b| b.eval(&group_true)) {
             cards.push(card(ruleset, ioc, hits, &group_true));
         }
@@ -71,7 +71,7 @@ fn card(
         id: ioc.info.id.clone(),
         file: ioc.info.file.clone(),
         version: ioc.info.version,
-        metadata: ioc.info.metadata.clone(),
+        metadata: CardMetadata::of(&ioc.info),
         branches,
     }
 }
@@ -101,7 +101,7 @@ impl Ctx<'_> {
     }
 
     fn group(&self, g: GroupId) -> MatchedBranch {
-        let group: &Group = &self.ruleset.groups[g as usize];
+        let group: &Group = self.ruleset.group(g);
         let mut branch = empty_branch(&group.info);
         branch.kind = Some(group.kind);
         if let Some(h) = self.hits.get(&g) {
@@ -110,7 +110,7 @@ impl Ctx<'_> {
                 .iter()
                 .zip(&h.true_leaves)
                 .filter(|(_, t)| **t)
-                .map(|(l, _)| condition(&self.ruleset.leaves[*l as usize]))
+                .map(|(l, _)| condition(&self.ruleset.leaf_table()[*l as usize]))
                 .collect();
             branch.objects = h.objects.values().cloned().collect();
             branch.total_objects = h.count;

@@ -29,10 +29,18 @@
 //!
 //! Missing data is never evidence: no row turns "absent" into true. Within an item-scoped
 //! group these rules apply to one item; host-wide, a group is true when some item made it
-//! true (see [`crate::compile`]). This module holds only the rules; the walks that apply them
-//! are in [`super`] and [`crate::compile`].
+//! true (see [`crate::compile`]). This module holds only the rules and imports nothing of the
+//! pipeline: the compiler folds constant structure with them and the evaluator applies them
+//! to items ([`crate::eval`]).
 
-use crate::compile::tree::Op;
+/// An Indicator operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// Every child.
+    And,
+    /// Some child.
+    Or,
+}
 
 /// What the evaluator saw of a leaf's field on one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,8 +113,7 @@ mod tests {
     fn never_matching_leaf_is_false_either_way() {
         // A never-matching leaf is compiled to a constant false (GExpr::False / Part::False),
         // never observed: an expression made of it alone is false whatever negate said.
-        use crate::compile::tree::GExpr;
-        assert!(!GExpr::False.can_match());
+        assert!(!crate::compile::tree::GExpr::False.can_match());
         assert!(!combine(Some(Op::Or), [false].into_iter()));
     }
 
