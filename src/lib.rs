@@ -21,3 +21,4 @@ pub mod scan;
 pub mod snapshot;
 pub mod source;
 pub mod terms;
+pub mod verdict;

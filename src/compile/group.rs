@@ -5,16 +5,11 @@
 //! groups of different kinds and nested mixed Indicators combine host-wide in a [`Branch`].
 //! A top-level Indicator of a single kind is one group as a whole. Never-matching leaves are
 //! constant false and do not break the grouping of the others.
-//!
-//! This module also picks each group's *trigger*: a set of leaves of which at least one must
-//! be true (before negation) for the group to be true, so the evaluator only looks at groups
-//! whose trigger fired. Groups without a trigger (negations) are tried on every item.
 
 use super::lower::{LInd, LNode};
-use super::tree::{Branch, BranchInfo, GExpr, Group, GroupId, Leaf, LeafId, Op, Part};
-use super::value::Test;
+use super::tree::{Branch, BranchInfo, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::item::ItemKind;
-use crate::terms::{Cost, FieldSet};
+use crate::terms::FieldSet;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -94,7 +89,7 @@ impl Grouper<'_> {
                 Purity::Kind(k) => {
                     members.entry(k).or_insert_with(|| (i, Vec::new())).1.push(child)
                 }
-                Purity::Const => slots.push((i, Some(Part::False))),
+                Purity::Const => slots.push((i, Some(Part::Never(self.expr_of(child))))),
                 Purity::Mixed => {
                     if let LNode::Ind(sub) = child {
                         slots.push((i, Some(Part::Branch(self.host(sub)))));
@@ -122,7 +117,7 @@ impl Grouper<'_> {
     fn expr_of(&self, node: &LNode) -> GExpr {
         match node {
             LNode::Leaf(l) if self.leaves[*l as usize].supported() => GExpr::Leaf(*l),
-            LNode::Leaf(_) => GExpr::False,
+            LNode::Leaf(l) => GExpr::Unknown(Unknown::Leaf(*l)),
             LNode::Ind(ind) => self.expr_of_ind(ind),
         }
     }
@@ -130,7 +125,7 @@ impl Grouper<'_> {
     fn expr_of_ind(&self, ind: &LInd) -> GExpr {
         match ind.op {
             Some(op) => GExpr::Op(op, ind.children.iter().map(|c| self.expr_of(c)).collect()),
-            None => GExpr::False,
+            None => GExpr::Unknown(Unknown::Indicator(ind.info.clone())),
         }
     }
 
@@ -141,58 +136,5 @@ impl Grouper<'_> {
             leaves.iter().filter_map(|l| self.leaves[*l as usize].field).collect();
         self.groups.push(Group { kind, expr, leaves, fields, info });
         (self.groups.len() - 1) as GroupId
-    }
-}
-
-/// How good a trigger set is: lower is better (cheap fields, hash lookups, few leaves).
-type Rank = (Cost, u8, usize);
-
-/// How good the trigger of `expr` is, or `None` when the expression can be true without any
-/// leaf being true before negation (a negation). See [`trigger_leaves`].
-pub(crate) fn trigger_rank(expr: &GExpr, leaves: &[Leaf]) -> Option<Rank> {
-    match expr {
-        GExpr::False => Some((Cost::Metadata, 0, 0)),
-        GExpr::Leaf(l) => {
-            let leaf = &leaves[*l as usize];
-            if leaf.negate {
-                return None;
-            }
-            let field = leaf.field?;
-            let index_rank = match leaf.test {
-                Some(Test::TextEq(_) | Test::DigestEq(_) | Test::IpEq(_) | Test::BoolEq(_)) => 0,
-                Some(Test::IntRange(a, b)) if a == b => 0,
-                Some(Test::DateRange(a, b)) if a == b => 0,
-                Some(Test::Contains(_) | Test::StartsWith(_) | Test::EndsWith(_)) => 1,
-                _ => 2,
-            };
-            Some((field.term().cost, index_rank, 1))
-        }
-        GExpr::Op(Op::And, ch) if ch.is_empty() => Some((Cost::Metadata, 0, 0)),
-        GExpr::Op(Op::And, ch) => ch.iter().filter_map(|c| trigger_rank(c, leaves)).min(),
-        GExpr::Op(Op::Or, ch) => ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
-            let r = trigger_rank(c, leaves)?;
-            Some((acc.0.max(r.0), acc.1.max(r.1), acc.2 + r.2))
-        }),
-    }
-}
-
-/// Pushes the trigger of `expr` (whose [`trigger_rank`] is `Some`): leaves of which one must
-/// be true before negation for `expr` to be true. An AND takes its best child's trigger (cheap
-/// fields, hash lookups, few leaves), an OR the union of its children's. Nothing pushed means
-/// the expression can never be true.
-pub(crate) fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], out: &mut Vec<LeafId>) {
-    match expr {
-        GExpr::False => {}
-        GExpr::Leaf(l) => out.push(*l),
-        GExpr::Op(Op::And, ch) => {
-            let best = ch
-                .iter()
-                .filter_map(|c| trigger_rank(c, leaves).map(|r| (r, c)))
-                .min_by_key(|(r, _)| *r);
-            if let Some((_, child)) = best {
-                trigger_leaves(child, leaves, out);
-            }
-        }
-        GExpr::Op(Op::Or, ch) => ch.iter().for_each(|c| trigger_leaves(c, leaves, out)),
     }
 }

@@ -9,10 +9,12 @@
 //! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
 //! says for each leaf, which unit and property tests check.
 
-use super::tree::{Group, GroupId, Leaf, LeafId};
+use super::tree::{Group, Leaf, LeafId};
+use super::triggers::KindTriggers;
 use super::value::{fold_text, value_text, Test};
 use crate::item::{ItemKind, Value};
-use crate::terms::{Cost, Field, FieldSet};
+use crate::logic::Truth;
+use crate::terms::{Cost, Field};
 use ahash::AHashMap as HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
@@ -274,61 +276,21 @@ pub(crate) struct KindIndex {
     pub fields: Vec<FieldIndex>,
     /// Where the content fields start in `fields`.
     pub content_start: usize,
-    /// Groups without a trigger: tried on every item of the kind.
-    pub always: Vec<GroupId>,
-    /// Content fields some trigger reads: computed for every item of the kind.
-    pub content_triggers: FieldSet,
-    /// True when some group of this kind can match.
-    pub any_group: bool,
+    /// The kind's trigger lists.
+    pub triggers: KindTriggers,
 }
 
-/// For each leaf, the groups it triggers, in one flat array (no allocation per leaf).
-#[derive(Debug, Default)]
-pub(crate) struct Triggers {
-    /// `groups[starts[l]..starts[l + 1]]` are leaf `l`'s groups.
-    starts: Vec<u32>,
-    groups: Vec<GroupId>,
-}
-
-impl Triggers {
-    /// The groups leaf `l` triggers.
-    pub(crate) fn of(&self, l: LeafId) -> &[GroupId] {
-        let l = l as usize;
-        match (self.starts.get(l), self.starts.get(l + 1)) {
-            (Some(&a), Some(&b)) => &self.groups[a as usize..b as usize],
-            _ => &[],
-        }
-    }
-}
-
-/// Builds the per-kind indexes and the trigger lists.
-pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; ItemKind::COUNT], Triggers) {
-    let mut kinds: [KindIndex; ItemKind::COUNT] = Default::default();
-    let mut pairs: Vec<(LeafId, GroupId)> = Vec::with_capacity(groups.len());
-    let mut set = Vec::new();
+/// Builds the per-kind field indexes, beside each kind's trigger lists.
+pub(crate) fn build(
+    leaves: &[Leaf],
+    groups: &[Group],
+    triggers: [KindTriggers; ItemKind::COUNT],
+) -> [KindIndex; ItemKind::COUNT] {
     let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
-    for (gid, group) in groups.iter().enumerate() {
-        let k = group.kind.index();
-        if !group.expr.can_match() {
-            continue;
-        }
-        kinds[k].any_group = true;
+    for group in groups.iter().filter(|g| g.expr.constant() != Truth::False) {
         for &l in &group.leaves {
             if let Some(f) = leaves[l as usize].field {
                 by_field.entry(f).or_default().push(l);
-            }
-        }
-        if super::group::trigger_rank(&group.expr, leaves).is_none() {
-            kinds[k].always.push(gid as GroupId);
-        } else {
-            set.clear();
-            super::group::trigger_leaves(&group.expr, leaves, &mut set);
-            for &l in &set {
-                pairs.push((l, gid as GroupId));
-                let leaf = &leaves[l as usize];
-                if let Some(f) = leaf.field.filter(|f| f.term().cost == Cost::Content) {
-                    kinds[k].content_triggers.insert(f);
-                }
             }
         }
     }
@@ -347,6 +309,7 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; ItemKind:
             })
             .collect()
     };
+    let mut kinds = triggers.map(|triggers| KindIndex { triggers, ..KindIndex::default() });
     for fi in built {
         let k = &mut kinds[fi.field.kind().index()];
         if fi.field.term().cost == Cost::Metadata {
@@ -354,15 +317,5 @@ pub(crate) fn build(leaves: &[Leaf], groups: &[Group]) -> ([KindIndex; ItemKind:
         }
         k.fields.push(fi);
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut starts = vec![0u32; leaves.len() + 1];
-    for (l, _) in &pairs {
-        starts[*l as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let triggers = Triggers { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() };
-    (kinds, triggers)
+    kinds
 }

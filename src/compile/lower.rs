@@ -7,7 +7,7 @@
 //! position that states the effect on the Indicator above it. Indicators get their operator
 //! checked. Grouping by item kind is the next step ([`super::group`]).
 
-use super::tree::{BranchInfo, Leaf, LeafId, Op};
+use super::tree::{BranchInfo, Leaf, LeafId, Never, Op};
 use super::value::{self, Cond, ContentError, Test};
 use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_NESTING;
@@ -95,7 +95,7 @@ impl<'a> Lowerer<'a> {
             position: ind.position,
             depth,
         });
-        let mut op = match ind.operator.as_str() {
+        let op = match ind.operator.as_str() {
             "AND" => Some(Op::And),
             "OR" => Some(Op::Or),
             other => {
@@ -109,13 +109,13 @@ impl<'a> Lowerer<'a> {
             }
         };
         if ind.children.is_empty() {
+            // Kept with its operator: an AND or OR of nothing is false (logic's table).
             self.warn(
                 Code::EmptyIndicator,
                 Some(ind.position),
                 "Indicator has no children".into(),
                 "this Indicator can never match",
             );
-            op = None;
         }
         if depth as usize >= MAX_NESTING {
             // The reader rejects deeper files; a hand-built model is cut here, not recursed.
@@ -169,7 +169,7 @@ impl<'a> Lowerer<'a> {
         };
         if let Err(w) = self.resolve(it, &mut leaf, effect) {
             leaf.test = None;
-            leaf.never = Some(w.code);
+            leaf.never = Some(Never { code: w.code, term: it.context.search.as_str().into() });
             self.push(w);
         }
         leaf.text = card_text(it, &leaf);

@@ -24,6 +24,7 @@ mod group;
 pub(crate) mod index;
 mod lower;
 pub(crate) mod tree;
+pub(crate) mod triggers;
 pub(crate) mod value;
 
 use crate::diag::{Code, Diagnostic};
@@ -31,9 +32,10 @@ use crate::item::ItemKind;
 use crate::model::{IocDocument, Metadata, Version};
 use crate::source::Position;
 use crate::terms::FieldSet;
-use index::{KindIndex, Triggers};
+use index::KindIndex;
 use std::path::PathBuf;
 use tree::{Branch, Group, GroupId, Leaf, LeafId};
+use triggers::Triggers;
 
 /// What a ruleset needs collected: the fields its supported IndicatorItems reference.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -111,7 +113,7 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
                 g.leaves.iter_mut().for_each(|l| *l += leaf_base);
             }
             for ioc in &mut chunk.iocs {
-                ioc.tops.iter_mut().for_each(|b| b.offset(group_base));
+                ioc.tops.iter_mut().for_each(|b| b.offset(group_base, leaf_base));
             }
         }
         leaves.append(&mut chunk.leaves);
@@ -119,7 +121,8 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         iocs.append(&mut chunk.iocs);
         diags.append(&mut chunk.diags);
     }
-    let (kinds, triggers) = index::build(&leaves, &groups);
+    let (kind_triggers, triggers) = triggers::build(&leaves, &groups);
+    let kinds = index::build(&leaves, &groups, kind_triggers);
     let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
     let unsupported = leaves.iter().filter(|l| !l.supported()).count();
     let ruleset = Ruleset {
@@ -254,9 +257,9 @@ impl Ruleset {
         &self.kinds[kind.index()]
     }
 
-    /// The groups a leaf triggers when its condition holds.
-    pub(crate) fn triggered_by(&self, l: LeafId) -> &[GroupId] {
-        self.triggers.of(l)
+    /// The trigger lists.
+    pub(crate) fn triggers(&self) -> &Triggers {
+        &self.triggers
     }
 }
 

@@ -4,6 +4,7 @@ use super::tree::{GExpr, Part};
 use super::*;
 use crate::card::CardMetadata;
 use crate::diag::Code;
+use crate::logic::Truth;
 use crate::terms::Field;
 use std::path::Path;
 
@@ -77,7 +78,7 @@ fn hash_and_name_bind_to_one_file_group() {
     assert!(req.fields.contains(Field::FileMd5sum) && req.fields.contains(Field::FileFileName));
     assert!(!req.fields.contains(Field::FileSha256sum));
     // The trigger is the cheap name, not the digest: no file needs hashing up front.
-    assert!(rs.kinds[0].content_triggers.is_empty());
+    assert!(rs.kinds[0].triggers.content_triggers.is_empty());
     assert_eq!(rs.triggers.of(0), [0]);
 }
 
@@ -86,7 +87,7 @@ fn pure_hash_group_triggers_on_the_digest() {
     let top =
         ind("t", "OR", &[item("b", "is", "FileItem/Sha256sum", "sha256", &"ab".repeat(32), "")]);
     let (rs, _) = one(&[top]);
-    assert!(rs.kinds[0].content_triggers.contains(Field::FileSha256sum));
+    assert!(rs.kinds[0].triggers.content_triggers.contains(Field::FileSha256sum));
 }
 
 #[test]
@@ -240,10 +241,15 @@ fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
 fn empty_indicator_and_unknown_operator_never_match() {
     let (rs, diags) = one(&[ind("t", "OR", &[])]);
     assert_eq!(codes(&diags), vec![Code::EmptyIndicator, Code::NeverMatches]);
-    assert!(rs.iocs[0].tops[0].op.is_none());
-    let (_, diags) =
+    // Never true, whatever the groups; and false (not unknown) to the verdict: an OR of nothing.
+    assert!(!rs.iocs[0].tops[0].eval(&|_| true));
+    assert_eq!(rs.iocs[0].tops[0].eval3(&|_| Truth::True), Truth::False);
+    let (rs, diags) =
         one(&[ind("t", "XOR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
     assert_eq!(codes(&diags), vec![Code::UnknownOperator, Code::NeverMatches]);
+    // An unknown operator could mean either: unknown to the verdict.
+    assert!(!rs.iocs[0].tops[0].eval(&|_| true));
+    assert_eq!(rs.iocs[0].tops[0].eval3(&|_| Truth::True), Truth::Unknown);
 }
 
 #[test]
@@ -295,7 +301,7 @@ fn mixed_top_with_unsupported_part_keeps_false_part() {
     let (rs, _) = one(&[top]);
     let parts = &rs.iocs[0].tops[0].parts;
     assert_eq!(parts.len(), 3);
-    assert!(matches!(parts[2], Part::False));
+    assert!(matches!(parts[2], Part::Never(_)));
 }
 
 #[test]

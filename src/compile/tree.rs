@@ -13,8 +13,8 @@
 use super::value::{Cond, Test};
 use crate::diag::Code;
 use crate::item::{ItemKind, Value};
-use crate::logic;
 pub(crate) use crate::logic::Op;
+use crate::logic::{self, Truth};
 use crate::source::Position;
 use crate::terms::{Field, FieldSet};
 use std::sync::Arc;
@@ -38,9 +38,9 @@ pub(crate) struct Leaf {
     pub negate: bool,
     /// Compare text case-insensitively.
     pub fold: bool,
-    /// The warning that made the item never match (unsupported term, bad content, ...):
-    /// such a leaf is constant, and *unknown* to the verdicts.
-    pub never: Option<Code>,
+    /// Why the item never matches (unsupported term, bad content, ...): such a leaf is
+    /// constant, false to detection and *unknown* to the verdict.
+    pub never: Option<Never>,
     /// The IndicatorItem id.
     pub item_id: Option<String>,
     /// Where the IndicatorItem starts.
@@ -66,42 +66,79 @@ impl Leaf {
     }
 }
 
+/// Why a leaf never matches: the warning raised, and the term as written.
+#[derive(Clone, Debug)]
+pub(crate) struct Never {
+    pub code: Code,
+    pub term: Box<str>,
+}
+
 /// A boolean expression evaluated on one item.
+///
+/// An empty Indicator is `Op(op, [])`: false in both logics.
 #[derive(Clone, Debug)]
 pub(crate) enum GExpr {
     /// A (supported) leaf.
     Leaf(LeafId),
-    /// Never true: an unsupported leaf, an empty Indicator or an unknown operator.
-    False,
+    /// Never true, and unknown to the verdict: a never-matching leaf or an Indicator with an
+    /// unknown operator.
+    Unknown(Unknown),
     /// AND / OR over sub-expressions (a nested Indicator on the same item).
     Op(Op, Vec<GExpr>),
 }
 
+/// What a constant unknown stands for (the verdict's reason).
+#[derive(Clone, Debug)]
+pub(crate) enum Unknown {
+    /// A never-matching IndicatorItem (see [`Leaf::never`]).
+    Leaf(LeafId),
+    /// An Indicator whose operator is neither AND nor OR (or nested past the limit).
+    Indicator(Arc<BranchInfo>),
+}
+
 impl GExpr {
-    /// True unless the expression is false whatever the item.
+    /// True unless the expression is false whatever the item (detection).
     pub(crate) fn can_match(&self) -> bool {
         match self {
             GExpr::Leaf(_) => true,
-            GExpr::False => false,
+            GExpr::Unknown(_) => false,
             GExpr::Op(op, ch) => logic::combine(Some(*op), ch.iter().map(GExpr::can_match)),
+        }
+    }
+
+    /// The verdict value the expression has whatever the item ([`Truth::Unknown`] when it
+    /// depends on the item): [`Truth::False`] means no item can make it true or unknown.
+    pub(crate) fn constant(&self) -> Truth {
+        match self {
+            GExpr::Leaf(_) | GExpr::Unknown(_) => Truth::Unknown,
+            GExpr::Op(op, ch) => logic::combine3(Some(*op), ch.iter().map(GExpr::constant)),
         }
     }
 
     /// Shifts every leaf id by `by` (merging separately compiled parts).
     pub(crate) fn offset(&mut self, by: LeafId) {
         match self {
-            GExpr::Leaf(l) => *l += by,
-            GExpr::False => {}
+            GExpr::Leaf(l) | GExpr::Unknown(Unknown::Leaf(l)) => *l += by,
+            GExpr::Unknown(Unknown::Indicator(_)) => {}
             GExpr::Op(_, ch) => ch.iter_mut().for_each(|c| c.offset(by)),
         }
     }
 
-    /// The leaves, in pre-order.
+    /// The supported leaves, in pre-order.
     pub(crate) fn leaves(&self, out: &mut Vec<LeafId>) {
         match self {
             GExpr::Leaf(l) => out.push(*l),
-            GExpr::False => {}
+            GExpr::Unknown(_) => {}
             GExpr::Op(_, ch) => ch.iter().for_each(|c| c.leaves(out)),
+        }
+    }
+
+    /// The constant unknowns, in pre-order.
+    pub(crate) fn unknowns<'a>(&'a self, out: &mut Vec<&'a Unknown>) {
+        match self {
+            GExpr::Leaf(_) => {}
+            GExpr::Unknown(u) => out.push(u),
+            GExpr::Op(_, ch) => ch.iter().for_each(|c| c.unknowns(out)),
         }
     }
 }
@@ -136,7 +173,8 @@ pub(crate) struct Group {
 pub(crate) struct Branch {
     /// The Indicator.
     pub info: Arc<BranchInfo>,
-    /// `None` for an unknown operator or an empty Indicator: never true.
+    /// `None` for an unknown operator (or nesting past the limit): never true, and unknown
+    /// to the verdict.
     pub op: Option<Op>,
     /// The parts it combines.
     pub parts: Vec<Part>,
@@ -151,18 +189,20 @@ pub(crate) enum Part {
     Group(GroupId),
     /// A nested Indicator mixing kinds.
     Branch(Branch),
-    /// Never true.
-    False,
+    /// Never true: a child without any supported leaf. Its expression (with no
+    /// [`GExpr::Leaf`]) says whether it is false or unknown to the verdict.
+    Never(GExpr),
 }
 
 impl Branch {
-    /// Shifts every group id by `by` (merging separately compiled parts).
-    pub(crate) fn offset(&mut self, by: GroupId) {
+    /// Shifts every group id by `groups` and leaf id by `leaves` (merging separately
+    /// compiled parts).
+    pub(crate) fn offset(&mut self, groups: GroupId, leaves: LeafId) {
         for part in &mut self.parts {
             match part {
-                Part::Group(g) => *g += by,
-                Part::Branch(b) => b.offset(by),
-                Part::False => {}
+                Part::Group(g) => *g += groups,
+                Part::Branch(b) => b.offset(groups, leaves),
+                Part::Never(e) => e.offset(leaves),
             }
         }
     }
@@ -172,8 +212,18 @@ impl Branch {
         let part = |p: &Part| match p {
             Part::Group(g) => group_true(*g),
             Part::Branch(b) => b.eval(group_true),
-            Part::False => false,
+            Part::Never(_) => false,
         };
         logic::combine(self.op, self.parts.iter().map(part))
+    }
+
+    /// Evaluates the branch to a verdict given each group's host-wide value.
+    pub(crate) fn eval3(&self, group_value: &dyn Fn(GroupId) -> Truth) -> Truth {
+        let part = |p: &Part| match p {
+            Part::Group(g) => group_value(*g),
+            Part::Branch(b) => b.eval3(group_value),
+            Part::Never(e) => e.constant(),
+        };
+        logic::combine3(self.op, self.parts.iter().map(part))
     }
 }

@@ -6,10 +6,12 @@
 //! card does not depend on the order items arrived in, and memory is bounded by
 //! groups x cap, not by the number of items.
 
+use super::verdict::GroupValues;
 use crate::card::{Card, CardMetadata, MatchedBranch, MatchedCondition, MatchedObject};
 use crate::compile::tree::{Branch, BranchInfo, Group, GroupId, Leaf, Part};
 use crate::compile::{CompiledIoc, Ruleset};
 use crate::limits::MAX_OBJECTS_PER_BRANCH;
+use crate::logic::Truth;
 use std::collections::{BTreeMap, HashMap};
 
 /// What one group collected.
@@ -44,12 +46,19 @@ impl Hits {
     }
 }
 
-/// Decides every IOC and builds the cards of the detected ones, in ruleset order.
-pub(crate) fn cards(ruleset: &Ruleset, hits: &HashMap<GroupId, Hits>) -> Vec<Card> {
+/// Builds the cards of the detected IOCs, in ruleset order.
+pub(crate) fn cards(
+    ruleset: &Ruleset,
+    hits: &HashMap<GroupId, Hits>,
+    values: &GroupValues<'_>,
+) -> Vec<Card> {
     let group_true = |g: GroupId| hits.get(&g).is_some_and(|h| h.count > 0);
     let mut cards = Vec::new();
     for ioc in ruleset.compiled() {
-        if ioc.tops.iter().any(|b| b.eval(&group_true)) {
+        let detected = ioc.tops.iter().any(|b| b.eval(&group_true));
+        // Detection is the verdict's "true": the two logics agree (see crate::logic).
+        debug_assert_eq!(detected, values.ioc(ioc) == Truth::True, "IOC {}", ioc.info.id);
+        if detected {
             cards.push(card(ruleset, ioc, hits, &group_true));
         }
     }

@@ -5,6 +5,8 @@ use super::*;
 use crate::compile::compile;
 use crate::compile::tests::{doc10, doc11, ind, item as leaf};
 use crate::item::{Item, NotEvaluated};
+use crate::item::{Lookup, Value};
+use crate::terms::Field;
 use std::sync::atomic::AtomicUsize;
 
 const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";

@@ -1,0 +1,226 @@
+//! Triggers: which groups the evaluator looks at for an item.
+//!
+//! A group's *trigger* is a set of leaves of which at least one must hold (before negation)
+//! on an item for the group to be true there, so the evaluator tries only the groups whose
+//! trigger fired. An AND takes its best child's trigger (cheap fields, hash lookups, few
+//! leaves), an OR the union of its children's; a negation has none, and such groups are tried
+//! on every item. Triggers are chosen twice:
+//!
+//! - for *detection*, a constant unknown (never-matching item) is simply false: an AND over
+//!   one has an empty trigger and is never tried;
+//! - for the *verdict*, it is unknown: `AND(FileName is x, <unsupported>)` is unknown exactly
+//!   on the files named x, so its verdict trigger is `FileName is x`, and `OR(x, <unsupported>)`
+//!   has none. Only groups holding a constant unknown have a verdict trigger of their own.
+//!
+//! A field that could not be observed on an item makes the leaves on it unknown: the groups
+//! that read it ([`Triggers::unknown_field`]) are then tried for the verdict. This module
+//! chooses and stores; the evaluator ([`crate::eval`]) uses.
+
+use super::tree::{GExpr, Group, GroupId, Leaf, LeafId, Op};
+use super::value::Test;
+use crate::item::ItemKind;
+use crate::logic::Truth;
+use crate::terms::{Cost, Field, FieldSet, TERMS};
+
+/// How good a trigger set is: lower is better (cheap fields, hash lookups, few leaves).
+type Rank = (Cost, u8, usize);
+
+/// Which logic a trigger serves: how a constant unknown counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Logic {
+    /// Constant unknowns are false: they never fire and an AND over one never needs trying.
+    Detection,
+    /// Constant unknowns are unknown: nothing can rule them out.
+    Verdict,
+}
+
+/// How good the trigger of `expr` is, or `None` when no set of leaves rules the expression
+/// out (a negation; for the verdict, also a constant unknown). See [`trigger_leaves`].
+fn trigger_rank(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Rank> {
+    match expr {
+        GExpr::Unknown(_) if logic == Logic::Verdict => None,
+        GExpr::Unknown(_) => Some((Cost::Metadata, 0, 0)),
+        GExpr::Leaf(l) => {
+            let leaf = &leaves[*l as usize];
+            if leaf.negate {
+                return None;
+            }
+            let field = leaf.field?;
+            let index_rank = match leaf.test {
+                Some(Test::TextEq(_) | Test::DigestEq(_) | Test::IpEq(_) | Test::BoolEq(_)) => 0,
+                Some(Test::IntRange(a, b)) if a == b => 0,
+                Some(Test::DateRange(a, b)) if a == b => 0,
+                Some(Test::Contains(_) | Test::StartsWith(_) | Test::EndsWith(_)) => 1,
+                _ => 2,
+            };
+            Some((field.term().cost, index_rank, 1))
+        }
+        GExpr::Op(Op::And, ch) if ch.is_empty() => Some((Cost::Metadata, 0, 0)),
+        GExpr::Op(Op::And, ch) => ch.iter().filter_map(|c| trigger_rank(c, leaves, logic)).min(),
+        GExpr::Op(Op::Or, ch) => ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
+            let r = trigger_rank(c, leaves, logic)?;
+            Some((acc.0.max(r.0), acc.1.max(r.1), acc.2 + r.2))
+        }),
+    }
+}
+
+/// Pushes the trigger of `expr` (whose [`trigger_rank`] is `Some`). Nothing pushed means the
+/// expression is always false (in that logic).
+fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], logic: Logic, out: &mut Vec<LeafId>) {
+    match expr {
+        GExpr::Unknown(_) => {}
+        GExpr::Leaf(l) => out.push(*l),
+        GExpr::Op(Op::And, ch) => {
+            let best = ch
+                .iter()
+                .filter_map(|c| trigger_rank(c, leaves, logic).map(|r| (r, c)))
+                .min_by_key(|(r, _)| *r);
+            if let Some((_, child)) = best {
+                trigger_leaves(child, leaves, logic, out);
+            }
+        }
+        GExpr::Op(Op::Or, ch) => ch.iter().for_each(|c| trigger_leaves(c, leaves, logic, out)),
+    }
+}
+
+/// The trigger of `expr` in `logic`: `None` when it has none (tried on every item).
+fn trigger(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Vec<LeafId>> {
+    trigger_rank(expr, leaves, logic)?;
+    let mut set = Vec::new();
+    trigger_leaves(expr, leaves, logic, &mut set);
+    Some(set)
+}
+
+/// Keys (leaf or field ids) to groups, in one flat array (no allocation per key).
+#[derive(Debug, Default)]
+pub(crate) struct Multimap {
+    /// `groups[starts[k]..starts[k + 1]]` are key `k`'s groups.
+    starts: Vec<u32>,
+    groups: Vec<GroupId>,
+}
+
+impl Multimap {
+    fn build(keys: usize, mut pairs: Vec<(u32, GroupId)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut starts = vec![0u32; keys + 1];
+        for (k, _) in &pairs {
+            starts[*k as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        Multimap { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() }
+    }
+
+    fn of(&self, key: usize) -> &[GroupId] {
+        match (self.starts.get(key), self.starts.get(key + 1)) {
+            (Some(&a), Some(&b)) => &self.groups[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Every trigger of a ruleset.
+#[derive(Debug, Default)]
+pub(crate) struct Triggers {
+    /// Per leaf, the groups whose detection trigger it is part of.
+    detection: Multimap,
+    /// Per leaf, the groups (holding a constant unknown) whose verdict trigger it is part of.
+    verdict: Multimap,
+    /// Per field, the groups an unknown value of it can leave unknown.
+    unknown_field: Multimap,
+}
+
+impl Triggers {
+    /// The groups to try for detection when leaf `l` holds.
+    pub(crate) fn of(&self, l: LeafId) -> &[GroupId] {
+        self.detection.of(l as usize)
+    }
+
+    /// The further groups to try for the verdict when leaf `l` holds.
+    pub(crate) fn verdict_of(&self, l: LeafId) -> &[GroupId] {
+        self.verdict.of(l as usize)
+    }
+
+    /// The groups to try for the verdict when `field` could not be observed on an item.
+    pub(crate) fn unknown_field(&self, field: Field) -> &[GroupId] {
+        self.unknown_field.of(field as usize)
+    }
+}
+
+/// What each kind's groups need besides the triggers.
+#[derive(Debug, Default)]
+pub(crate) struct KindTriggers {
+    /// Groups without a detection trigger: tried on every item of the kind.
+    pub always: Vec<GroupId>,
+    /// Groups holding a constant unknown and without a verdict trigger: tried on items of the
+    /// kind until one leaves them unknown (their host-wide verdict cannot get worse).
+    pub until_unknown: Vec<GroupId>,
+    /// Content fields some trigger reads: computed for every item of the kind.
+    pub content_triggers: FieldSet,
+    /// True when some group of this kind can be true or unknown.
+    pub any_group: bool,
+}
+
+/// Chooses the triggers of every group.
+pub(crate) fn build(
+    leaves: &[Leaf],
+    groups: &[Group],
+) -> ([KindTriggers; ItemKind::COUNT], Triggers) {
+    let mut kinds: [KindTriggers; ItemKind::COUNT] = Default::default();
+    let (mut detection, mut verdict, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    let mut unknowns = Vec::new();
+    for (gid, group) in groups.iter().enumerate() {
+        let gid = gid as GroupId;
+        let k = &mut kinds[group.kind.index()];
+        if group.expr.constant() == Truth::False {
+            continue;
+        }
+        k.any_group = true;
+        let mut content = |l: &LeafId| {
+            if let Some(f) = leaves[*l as usize].field.filter(|f| f.term().cost == Cost::Content) {
+                k.content_triggers.insert(f);
+            }
+        };
+        let detect = trigger(&group.expr, leaves, Logic::Detection);
+        match &detect {
+            Some(set) => set.iter().for_each(|&l| {
+                content(&l);
+                detection.push((l, gid));
+            }),
+            None => k.always.push(gid),
+        }
+        unknowns.clear();
+        group.expr.unknowns(&mut unknowns);
+        // Without constant unknowns the two logics pick the same trigger.
+        let judge =
+            if unknowns.is_empty() { detect } else { trigger(&group.expr, leaves, Logic::Verdict) };
+        match &judge {
+            Some(set) => {
+                for &l in set {
+                    content(&l);
+                    if !unknowns.is_empty() {
+                        verdict.push((l, gid));
+                    }
+                    if let Some(f) = leaves[l as usize].field {
+                        unknown.push((f as u32, gid));
+                    }
+                }
+            }
+            None => {
+                if !unknowns.is_empty() {
+                    k.until_unknown.push(gid);
+                }
+                // Nothing rules the group out: any field it reads can leave it unknown.
+                unknown.extend(group.fields.iter().map(|f| (f as u32, gid)));
+            }
+        }
+    }
+    let triggers = Triggers {
+        detection: Multimap::build(leaves.len(), detection),
+        verdict: Multimap::build(leaves.len(), verdict),
+        unknown_field: Multimap::build(TERMS.len(), unknown),
+    };
+    (kinds, triggers)
+}

@@ -1,0 +1,238 @@
+//! Verdicts: each group's host-wide three-valued value, and from it each IOC's verdict with
+//! the reasons it is undetermined.
+
+use super::report::Hits;
+use crate::compile::tree::{Branch, GExpr, GroupId, Part, Unknown};
+use crate::compile::{CompiledIoc, Ruleset};
+use crate::diag::Code;
+use crate::item::ItemKind;
+use crate::logic::{self, Op, Truth};
+use crate::terms::Field;
+use crate::verdict::{IocResult, Reason, Verdict};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Per field, how many objects left a group unknown for lack of it.
+#[derive(Debug, Default)]
+pub(super) struct Missing(BTreeMap<Field, u64>);
+
+impl Missing {
+    /// Counts one object that lacked `fields`.
+    pub(super) fn add(&mut self, fields: impl Iterator<Item = Field>) {
+        for f in fields {
+            *self.0.entry(f).or_default() += 1;
+        }
+    }
+}
+
+/// Every group's host-wide value: true on some item, else unknown on some item (or its
+/// kind was not collected), else false.
+pub(super) struct GroupValues<'a> {
+    values: Vec<Truth>,
+    uncollected: &'a [ItemKind],
+}
+
+impl<'a> GroupValues<'a> {
+    pub(super) fn new(
+        rs: &Ruleset,
+        hits: &HashMap<GroupId, Hits>,
+        unknown: &[bool],
+        uncollected: &'a [ItemKind],
+    ) -> Self {
+        let values = rs
+            .group_table()
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                if hits.get(&(g as GroupId)).is_some_and(|h| h.count > 0) {
+                    Truth::True
+                } else if group.expr.constant() == Truth::False {
+                    Truth::False
+                } else if unknown[g] || uncollected.contains(&group.kind) {
+                    Truth::Unknown
+                } else {
+                    Truth::False
+                }
+            })
+            .collect();
+        GroupValues { values, uncollected }
+    }
+
+    pub(super) fn get(&self, g: GroupId) -> Truth {
+        self.values[g as usize]
+    }
+
+    /// A branch's value.
+    pub(super) fn branch(&self, b: &Branch) -> Truth {
+        b.eval3(&|g| self.get(g))
+    }
+
+    /// An IOC's value: its top-level Indicators combined with OR.
+    pub(super) fn ioc(&self, ioc: &CompiledIoc) -> Truth {
+        logic::combine3(Some(Op::Or), ioc.tops.iter().map(|b| self.branch(b)))
+    }
+
+    fn collected(&self, kind: ItemKind) -> bool {
+        !self.uncollected.contains(&kind)
+    }
+}
+
+/// One result per IOC, in ruleset order.
+pub(super) fn results(
+    rs: &Ruleset,
+    hits: &HashMap<GroupId, Hits>,
+    values: &GroupValues<'_>,
+    missing: &HashMap<GroupId, Missing>,
+) -> Vec<IocResult> {
+    rs.compiled()
+        .iter()
+        .map(|ioc| {
+            let verdict = Verdict::of(values.ioc(ioc));
+            let mut groups = Vec::new();
+            ioc.tops.iter().for_each(|b| groups_of(b, &mut groups));
+            let objects = groups
+                .iter()
+                .filter(|g| values.get(**g) == Truth::True)
+                .filter_map(|g| hits.get(g))
+                .map(|h| h.count)
+                .sum();
+            let mut reasons = Reasons::default();
+            if verdict == Verdict::Undetermined {
+                for top in ioc.tops.iter().filter(|b| values.branch(b) == Truth::Unknown) {
+                    reasons.branch(rs, top, values, missing);
+                }
+            }
+            IocResult {
+                id: ioc.info.id.clone(),
+                file: ioc.info.file.clone(),
+                verdict,
+                objects,
+                reasons: reasons.into_vec(),
+            }
+        })
+        .collect()
+}
+
+fn groups_of(b: &Branch, out: &mut Vec<GroupId>) {
+    for part in &b.parts {
+        match part {
+            Part::Group(g) => out.push(*g),
+            Part::Branch(sub) => groups_of(sub, out),
+            Part::Never(_) => {}
+        }
+    }
+}
+
+/// The reasons one group is unknown.
+pub(super) fn group_reasons(
+    rs: &Ruleset,
+    g: GroupId,
+    values: &GroupValues<'_>,
+    missing: &HashMap<GroupId, Missing>,
+) -> Vec<Reason> {
+    let mut reasons = Reasons::default();
+    reasons.group(rs, g, values, missing);
+    reasons.into_vec()
+}
+
+/// Reasons gathered over a tree, counted.
+#[derive(Default)]
+struct Reasons {
+    terms: BTreeMap<String, usize>,
+    never: BTreeMap<(&'static str, String), usize>,
+    kinds: BTreeSet<ItemKind>,
+    fields: BTreeMap<Field, u64>,
+    operators: BTreeMap<String, usize>,
+}
+
+impl Reasons {
+    /// The reasons of an unknown branch: its unknown parts'.
+    fn branch(
+        &mut self,
+        rs: &Ruleset,
+        b: &Branch,
+        values: &GroupValues<'_>,
+        missing: &HashMap<GroupId, Missing>,
+    ) {
+        if b.op.is_none() {
+            *self.operators.entry(b.info.operator.to_string()).or_default() += 1;
+            return;
+        }
+        for part in &b.parts {
+            match part {
+                Part::Group(g) if values.get(*g) == Truth::Unknown => {
+                    self.group(rs, *g, values, missing)
+                }
+                Part::Branch(sub) if values.branch(sub) == Truth::Unknown => {
+                    self.branch(rs, sub, values, missing)
+                }
+                Part::Never(e) if e.constant() == Truth::Unknown => self.constants(rs, e),
+                _ => {}
+            }
+        }
+    }
+
+    fn group(
+        &mut self,
+        rs: &Ruleset,
+        g: GroupId,
+        values: &GroupValues<'_>,
+        missing: &HashMap<GroupId, Missing>,
+    ) {
+        let group = rs.group(g);
+        if !values.collected(group.kind) {
+            self.kinds.insert(group.kind);
+        }
+        self.constants(rs, &group.expr);
+        if let Some(m) = missing.get(&g) {
+            for (f, n) in &m.0 {
+                let seen = self.fields.entry(*f).or_default();
+                *seen = (*seen).max(*n);
+            }
+        }
+    }
+
+    fn constants(&mut self, rs: &Ruleset, expr: &GExpr) {
+        let mut unknowns = Vec::new();
+        expr.unknowns(&mut unknowns);
+        for u in unknowns {
+            match u {
+                Unknown::Leaf(l) => {
+                    let Some(never) = &rs.leaf_table()[*l as usize].never else { continue };
+                    if never.code == Code::UnsupportedTerm {
+                        *self.terms.entry(never.term.to_string()).or_default() += 1;
+                    } else {
+                        let key = (never.code.as_str(), never.term.to_string());
+                        *self.never.entry(key).or_default() += 1;
+                    }
+                }
+                Unknown::Indicator(info) => {
+                    *self.operators.entry(info.operator.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    fn into_vec(self) -> Vec<Reason> {
+        let mut out = Vec::new();
+        out.extend(self.kinds.into_iter().map(|kind| Reason::KindNotCollected { kind }));
+        out.extend(
+            self.terms.into_iter().map(|(term, items)| Reason::UnsupportedTerm { term, items }),
+        );
+        out.extend(self.never.into_iter().map(|((code, term), items)| Reason::NeverMatchingItem {
+            code,
+            term,
+            items,
+        }));
+        out.extend(
+            self.fields
+                .into_iter()
+                .map(|(f, objects)| Reason::FieldNotAvailable { term: f.name(), objects }),
+        );
+        out.extend(
+            self.operators
+                .into_iter()
+                .map(|(operator, indicators)| Reason::UnknownOperator { operator, indicators }),
+        );
+        out
+    }
+}
