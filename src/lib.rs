@@ -16,6 +16,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod parse;
+pub mod path_text;
 pub mod scan;
 pub mod snapshot;
 pub mod source;
