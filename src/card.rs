@@ -17,7 +17,8 @@ use std::path::PathBuf;
 pub struct Card {
     /// The IOC id (root `id`).
     pub id: String,
-    /// The file the IOC came from.
+    /// The file the IOC came from (serialised as its lossless text, see [`crate::path_text`]).
+    #[serde(serialize_with = "crate::path_text::serialize")]
     pub file: PathBuf,
     /// OpenIOC version of the file.
     pub version: Version,
@@ -137,4 +138,24 @@ pub struct Evidence {
     /// The observed value (for list terms: the element that satisfied the condition; for
     /// negated conditions: the whole value).
     pub observed: crate::item::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn a_card_from_a_file_that_is_not_utf8_serialises_escaped() {
+        let file = std::ffi::OsStr::from_bytes(b"iocs\\old/\xe9t\xe9.ioc");
+        let card = Card {
+            id: "c".into(),
+            file: PathBuf::from(file),
+            version: Version::V1_1,
+            metadata: CardMetadata::default(),
+            branches: Vec::new(),
+        };
+        let json = serde_json::to_string(&card).unwrap();
+        assert!(json.starts_with(r#"{"id":"c","file":"iocs\\\\old/\\xe9t\\xe9.ioc","#), "{json}");
+    }
 }

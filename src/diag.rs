@@ -1,10 +1,13 @@
 //! Diagnostics: the errors and warnings that loading and compiling IOCs produce.
 //!
 //! Every diagnostic has a stable [`Code`] (scripts and golden files depend on it), the file it
-//! is about, the `line:column` where that is known, a message and an optional note that states
-//! the effect ("this AND branch can never match"). Rendering is `file:line:column: code: message`.
-//! This module only describes problems; it decides nothing about them.
+//! is about, the `line:column` where that is known, a message, an optional note that states
+//! the effect ("this AND branch can never match") and an optional [`Related`] location (where
+//! a duplicated id was first seen). Rendering is `file:line:column: code: message (note)`, the
+//! file as its lossless text ([`crate::path_text`]). This module only describes problems; it
+//! decides nothing about them.
 
+use crate::path_text;
 use crate::source::Position;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -117,7 +120,9 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The stable code.
     pub code: Code,
-    /// The file the diagnostic is about, as given to the loader.
+    /// The file the diagnostic is about, as given to the loader (serialised as its lossless
+    /// text).
+    #[serde(serialize_with = "path_text::serialize")]
     pub file: PathBuf,
     /// Where in the file, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +132,20 @@ pub struct Diagnostic {
     /// The effect, or a hint ("did you mean `FileItem/Md5sum`?").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A second location the problem involves (the first use of a duplicated id). The message
+    /// names it too; this is the same place as data, so that tools need not parse prose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+}
+
+/// A second location of a diagnostic: another file, or another place in the same file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// The file (serialised as its lossless text).
+    #[serde(serialize_with = "path_text::serialize")]
+    pub file: PathBuf,
+    /// Where in that file.
+    pub position: Position,
 }
 
 impl Diagnostic {
@@ -144,12 +163,19 @@ impl Diagnostic {
             position,
             message: message.into(),
             note: None,
+            related: None,
         }
     }
 
     /// Adds a note stating the effect or a hint.
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
+        self
+    }
+
+    /// Adds the second location the problem involves.
+    pub fn with_related(mut self, file: impl Into<PathBuf>, position: Position) -> Self {
+        self.related = Some(Related { file: file.into(), position });
         self
     }
 
@@ -161,8 +187,9 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// `file:line:column: code: message (note)`; `file: code: message` without a position.
+    /// The related location is not printed: the message already names it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        f.write_str(&path_text::escape(self.file.as_os_str()))?;
         if let Some(pos) = self.position {
             write!(f, ":{pos}")?;
         }
@@ -196,5 +223,20 @@ mod tests {
             d.to_string(),
             "a.ioc:3:7: W-bad-content: bad md5 (this AND branch can never match)"
         );
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_render_and_serialise_escaped() {
+        use std::os::unix::ffi::OsStrExt;
+        let file = std::path::Path::new(std::ffi::OsStr::from_bytes(b"dir\\x/\xffa.ioc"));
+        let d = Diagnostic::new(Code::Io, file, None, "cannot read")
+            .with_related(file, Position::new(2, 1));
+        assert_eq!(d.to_string(), "dir\\\\x/\\xffa.ioc: E-io: cannot read");
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["file"], "dir\\\\x/\\xffa.ioc");
+        assert_eq!(json["related"]["file"], json["file"]);
+        assert_eq!(json["related"]["position"], serde_json::json!({"line": 2, "column": 1}));
+        let plain = serde_json::to_value(Diagnostic::new(Code::Io, "a", None, "m")).unwrap();
+        assert!(plain.get("related").is_none() && plain.get("note").is_none(), "{plain}");
     }
 }

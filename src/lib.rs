@@ -17,6 +17,7 @@ pub mod load;
 mod logic;
 pub mod model;
 pub mod parse;
+pub mod path_text;
 pub mod scan;
 pub mod snapshot;
 pub mod source;

@@ -16,6 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_IOC_FILE_BYTES;
 use crate::model::IocDocument;
 use crate::parse;
+use crate::source::Position;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
@@ -66,7 +67,7 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
         .collect();
 
     let mut collection = Collection { files_seen: outcomes.len(), ..Collection::default() };
-    let mut loaded_ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut loaded_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
     for (path, outcome) in outcomes {
         match outcome.and_then(|p| unique(p, &mut loaded_ids)) {
             Ok(parsed) => {
@@ -205,10 +206,10 @@ fn open(path: &Path) -> Result<File, Diagnostic> {
 /// Rejects a document whose id an earlier file already provided.
 fn unique(
     parsed: parse::Parsed,
-    loaded: &mut HashMap<String, PathBuf>,
+    loaded: &mut HashMap<String, (PathBuf, Position)>,
 ) -> Result<parse::Parsed, Diagnostic> {
     let doc = &parsed.document;
-    if let Some(first) = loaded.get(&doc.id) {
+    if let Some((first, first_position)) = loaded.get(&doc.id) {
         let message = format!(
             "IOC id `{}` was already loaded from `{}`; `{}` is rejected",
             doc.id,
@@ -216,10 +217,11 @@ fn unique(
             doc.file.display()
         );
         let d = Diagnostic::new(Code::DuplicateIocId, &doc.file, Some(doc.position), message)
-            .with_note("the earlier file stays loaded");
+            .with_note("the earlier file stays loaded")
+            .with_related(first, *first_position);
         return Err(d);
     }
-    loaded.insert(doc.id.clone(), doc.file.clone());
+    loaded.insert(doc.id.clone(), (doc.file.clone(), doc.position));
     Ok(parsed)
 }
 
@@ -279,6 +281,9 @@ mod tests {
         assert_eq!(codes(&c), ["E-duplicate-ioc-id"]);
         let msg = &c.diagnostics[0].message;
         assert!(msg.contains("a.ioc") && msg.contains("b.ioc"), "{msg}");
+        let related = c.diagnostics[0].related.as_ref().expect("the first file, as data");
+        assert_eq!(related.file, dir.path().join("a.ioc"));
+        assert_eq!(related.position, c.documents[0].position);
         assert_eq!(c.files_rejected, [dir.path().join("z/b.ioc")]);
     }
 

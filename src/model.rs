@@ -33,7 +33,8 @@ impl Version {
 /// One OpenIOC document (one IOC).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IocDocument {
-    /// The file it was read from.
+    /// The file it was read from (serialised as its lossless text, see [`crate::path_text`]).
+    #[serde(serialize_with = "crate::path_text::serialize")]
     pub file: PathBuf,
     /// 1.0 or 1.1.
     pub version: Version,

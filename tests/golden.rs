@@ -1,26 +1,52 @@
-//! Golden diagnostics of the reader and the loader.
+//! Golden diagnostics of the reader, the loader and the compiler.
 //!
-//! Every entry `X.ioc`, `X.xml` or folder `X/` of `tests/data/errors/` is loaded on its own with
-//! `load::load_paths`; its diagnostics, rendered one per line as `Diagnostic`'s `Display`
-//! (`file:line:col: code: message (note)`), must equal `X.out`. Paths are relative to the crate
-//! root, so the goldens are stable. Cases that cannot live in the repository (a missing file, a
-//! file over the size limit, a document with too many nodes) are generated under
-//! `CARGO_TARGET_TMPDIR` and rendered with that prefix replaced by `$TMP`.
+//! Every entry `X.ioc`, `X.xml` or folder `X/` of a case folder is loaded on its own; its
+//! diagnostics, rendered one per line as `Diagnostic`'s `Display` (`file:line:col: code:
+//! message (note)`, what `iocscan check` prints), must equal `X.out`:
+//! - `tests/data/errors/`: reader and loader diagnostics (`load::load_paths` only);
+//! - `tests/data/warnings/`: compiler warnings, effect notes included (`load::load_paths`,
+//!   then `compile::compile` on what loaded).
+//!
+//! Paths are relative to the crate root, so the goldens are stable. Cases that cannot live in
+//! the repository (a missing file, a file over the size limit, a document with too many nodes)
+//! are generated under `CARGO_TARGET_TMPDIR` and rendered with that prefix replaced by `$TMP`.
+//! Every code of [`Code::ALL`] must be raised by some golden case, and every golden diagnostic
+//! must be valid JSON output (`schema/output.schema.json`, `$defs/diagnostic`).
 //!
 //! `UPDATE_GOLDENFILES=1 cargo test --test golden` rewrites the `.out` files.
 
-use iocscan::diag::Code;
-use iocscan::load::{load_paths, Collection};
+use iocscan::diag::{Code, Diagnostic};
+use iocscan::{compile, load};
+use jsonschema::Validator;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 const ERRORS: &str = "tests/data/errors";
+const WARNINGS: &str = "tests/data/warnings";
 
-fn render(collection: &Collection, tmp: &Path) -> String {
+/// What one case folder runs on each input.
+#[derive(Clone, Copy)]
+enum Stage {
+    /// Reading and loading.
+    Load,
+    /// Reading, loading, then compiling what loaded.
+    Compile,
+}
+
+fn diagnostics(stage: Stage, input: &Path) -> Vec<Diagnostic> {
+    let collection = load::load_paths(&[input]);
+    let mut diagnostics = collection.diagnostics;
+    if let Stage::Compile = stage {
+        diagnostics.extend(compile::compile(&collection.documents).1);
+    }
+    diagnostics
+}
+
+fn render(diagnostics: &[Diagnostic], tmp: &Path) -> String {
     let mut out = String::new();
-    for d in &collection.diagnostics {
+    for d in diagnostics {
         let line = d.to_string().replace(&tmp.display().to_string(), "$TMP");
         let _ = writeln!(out, "{line}");
     }
@@ -43,11 +69,11 @@ fn check(golden: &Path, actual: &str, failures: &mut Vec<String>) {
     }
 }
 
-/// The inputs of `tests/data/errors`, with their golden file.
-fn cases() -> Vec<(PathBuf, PathBuf)> {
+/// The inputs of a case folder, with their golden file.
+fn cases(dir: &str) -> Vec<(PathBuf, PathBuf)> {
     let mut cases = Vec::new();
-    for entry in fs::read_dir(ERRORS).expect("tests/data/errors") {
-        let path = Path::new(ERRORS).join(entry.expect("entry").file_name());
+    for entry in fs::read_dir(dir).expect(dir) {
+        let path = Path::new(dir).join(entry.expect("entry").file_name());
         let is_input = path.is_dir() || path.extension().is_some_and(|e| e == "ioc" || e == "xml");
         if is_input {
             let golden = path.with_extension("out");
@@ -72,27 +98,47 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
     vec![("size.ioc", too_big), ("too-many-nodes.ioc", many.into_bytes())]
 }
 
+/// A validator for the diagnostics of the published output schema.
+fn diagnostic_schema() -> Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/output.schema.json");
+    let text = fs::read_to_string(path).expect("output schema");
+    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    let defs = schema["$defs"].take();
+    let root = serde_json::json!({ "$ref": "#/$defs/diagnostic", "$defs": defs });
+    jsonschema::draft202012::new(&root).expect("schema compiles")
+}
+
 #[test]
 fn golden_diagnostics() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("golden");
     fs::create_dir_all(&tmp).expect("tmp dir");
+    let schema = diagnostic_schema();
     let mut failures = Vec::new();
     let mut seen_codes = BTreeSet::new();
-    let mut run = |input: &Path, golden: &Path, failures: &mut Vec<String>| {
-        let collection = load_paths(&[input]);
-        seen_codes.extend(collection.diagnostics.iter().map(|d| d.code));
-        check(golden, &render(&collection, &tmp), failures);
+    let mut run = |stage: Stage, input: &Path, golden: &Path, failures: &mut Vec<String>| {
+        let diagnostics = diagnostics(stage, input);
+        for d in &diagnostics {
+            seen_codes.insert(d.code);
+            let json = serde_json::to_value(d).expect("diagnostic JSON");
+            for e in schema.iter_errors(&json) {
+                failures.push(format!("{}: not valid output: {e}\n{json}", golden.display()));
+            }
+        }
+        check(golden, &render(&diagnostics, &tmp), failures);
     };
-    for (input, golden) in cases() {
-        run(&input, &golden, &mut failures);
+    for (dir, stage) in [(ERRORS, Stage::Load), (WARNINGS, Stage::Compile)] {
+        for (input, golden) in cases(dir) {
+            run(stage, &input, &golden, &mut failures);
+        }
     }
     for (name, bytes) in generated() {
         let path = tmp.join(name);
         fs::write(&path, bytes).expect("write generated case");
-        run(&path, &Path::new(ERRORS).join(name).with_extension("out"), &mut failures);
+        let golden = Path::new(ERRORS).join(name).with_extension("out");
+        run(Stage::Load, &path, &golden, &mut failures);
     }
     let missing = tmp.join("does-not-exist.ioc");
-    run(&missing, &Path::new(ERRORS).join("does-not-exist.out"), &mut failures);
+    run(Stage::Load, &missing, &Path::new(ERRORS).join("does-not-exist.out"), &mut failures);
 
     assert!(
         failures.is_empty(),
@@ -100,22 +146,8 @@ fn golden_diagnostics() {
         failures.len(),
         failures.join("\n")
     );
-    // Every code the reader and the loader raise has a golden.
-    let reader_codes = [
-        Code::Io,
-        Code::Size,
-        Code::Encoding,
-        Code::Xml,
-        Code::Root,
-        Code::MissingId,
-        Code::DuplicateIocId,
-        Code::Nesting,
-        Code::TooManyNodes,
-        Code::NoCriteria,
-        Code::DuplicateNodeId,
-        Code::Structure,
-    ];
-    for code in reader_codes {
-        assert!(seen_codes.contains(&code), "no golden case raises {code}");
+    // Every code the reader, the loader and the compiler raise has a golden.
+    for code in Code::ALL {
+        assert!(seen_codes.contains(code), "no golden case raises {code}");
     }
 }

@@ -11,7 +11,7 @@ use crate::item::Value;
 use crate::limits::{MAX_REGEX_COMPILED_BYTES, MAX_REGEX_NESTING, MAX_REGEX_PATTERN_BYTES};
 use crate::model::Version;
 use crate::terms::ValueType;
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use regex::Regex;
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -157,23 +157,21 @@ pub(crate) fn fold_text(s: &str, fold: bool) -> Cow<'_, str> {
     }
 }
 
-/// The text substring and regex conditions see: strings as they are, integers in decimal,
-/// dates in RFC 3339 UTC, addresses in their canonical text, booleans as `true`/`false`.
+/// The text substring and regex conditions see: the value's `Display` (see
+/// [`Value`]), folded when `fold`. Strings are borrowed; a list has no text of its own (its
+/// elements are tested one by one).
 pub(crate) fn value_text(value: &Value, fold: bool) -> Cow<'_, str> {
     match value {
         Value::Str(s) => fold_text(s, fold),
-        Value::Int(n) => Cow::Owned(n.to_string()),
-        Value::Date(d) if fold => Cow::Owned(date_text(d).to_ascii_lowercase()),
-        Value::Date(d) => Cow::Owned(date_text(d)),
-        Value::Ip(ip) => Cow::Owned(ip.to_canonical().to_string()),
-        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
         Value::List(_) => Cow::Borrowed(""),
+        other => {
+            let text = other.to_string();
+            match fold_text(&text, fold) {
+                Cow::Borrowed(_) => Cow::Owned(text),
+                Cow::Owned(folded) => Cow::Owned(folded),
+            }
+        }
     }
-}
-
-/// A date as `value_text` renders it.
-pub(crate) fn date_text(d: &DateTime<Utc>) -> String {
-    d.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// Decodes hex digest text (trimmed, any case) into `buf`; `None` unless 16, 20 or 32 bytes.

@@ -1,13 +1,14 @@
 //! JSON form of items, shared by snapshots and cards.
 //!
 //! An item is `{"kind": "File", "fields": {"FileItem/FullPath": "/bin/ls", ...}}`. Values are
-//! typed by the term catalogue: strings, integers, RFC 3339 UTC dates, IP addresses as text,
-//! booleans, and arrays for list terms. Reading checks each value against its term's type, so
-//! a snapshot cannot smuggle a string into an integer field; unknown terms are reported.
+//! typed by the term catalogue: strings, integers, RFC 3339 UTC dates, IP addresses as their
+//! canonical text (an IPv4-mapped IPv6 address is written as IPv4), booleans, and arrays for
+//! list terms. Reading checks each value against its term's type, so a snapshot cannot smuggle
+//! a string into an integer field; unknown terms are reported.
 
 use super::{Item, ItemKind, Value};
 use crate::terms::{self, ValueType};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::Error as _;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -18,8 +19,8 @@ impl Serialize for Value {
         match self {
             Value::Str(text) => s.serialize_str(text),
             Value::Int(n) => s.serialize_i64(*n),
-            Value::Date(d) => s.serialize_str(&d.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-            Value::Ip(ip) => s.collect_str(ip),
+            // Dates and addresses are written as their one text form (`Value`'s `Display`).
+            Value::Date(_) | Value::Ip(_) => s.collect_str(self),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::List(values) => values.serialize(s),
         }
@@ -133,6 +134,17 @@ mod tests {
         let json = serde_json::to_string(&port).unwrap();
         assert_eq!(json, r#"{"kind":"Port","fields":{"PortItem/remoteIP":"::1"}}"#);
         assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), port);
+    }
+
+    #[test]
+    fn dates_and_addresses_are_written_as_their_display() {
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        let date = DateTime::parse_from_rfc3339("2024-05-01T12:00:00.25+02:00").unwrap().to_utc();
+        let port = Item::new(ItemKind::Port).with(Field::PortRemoteIp, mapped);
+        let json = serde_json::to_string(&port).unwrap();
+        assert_eq!(json, r#"{"kind":"Port","fields":{"PortItem/remoteIP":"10.0.0.1"}}"#);
+        let json = serde_json::to_string(&Value::Date(date)).unwrap();
+        assert_eq!(json, r#""2024-05-01T10:00:00.250Z""#);
     }
 
     #[test]

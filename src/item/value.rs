@@ -1,6 +1,11 @@
-//! Field values as collectors produce them.
+//! Field values as collectors produce them, and their one text form.
+//!
+//! [`Value`]'s `Display` is the text every consumer shows or searches: the text conditions
+//! (`contains`, `matches`, ...) test it, cards print it and JSON writes dates and addresses
+//! with it. This module does not compare values; see [`crate::compile`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::fmt;
 use std::net::IpAddr;
 
 /// The value of one field of one item.
@@ -56,6 +61,34 @@ impl Value {
     }
 }
 
+impl fmt::Display for Value {
+    /// Strings as they are, integers in decimal, dates in RFC 3339 UTC (`Z`, fractional
+    /// seconds only when there are some), booleans as `true`/`false`, lists as `[a, b]`.
+    ///
+    /// Addresses are written in their canonical form: an IPv4-mapped IPv6 address
+    /// (`::ffff:10.0.0.1`) is the IPv4 address it maps (`10.0.0.1`), as `is` compares it, so
+    /// a `contains "10.0."` that matches shows the text it matched.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Str(s) => f.write_str(s),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Date(d) => f.write_str(&d.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Value::Ip(ip) => write!(f, "{}", ip.to_canonical()),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::List(values) => {
+                f.write_str("[")?;
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::Str(s.to_owned())
@@ -100,7 +133,46 @@ impl From<Vec<Value>> for Value {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_mac;
+    use super::{canonical_mac, Value};
+    use chrono::DateTime;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> Value {
+        Value::Ip(text.parse::<IpAddr>().unwrap())
+    }
+
+    #[test]
+    fn addresses_display_canonical() {
+        assert_eq!(ip("::ffff:10.0.0.1").to_string(), "10.0.0.1");
+        assert_eq!(ip("10.0.0.1").to_string(), "10.0.0.1");
+        assert_eq!(ip("2001:DB8:0:0::1").to_string(), "2001:db8::1");
+        // Only mapped addresses are IPv4: `::1` and IPv4-compatible `::10.0.0.1` stay IPv6.
+        assert_eq!(ip("::1").to_string(), "::1");
+        assert_eq!(ip("::10.0.0.1").to_string(), "::a00:1");
+    }
+
+    #[test]
+    fn dates_display_rfc3339_utc() {
+        let date = |t: &str| Value::Date(DateTime::parse_from_rfc3339(t).unwrap().to_utc());
+        assert_eq!(date("2024-05-01T12:00:00+02:00").to_string(), "2024-05-01T10:00:00Z");
+        assert_eq!(date("2024-05-01T10:00:00.5Z").to_string(), "2024-05-01T10:00:00.500Z");
+        assert_eq!(Value::Date(DateTime::UNIX_EPOCH).to_string(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn scalars_and_lists_display() {
+        assert_eq!(Value::Int(-42).to_string(), "-42");
+        assert_eq!(Value::Int(i64::MAX).to_string(), "9223372036854775807");
+        assert_eq!(Value::Bool(true).to_string(), "true");
+        // Strings are the text itself: neither trimmed nor escaped (printers do that).
+        assert_eq!(Value::from(" As\tIs ").to_string(), " As\tIs ");
+        // MAC addresses are strings, already in their canonical form.
+        let mac = canonical_mac("00-0C-29-AB-CD-EF").unwrap();
+        assert_eq!(Value::from(mac).to_string(), "00:0c:29:ab:cd:ef");
+        let list = Value::List(vec![Value::from("wheel"), Value::Int(7), ip("::ffff:1.2.3.4")]);
+        assert_eq!(list.to_string(), "[wheel, 7, 1.2.3.4]");
+        assert_eq!(Value::List(Vec::new()).to_string(), "[]");
+    }
 
     #[test]
     fn mac_spellings_share_one_canonical_form() {

@@ -16,7 +16,7 @@ use crate::limits::{MAX_NESTING, MAX_NODES_PER_DOCUMENT, MAX_STRUCTURE_WARNINGS_
 use crate::model::{
     Content, Context, Indicator, IndicatorItem, IocDocument, Link, Metadata, Node, Param, Version,
 };
-use crate::source::{LineIndex, Position};
+use crate::source::{Position, Positions};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -115,32 +115,6 @@ struct RootInfo {
     published_date: Option<String>,
 }
 
-/// Offset -> position, incremental: positions are asked in document order, so the column is
-/// counted from the previous answer while on the same line. This keeps a 3 MiB one-line file
-/// with 100,000 nodes linear instead of counting from the line start for every node.
-struct Positions<'a> {
-    text: &'a str,
-    lines: LineIndex,
-    last: (usize, Position),
-}
-
-impl<'a> Positions<'a> {
-    fn new(text: &'a str) -> Self {
-        Positions { text, lines: LineIndex::new(text), last: (0, Position::new(1, 1)) }
-    }
-
-    fn at(&mut self, offset: usize) -> Position {
-        let (last, pos) = self.last;
-        let same_line =
-            self.text.get(last..offset).filter(|between| !between.contains(['\n', '\r'])).map(
-                |between| Position::new(pos.line, pos.column + between.chars().count() as u32),
-            );
-        let position = same_line.unwrap_or_else(|| self.lines.position(self.text, offset));
-        self.last = (offset, position);
-        position
-    }
-}
-
 struct Builder<'a> {
     file: &'a Path,
     positions: Positions<'a>,
@@ -153,7 +127,10 @@ struct Builder<'a> {
     nodes: usize,
     node_ids: HashMap<String, Position>,
     warnings: Vec<Diagnostic>,
+    /// The `W-structure` messages already given.
     warned: HashSet<String>,
+    /// True once the cap on `W-structure` kinds was reached and said so.
+    oddities_capped: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -171,6 +148,7 @@ impl<'a> Builder<'a> {
             node_ids: HashMap::new(),
             warnings: Vec::new(),
             warned: HashSet::new(),
+            oddities_capped: false,
         }
     }
 
@@ -188,7 +166,7 @@ impl<'a> Builder<'a> {
 
     /// A `W-structure` warning, at most once per distinct message in a file.
     fn oddity(&mut self, offset: usize, message: String, note: Option<&str>) {
-        if self.warned.len() > MAX_STRUCTURE_WARNINGS_PER_DOCUMENT {
+        if self.oddities_capped {
             return;
         }
         if self.warned.len() == MAX_STRUCTURE_WARNINGS_PER_DOCUMENT {
@@ -198,7 +176,7 @@ impl<'a> Builder<'a> {
                  the others are not reported"
             );
             self.warnings.push(Diagnostic::new(Code::Structure, self.file, position, message));
-            self.warned.insert(String::new());
+            self.oddities_capped = true;
             return;
         }
         if self.warned.insert(message.clone()) {
@@ -313,7 +291,8 @@ impl<'a> Builder<'a> {
                     Some(position),
                     format!("{} id `{id}` is used twice in this file", el.local),
                 )
-                .with_note(format!("first used at {first}; cards cite positions"));
+                .with_note(format!("first used at {first}; cards cite positions"))
+                .with_related(self.file, *first);
                 self.warnings.push(d);
             } else {
                 self.node_ids.insert(id.clone(), position);
@@ -528,18 +507,34 @@ fn param(el: &Element) -> Param {
 mod tests {
     use super::*;
 
+    fn warnings(body: &str) -> Vec<Diagnostic> {
+        let text = format!(
+            "<OpenIOC xmlns=\"{NS_1_1}\" id=\"x\"><criteria>\n{body}\n</criteria></OpenIOC>"
+        );
+        read(Path::new("a.ioc"), &text).expect("reads").warnings
+    }
+
     #[test]
-    fn incremental_positions_equal_the_line_index() {
-        let text = "<a>\r\n  <b/>é<c/>\r<d>\n\n<e/><f/>";
-        let index = LineIndex::new(text);
-        let offsets: Vec<usize> = text.match_indices('<').map(|(i, _)| i).collect();
-        let mut positions = Positions::new(text);
-        for &o in &offsets {
-            assert_eq!(positions.at(o), index.position(text, o), "offset {o}");
-        }
-        // Out of order and repeated requests fall back to the index.
-        for &o in offsets.iter().rev().chain(&offsets) {
-            assert_eq!(positions.at(o), index.position(text, o), "offset {o}");
-        }
+    fn a_duplicate_node_id_carries_its_first_use_as_data() {
+        let w = warnings(
+            "<Indicator operator=\"OR\" id=\"d\">\n  <Indicator operator=\"OR\" id=\"d\"/></Indicator>",
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].position, Some(Position::new(3, 3)));
+        let related = w[0].related.as_ref().expect("related");
+        assert_eq!(
+            (related.file.as_path(), related.position),
+            (Path::new("a.ioc"), Position::new(2, 1))
+        );
+        assert_eq!(w[0].note.as_deref(), Some("first used at 2:1; cards cite positions"));
+    }
+
+    #[test]
+    fn structure_warnings_stop_at_the_cap_and_say_so_once() {
+        let body: String =
+            (0..MAX_STRUCTURE_WARNINGS_PER_DOCUMENT + 5).map(|i| format!("<odd{i}/>")).collect();
+        let w = warnings(&format!("<Indicator operator=\"OR\">{body}</Indicator>"));
+        assert_eq!(w.len(), MAX_STRUCTURE_WARNINGS_PER_DOCUMENT + 1);
+        assert!(w.last().unwrap().message.starts_with("more than"), "{:?}", w.last());
     }
 }

@@ -1,7 +1,7 @@
 //! `iocscan check`: load and compile IOC files, print every diagnostic and a summary.
 
 use crate::args::{CheckArgs, PlainFormat};
-use crate::render::{diagnostic_for_output, escape_path, tool};
+use crate::render::{escape_path, tool};
 use crate::{EXIT_FOUND, EXIT_OK};
 use iocscan::diag::Diagnostic;
 use iocscan::scan::{self, LoadedRuleset};
@@ -42,13 +42,13 @@ fn text(out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
     )
 }
 
-/// A diagnostic's `file:line:col: code: message` with its path escaped.
+/// A diagnostic's `file:line:col: code: message` (its `Display` escapes the path).
 pub fn display(d: &Diagnostic) -> String {
-    diagnostic_for_output(d).to_string()
+    d.to_string()
 }
 
 #[derive(Serialize)]
-struct CheckDocument {
+struct CheckDocument<'a> {
     tool: String,
     files_seen: usize,
     files_loaded: usize,
@@ -56,7 +56,7 @@ struct CheckDocument {
     iocs: usize,
     unsupported_items: usize,
     warnings: usize,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: &'a [Diagnostic],
 }
 
 fn json(out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
@@ -68,7 +68,7 @@ fn json(out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
         iocs: loaded.ruleset.len(),
         unsupported_items: loaded.ruleset.unsupported_items(),
         warnings: loaded.warnings(),
-        diagnostics: loaded.diagnostics.iter().map(diagnostic_for_output).collect(),
+        diagnostics: &loaded.diagnostics,
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)

@@ -18,7 +18,7 @@ mod dir_stat;
 mod entry;
 mod mounts;
 mod owners;
-pub mod path_text;
+pub use crate::path_text;
 mod walker;
 
 pub use entry::FileEntry;

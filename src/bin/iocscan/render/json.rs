@@ -1,7 +1,7 @@
 //! `--format json`: one document `{tool, host?, cards, summary, diagnostics, errors,
 //! complete}`, valid against `schema/output.schema.json`.
 
-use super::{card_for_output, diagnostic_for_output, error_records, tool, ErrorRecord};
+use super::{error_records, tool, ErrorRecord};
 use super::{Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
@@ -17,9 +17,9 @@ struct Document<'a> {
     tool: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<&'a str>,
-    cards: Vec<Card>,
+    cards: &'a [Card],
     summary: &'a Summary,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: &'a [Diagnostic],
     errors: Vec<ErrorRecord>,
     complete: bool,
 }
@@ -29,9 +29,9 @@ impl Printer for Json {
         let doc = Document {
             tool: tool(),
             host: scan.report.host.as_deref(),
-            cards: scan.report.cards.iter().map(card_for_output).collect(),
+            cards: &scan.report.cards,
             summary: &scan.report.summary,
-            diagnostics: scan.loaded.diagnostics.iter().map(diagnostic_for_output).collect(),
+            diagnostics: &scan.loaded.diagnostics,
             errors: error_records(scan),
             complete: scan.report.complete,
         };

@@ -9,7 +9,7 @@
 //! {"event":"summary","tool":"iocscan 0.1.0","complete":true,"iocs_loaded":3,...}
 //! ```
 
-use super::{card_for_output, diagnostic_for_output, error_records, tool};
+use super::{error_records, tool};
 use super::{Printer, ScanOutput};
 use iocscan::scan::{LoadedRuleset, Summary};
 use serde::Serialize;
@@ -44,14 +44,14 @@ impl Printer for JsonLines {
     /// The diagnostics, at once: a consumer sees them before a long scan ends.
     fn begin(&self, out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
         for d in &loaded.diagnostics {
-            line(out, "diagnostic", &diagnostic_for_output(d))?;
+            line(out, "diagnostic", d)?;
         }
         out.flush()
     }
 
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
         for card in &scan.report.cards {
-            line(out, "card", &card_for_output(card))?;
+            line(out, "card", card)?;
         }
         for e in error_records(scan) {
             line(out, "error", &e)?;

@@ -1,20 +1,19 @@
 //! Printers of a scan's outcome: text, one JSON document, JSON Lines events.
 //!
 //! Every printer gets the same [`ScanOutput`] and writes it to any `Write`; paths that are
-//! not UTF-8 are printed escaped (`\xnn` for each bad byte, `\\` for a backslash).
-//! Printers decide nothing.
+//! not UTF-8 are printed escaped (`\xnn` for each bad byte, `\\` for a backslash): the
+//! library's types serialise their paths that way ([`iocscan::path_text`]), and
+//! [`escape_path`] does the same for text. Printers decide nothing.
 
 pub mod json;
 pub mod jsonl;
 pub mod text;
 
-use iocscan::card::Card;
-use iocscan::diag::Diagnostic;
 use iocscan::item::ItemKind;
 use iocscan::scan::{LoadedRuleset, ScanReport};
 use serde::Serialize;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What a scan printer prints.
 pub struct ScanOutput<'a> {
@@ -39,25 +38,10 @@ pub trait Printer {
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()>;
 }
 
-/// A path as text, lossless, as the file collector writes paths: a byte that is not part of
-/// valid UTF-8 becomes `\xnn` and a backslash `\\`.
+/// A path as text, lossless, as the library writes paths: a byte that is not part of valid
+/// UTF-8 becomes `\xnn` and a backslash `\\`.
 pub fn escape_path(path: &Path) -> String {
-    iocscan::collect::file::path_text::escape_owned(path.as_os_str())
-}
-
-/// `path` with any non-UTF-8 byte escaped, so that serde can write it as a JSON string.
-fn escaped_buf(path: &Path) -> PathBuf {
-    PathBuf::from(escape_path(path))
-}
-
-/// A diagnostic ready for JSON (file path escaped).
-pub fn diagnostic_for_output(d: &Diagnostic) -> Diagnostic {
-    Diagnostic { file: escaped_buf(&d.file), ..d.clone() }
-}
-
-/// A card ready for JSON (IOC file path escaped).
-pub fn card_for_output(card: &Card) -> Card {
-    Card { file: escaped_buf(&card.file), ..card.clone() }
+    iocscan::path_text::escape_owned(path.as_os_str())
 }
 
 /// A collection problem or a skipped snapshot line, as outputs show it.

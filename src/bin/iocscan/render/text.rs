@@ -122,20 +122,9 @@ fn print_object(out: &mut dyn Write, pad: &str, object: &MatchedObject) -> io::R
     Ok(())
 }
 
-/// A value as one line of text (lists as `[a, b]`).
+/// A value as one line of text: its `Display` (lists as `[a, b]`, addresses canonical).
 fn value_text(value: &Value) -> String {
-    let text = match value {
-        Value::Str(s) => s.clone(),
-        Value::Int(n) => n.to_string(),
-        Value::Date(d) => d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        Value::Ip(ip) => ip.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::List(values) => {
-            let parts: Vec<String> = values.iter().map(value_text).collect();
-            format!("[{}]", parts.join(", "))
-        }
-    };
-    one_line(&text)
+    one_line(&value.to_string())
 }
 
 /// `text` with control characters (newlines in descriptions, escapes in hostile values)
@@ -324,6 +313,16 @@ DETECTED  ioc-1  Evil file
         Text.print(&mut out, &scan).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("No IOC detected.\nSummary: 0 IOCs loaded"), "{text}");
+    }
+
+    #[test]
+    fn values_print_as_conditions_search_them() {
+        // The bug: `contains "10.0."` matched the canonical text `10.0.0.1` while the card
+        // printed `::ffff:10.0.0.1`.
+        let mapped = Value::Ip("::ffff:10.0.0.1".parse().unwrap());
+        assert_eq!(value_text(&mapped), "10.0.0.1");
+        let list = Value::List(vec![Value::from("a\nb"), mapped]);
+        assert_eq!(value_text(&list), "[a\\nb, 10.0.0.1]");
     }
 
     #[test]

@@ -6,11 +6,18 @@
 //! exactly, so a reported path can be turned back into the real one. A valid UTF-8 path
 //! without backslashes is its own text.
 //!
+//! Every output of the crate writes paths this way: item values and error subjects through
+//! [`escape`], and the `PathBuf` fields of serialised types ([`crate::card::Card`],
+//! [`crate::diag::Diagnostic`], ...) through [`serialize`], so serialising them never fails on
+//! a name that is not UTF-8.
+//!
 //! This module only converts; it never touches the file system.
 
+use serde::Serializer;
 use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 
 /// The lossless text of `name` (see the module docs).
 pub fn escape(name: &OsStr) -> Cow<'_, str> {
@@ -24,6 +31,12 @@ pub fn escape(name: &OsStr) -> Cow<'_, str> {
 /// [`escape`] into an owned `String`.
 pub fn escape_owned(name: &OsStr) -> String {
     escape(name).into_owned()
+}
+
+/// Serialises a path as its lossless text, for `#[serde(serialize_with = "path_text::serialize")]`
+/// on a `PathBuf` field: serde's own impl refuses a path that is not UTF-8.
+pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&escape(path.as_os_str()))
 }
 
 fn escape_bytes(bytes: &[u8]) -> String {
@@ -113,6 +126,18 @@ mod tests {
         // A literal `\x41` in a name must not be read back as `A`.
         let tricky = os(b"\\x41");
         assert_eq!(unescape(&escape(tricky)).as_deref(), Some(tricky));
+    }
+
+    #[test]
+    fn serialises_as_the_escaped_text() {
+        #[derive(serde::Serialize)]
+        struct Named<'a> {
+            #[serde(serialize_with = "serialize")]
+            path: &'a Path,
+        }
+        let path = Path::new(os(b"/tmp/a\\b\xff"));
+        let json = serde_json::to_string(&Named { path }).unwrap();
+        assert_eq!(json, r#"{"path":"/tmp/a\\\\b\\xff"}"#);
     }
 
     #[test]
