@@ -11,6 +11,7 @@ use super::tree::{BranchInfo, Leaf, LeafId, Never, Op};
 use super::value::{self, Cond, ContentError, Test};
 use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_NESTING;
+use crate::logic;
 use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
 use crate::source::Position;
 use crate::terms::{self, Term, ValueType};
@@ -135,7 +136,8 @@ impl<'a> Lowerer<'a> {
             Some(Op::Or) => "this OR branch can never match",
             None => "its Indicator can never match anyway",
         };
-        let children = ind
+        let first_warning = self.diags.len();
+        let children: Vec<LNode> = ind
             .children
             .iter()
             .map(|child| match child {
@@ -143,6 +145,16 @@ impl<'a> Lowerer<'a> {
                 Node::Item(item) => LNode::Leaf(self.leaf(item, effect)),
             })
             .collect();
+        // An OR whose every child fails has no other branch to match through: say so on its
+        // own items' warnings (nested Indicators' warnings carry their own effect).
+        if op == Some(Op::Or) && !children.iter().any(|c| can_match(c, self.leaves)) {
+            let own = "this OR branch can never match";
+            for d in &mut self.diags[first_warning..] {
+                if d.note.as_deref() == Some(effect) {
+                    d.note = Some(own.to_string());
+                }
+            }
+        }
         LInd { info, op, children }
     }
 
@@ -372,6 +384,16 @@ fn test(
         };
         Warning::new(code, content_pos(it), format!("{e} for `{}`", term.name), effect)
     })
+}
+
+/// True unless a lowered child is false whatever the items (detection).
+fn can_match(node: &LNode, leaves: &[Leaf]) -> bool {
+    match node {
+        LNode::Leaf(l) => leaves[*l as usize].supported(),
+        LNode::Ind(ind) => {
+            logic::combine(ind.op, ind.children.iter().map(|c| can_match(c, leaves)))
+        }
+    }
 }
 
 /// `FileItem/Md5sum is 0123...`; `is not` / `contains not` when negated; Content as written.

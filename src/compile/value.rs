@@ -291,7 +291,11 @@ fn build_regex(pattern: &str, fold: bool) -> Result<Regex, ContentError> {
         .dfa_size_limit(MAX_REGEX_COMPILED_BYTES)
         .nest_limit(MAX_REGEX_NESTING)
         .build()
-        .map_err(|e| ContentError::Regex(format!("invalid regex: {}", one_line(&e.to_string()))))
+        .map_err(|e| {
+            // The regex crate ends some messages with a full stop; ours continue after it.
+            let text = one_line(&e.to_string()).trim_end_matches('.').to_string();
+            ContentError::Regex(format!("invalid regex: {text}"))
+        })
 }
 
 /// Regex errors span lines with a caret drawing; diagnostics are one line.

@@ -17,6 +17,10 @@ pub(super) struct Scratch {
     pub matched: Vec<LeafId>,
     /// Candidate groups.
     cands: Vec<GroupId>,
+    /// Groups tried only for their verdict until some item leaves them unknown (see
+    /// `KindTriggers::until_unknown`): they ask no content field and record no missing field,
+    /// so that what an item costs and reports does not depend on the order items arrive in.
+    late: Vec<GroupId>,
     /// Per field: 0 not asked, [`KNOWN`] or [`UNKNOWN`].
     state: Vec<u8>,
     /// Fields asked so far, in order (their state must be reset).
@@ -31,6 +35,7 @@ impl Scratch {
         Scratch {
             matched: Vec::new(),
             cands: Vec::new(),
+            late: Vec::new(),
             state: vec![0; TERMS.len()],
             touched: Vec::new(),
         }
@@ -39,6 +44,7 @@ impl Scratch {
     fn clear(&mut self) {
         self.matched.clear();
         self.cands.clear();
+        self.late.clear();
         for f in self.touched.drain(..) {
             self.state[f as usize] = 0;
         }
@@ -99,7 +105,7 @@ impl Scanner<'_> {
             let t = &ki.triggers;
             s.cands.extend_from_slice(&t.always);
             let settled = |g: &GroupId| self.unknown[*g as usize].load(Ordering::Relaxed);
-            s.cands.extend(t.until_unknown.iter().filter(|g| !settled(g)));
+            s.late.extend(t.until_unknown.iter().filter(|g| !settled(g)));
             if let Some(explain) = &self.explain {
                 s.cands.extend_from_slice(explain.groups(item.kind()));
             }
@@ -123,7 +129,7 @@ impl Scanner<'_> {
                 }
             }
         }
-        if s.cands.is_empty() {
+        if s.cands.is_empty() && s.late.is_empty() {
             return;
         }
         s.matched.sort_unstable();
@@ -131,6 +137,14 @@ impl Scanner<'_> {
         s.cands.sort_unstable();
         s.cands.dedup();
         let leaves = rs.leaf_table();
+        for i in 0..s.late.len() {
+            let g = s.late[i];
+            if s.cands.binary_search(&g).is_err()
+                && eval3(&rs.group(g).expr, leaves, s) == Truth::Unknown
+            {
+                self.unknown[g as usize].store(true, Ordering::Relaxed);
+            }
+        }
         for i in 0..s.cands.len() {
             let g = s.cands[i];
             let group = rs.group(g);
