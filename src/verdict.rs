@@ -10,14 +10,14 @@
 use crate::item::ItemKind;
 use crate::model::Version;
 use crate::source::Position;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
 
 pub use crate::logic::Truth;
 
 /// The outcome for one IOC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The tree is true: the IOC has a card.

@@ -1,14 +1,16 @@
 //! The sample corpus, table-driven: every `ioc-samples/X.ioc` is loaded, compiled and
 //! evaluated over the items of `X.items.json`, and the outcome (detected or not, the ids of
-//! the matched conditions, the warning codes) must be exactly the expected one; every
+//! the matched conditions, the verdict and its reasons, the warning codes) must be exactly
+//! the expected one; every
 //! `ioc-samples/errors/X.ioc` must be rejected with the code in `X.expected.json`.
 //! `ioc-samples/demo/` belongs to the CLI and is not read here. See `ioc-samples/README.md`.
 
 use iocscan::compile::compile;
 use iocscan::diag::Severity;
-use iocscan::eval::{scan, Scanner};
-use iocscan::item::Item;
+use iocscan::eval::Scanner;
+use iocscan::item::{Item, ItemKind};
 use iocscan::load::load_paths;
+use iocscan::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,14 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 struct Expected {
     detected: bool,
+    /// The verdict: `detected`, `clean` or `undetermined`.
+    verdict: Verdict,
+    /// The reasons of an undetermined verdict, as `Reason`'s text (sorted as reported).
+    #[serde(default)]
+    reasons: Vec<String>,
+    /// Kinds not collected (conditions on them are unknown).
+    #[serde(default)]
+    uncollected: Vec<ItemKind>,
     matched: Vec<String>,
     warnings: Vec<String>,
     items: Vec<Item>,
@@ -59,8 +69,18 @@ fn check(ioc: &Path) -> Vec<String> {
     if warnings != expected.warnings {
         problems.push(format!("warnings {warnings:?}, expected {:?}", expected.warnings));
     }
-    let detection = scan(&ruleset, &expected.items);
+    let scanner = Scanner::new(&ruleset).uncollected(expected.uncollected.iter().copied());
+    scanner.scan_items(&expected.items);
+    let detection = scanner.finish();
     let detected = !detection.cards.is_empty();
+    let result = &detection.results[0];
+    if result.verdict != expected.verdict {
+        problems.push(format!("verdict {}, expected {}", result.verdict, expected.verdict));
+    }
+    let reasons: Vec<String> = result.reasons.iter().map(|r| r.to_string()).collect();
+    if reasons != expected.reasons {
+        problems.push(format!("reasons {reasons:?}, expected {:?}", expected.reasons));
+    }
     if detected != expected.detected {
         problems.push(format!("detected {detected}, expected {}", expected.detected));
     }
@@ -78,9 +98,10 @@ fn check(ioc: &Path) -> Vec<String> {
     // The same cards whatever the order and whatever the path (indexed or reference).
     let mut reversed = expected.items.clone();
     reversed.reverse();
-    let reference = Scanner::reference(&ruleset);
+    let reference = Scanner::reference(&ruleset).uncollected(expected.uncollected.iter().copied());
     reference.scan_items(&reversed);
-    if reference.finish().cards != detection.cards {
+    let again = reference.finish();
+    if again.cards != detection.cards || again.results != detection.results {
         problems.push("reference evaluation of the reversed items differs".into());
     }
     problems
