@@ -151,3 +151,29 @@ fn golden_diagnostics() {
         assert!(seen_codes.contains(code), "no golden case raises {code}");
     }
 }
+
+/// Golden compiled trees: `Ruleset::dump_tree` (what `iocscan debug tree` prints) of every
+/// `ioc-samples/X.ioc` must equal `tests/data/tree/X.tree`, so that a change to lowering,
+/// grouping or triggers shows as a readable diff.
+#[test]
+fn golden_trees() {
+    let samples = Path::new("ioc-samples");
+    let dir = Path::new("tests/data/tree");
+    fs::create_dir_all(dir).expect("tree golden folder");
+    let mut inputs: Vec<PathBuf> = fs::read_dir(samples)
+        .expect("ioc-samples")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ioc"))
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty());
+    let mut failures = Vec::new();
+    for input in &inputs {
+        let loaded = load::load_paths(&[input]);
+        let (ruleset, _) = compile::compile(&loaded.documents);
+        let stem = input.file_stem().expect("stem").to_string_lossy();
+        let golden = dir.join(format!("{stem}.tree"));
+        check(&golden, &ruleset.dump_tree(), &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

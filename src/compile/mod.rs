@@ -20,6 +20,7 @@
 //! search is meant); a nested Indicator inside an item-scoped group is reported on the card
 //! through its group (one branch), not as a branch of its own.
 
+mod dump;
 mod group;
 pub(crate) mod index;
 mod lower;

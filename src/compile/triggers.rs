@@ -224,3 +224,12 @@ pub(crate) fn build(
     };
     (kinds, triggers)
 }
+
+/// A group's detection and verdict triggers, as chosen (`None`: tried on every item); for
+/// dumps and tests.
+pub(crate) fn of_group(
+    group: &Group,
+    leaves: &[Leaf],
+) -> (Option<Vec<LeafId>>, Option<Vec<LeafId>>) {
+    (trigger(&group.expr, leaves, Logic::Detection), trigger(&group.expr, leaves, Logic::Verdict))
+}
