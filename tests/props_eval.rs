@@ -3,13 +3,15 @@
 //! - the indexed evaluation gives the same cards as the unindexed reference evaluation;
 //! - both agree on detection with a naive recursive walk of the document tree written here
 //!   from openioc.md §4, independent of the compiler's groups, triggers and indexes;
-//! - evaluation is order-independent: shuffled items give the same cards.
+//! - the verdicts of both paths equal those of the same walk in three-valued logic;
+//! - evaluation is order-independent: shuffled items give the same cards and verdicts.
 
 use iocscan::compile::compile;
 use iocscan::eval::{scan, Scanner};
 use iocscan::item::{Item, ItemKind, Value};
 use iocscan::model::{Indicator, IndicatorItem, IocDocument, Node};
 use iocscan::terms::{self, Field, ValueType};
+use iocscan::verdict::Verdict;
 use proptest::prelude::*;
 use std::net::IpAddr;
 use std::path::Path;
@@ -297,6 +299,95 @@ fn oracle(doc: &IocDocument, items: &[Item]) -> bool {
     })
 }
 
+// ---- The same oracle in three-valued logic (None: unknown), for the verdicts. ----
+
+fn leaf_on3(leaf: &IndicatorItem, item: &Item) -> Option<bool> {
+    let term = terms::lookup(&leaf.context.search)?;
+    item.get(term.field)?;
+    Some(leaf_on(leaf, item))
+}
+
+fn combine3(and: bool, values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let (mut any_unknown, mut any) = (false, false);
+    for v in values {
+        any = true;
+        match v {
+            Some(b) if b != and => return Some(b),
+            None => any_unknown = true,
+            _ => {}
+        }
+    }
+    if !any {
+        return Some(false);
+    }
+    if any_unknown {
+        None
+    } else {
+        Some(and)
+    }
+}
+
+/// A subtree on one item (`None` for the item: a subtree without supported leaves).
+fn on_item3(node: &Node, item: Option<&Item>) -> Option<bool> {
+    match node {
+        Node::Item(leaf) => item.and_then(|i| leaf_on3(leaf, i)),
+        Node::Indicator(ind) => {
+            combine3(ind.operator == "AND", ind.children.iter().map(|c| on_item3(c, item)))
+        }
+    }
+}
+
+/// Some item true, else some item unknown, else false.
+fn best(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut out = Some(false);
+    for v in values {
+        match v {
+            Some(true) => return Some(true),
+            None => out = None,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn host3(ind: &Indicator, items: &[Item]) -> Option<bool> {
+    let and = ind.operator == "AND";
+    let mut values = Vec::new();
+    for kind in ItemKind::ALL {
+        let members: Vec<&Node> =
+            ind.children.iter().filter(|c| purity(c) == Purity::Kind(kind)).collect();
+        if !members.is_empty() {
+            let on = |i: &Item| combine3(and, members.iter().map(|m| on_item3(m, Some(i))));
+            values.push(best(items.iter().filter(|i| i.kind() == kind).map(on)));
+        }
+    }
+    for child in &ind.children {
+        match (purity(child), child) {
+            (Purity::Const, _) => values.push(on_item3(child, None)),
+            (Purity::Mixed, Node::Indicator(sub)) => values.push(host3(sub, items)),
+            _ => {}
+        }
+    }
+    combine3(and, values.into_iter())
+}
+
+fn oracle3(doc: &IocDocument, items: &[Item]) -> Verdict {
+    let tops = doc.criteria.iter().map(|top| match purity(&Node::Indicator(top.clone())) {
+        Purity::Kind(kind) => best(
+            items
+                .iter()
+                .filter(|i| i.kind() == kind)
+                .map(|i| on_item3(&Node::Indicator(top.clone()), Some(i))),
+        ),
+        _ => host3(top, items),
+    });
+    match combine3(false, tops) {
+        Some(true) => Verdict::Detected,
+        Some(false) => Verdict::Clean,
+        None => Verdict::Undetermined,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -316,6 +407,11 @@ proptest! {
         let expected: Vec<String> =
             docs.iter().filter(|d| oracle(d, &items)).map(|d| d.id.clone()).collect();
         prop_assert_eq!(detected, expected);
+        // Verdicts (and their reasons): the same on both paths, and the three-valued oracle's.
+        prop_assert_eq!(&fast.results, &slow.results);
+        let verdicts: Vec<Verdict> = fast.results.iter().map(|r| r.verdict).collect();
+        let expected: Vec<Verdict> = docs.iter().map(|d| oracle3(d, &items)).collect();
+        prop_assert_eq!(verdicts, expected);
     }
 
     #[test]
@@ -337,6 +433,7 @@ proptest! {
         let a = scan(&ruleset, &items);
         let b = scan(&ruleset, &shuffled);
         prop_assert_eq!(a.cards, b.cards);
+        prop_assert_eq!(a.results, b.results);
         prop_assert_eq!(a.stats, b.stats);
     }
 }

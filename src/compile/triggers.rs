@@ -154,9 +154,10 @@ impl Triggers {
 pub(crate) struct KindTriggers {
     /// Groups without a detection trigger: tried on every item of the kind.
     pub always: Vec<GroupId>,
-    /// Groups holding a constant unknown and without a verdict trigger: tried on items of the
-    /// kind until one leaves them unknown (their host-wide verdict cannot get worse).
-    pub until_unknown: Vec<GroupId>,
+    /// Groups holding a constant unknown and without a verdict trigger: tried on every item
+    /// of the kind, as negations are (whether an item leaves them unknown or false depends on
+    /// the item, and a verdict that depended on the order items came in would not be exact).
+    pub verdict_always: Vec<GroupId>,
     /// Content fields some trigger reads: computed for every item of the kind.
     pub content_triggers: FieldSet,
     /// True when some group of this kind can be true or unknown.
@@ -210,7 +211,7 @@ pub(crate) fn build(
             }
             None => {
                 if !unknowns.is_empty() {
-                    k.until_unknown.push(gid);
+                    k.verdict_always.push(gid);
                 }
                 // Nothing rules the group out: any field it reads can leave it unknown.
                 unknown.extend(group.fields.iter().map(|f| (f as u32, gid)));

@@ -17,10 +17,6 @@ pub(super) struct Scratch {
     pub matched: Vec<LeafId>,
     /// Candidate groups.
     cands: Vec<GroupId>,
-    /// Groups tried only for their verdict until some item leaves them unknown (see
-    /// `KindTriggers::until_unknown`): they ask no content field and record no missing field,
-    /// so that what an item costs and reports does not depend on the order items arrive in.
-    late: Vec<GroupId>,
     /// Per field: 0 not asked, [`KNOWN`] or [`UNKNOWN`].
     state: Vec<u8>,
     /// Fields asked so far, in order (their state must be reset).
@@ -35,7 +31,6 @@ impl Scratch {
         Scratch {
             matched: Vec::new(),
             cands: Vec::new(),
-            late: Vec::new(),
             state: vec![0; TERMS.len()],
             touched: Vec::new(),
         }
@@ -44,7 +39,6 @@ impl Scratch {
     fn clear(&mut self) {
         self.matched.clear();
         self.cands.clear();
-        self.late.clear();
         for f in self.touched.drain(..) {
             self.state[f as usize] = 0;
         }
@@ -104,8 +98,7 @@ impl Scanner<'_> {
             }
             let t = &ki.triggers;
             s.cands.extend_from_slice(&t.always);
-            let settled = |g: &GroupId| self.unknown[*g as usize].load(Ordering::Relaxed);
-            s.late.extend(t.until_unknown.iter().filter(|g| !settled(g)));
+            s.cands.extend_from_slice(&t.verdict_always);
             if let Some(explain) = &self.explain {
                 s.cands.extend_from_slice(explain.groups(item.kind()));
             }
@@ -129,7 +122,7 @@ impl Scanner<'_> {
                 }
             }
         }
-        if s.cands.is_empty() && s.late.is_empty() {
+        if s.cands.is_empty() {
             return;
         }
         s.matched.sort_unstable();
@@ -137,14 +130,6 @@ impl Scanner<'_> {
         s.cands.sort_unstable();
         s.cands.dedup();
         let leaves = rs.leaf_table();
-        for i in 0..s.late.len() {
-            let g = s.late[i];
-            if s.cands.binary_search(&g).is_err()
-                && eval3(&rs.group(g).expr, leaves, s) == Truth::Unknown
-            {
-                self.unknown[g as usize].store(true, Ordering::Relaxed);
-            }
-        }
         for i in 0..s.cands.len() {
             let g = s.cands[i];
             let group = rs.group(g);
@@ -239,7 +224,10 @@ impl Scanner<'_> {
         let mut object = item.to_item(&fields);
         object.retain_fields(|f| fields.binary_search(&f).is_ok());
         let object = MatchedObject { item: object, evidence };
-        let key = serde_json::to_string(&object).unwrap_or_default();
+        // Objects are kept in the order of their JSON text; two objects may print alike (an
+        // IPv4-mapped address prints as IPv4), so their typed values break the tie.
+        let key =
+            format!("{}\0{:?}", serde_json::to_string(&object).unwrap_or_default(), object.item);
         self.matched_objects.fetch_add(1, Ordering::Relaxed);
         let shard = &self.hits[g as usize % super::SHARDS];
         let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
