@@ -237,12 +237,18 @@ mod tests {
         Node(Option<Op>, Vec<Tree>),
     }
 
-    fn tree() -> impl Strategy<Value = Tree> {
+    /// Trees whose operators are AND, OR and, when `unknown_ops`, unknown.
+    fn tree(unknown_ops: bool) -> impl Strategy<Value = Tree> {
         let leaf =
             prop_oneof![any::<bool>().prop_map(Tree::Known), (0..4usize).prop_map(Tree::Var)];
-        leaf.prop_recursive(4, 24, 4, |inner| {
-            let op = prop_oneof![Just(Some(Op::And)), Just(Some(Op::Or)), Just(None)];
-            (op, prop::collection::vec(inner, 0..4)).prop_map(|(op, ch)| Tree::Node(op, ch))
+        let ops: &'static [Option<Op>] = if unknown_ops {
+            &[Some(Op::And), Some(Op::Or), None]
+        } else {
+            &[Some(Op::And), Some(Op::Or)]
+        };
+        leaf.prop_recursive(4, 24, 4, move |inner| {
+            (prop::sample::select(ops), prop::collection::vec(inner, 0..4))
+                .prop_map(|(op, ch)| Tree::Node(op, ch))
         })
     }
 

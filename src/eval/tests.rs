@@ -7,6 +7,7 @@ use crate::compile::tests::{doc10, doc11, ind, item as leaf};
 use crate::item::{Item, NotEvaluated};
 use crate::item::{Lookup, Value};
 use crate::terms::Field;
+use crate::verdict::{ExplainNode, Reason, Truth, Verdict};
 use std::sync::atomic::AtomicUsize;
 
 const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
@@ -272,4 +273,69 @@ fn card_identity_metadata_and_nested_branches() {
 fn kinds_in_use_lists_only_matchable_kinds() {
     let (rs, _) = compile(&[doc11("x", &[name_and_hash()])]);
     assert_eq!(kinds_in_use(&rs), vec![ItemKind::File]);
+}
+
+#[test]
+fn verdicts_tell_clean_from_undetermined() {
+    let unsupported = ind(
+        "u",
+        "OR",
+        &[
+            leaf("n", "is", "FileItem/FileName", "string", "nothing.exe", ""),
+            leaf("r", "is", "RegistryItem/Path", "string", "Run", ""),
+        ],
+    );
+    let (rs, _) = compile(&[doc11("clean", &[name_and_hash()]), doc11("open", &[unsupported])]);
+    let items = [file("evil.exe", &"00".repeat(16)), file("good.exe", MD5)];
+    let d = scan(&rs, &items);
+    let verdicts: Vec<Verdict> = d.results.iter().map(|r| r.verdict).collect();
+    assert_eq!(verdicts, [Verdict::Clean, Verdict::Undetermined]);
+    assert_eq!(
+        d.results[1].reasons,
+        [Reason::UnsupportedTerm { term: "RegistryItem/Path".into(), items: 1 }]
+    );
+    // Not collected: every condition on the kind is unknown.
+    let s = Scanner::new(&rs).uncollected([ItemKind::File]);
+    let d = s.finish();
+    assert_eq!(d.results[0].verdict, Verdict::Undetermined);
+    assert_eq!(d.results[0].reasons, [Reason::KindNotCollected { kind: ItemKind::File }]);
+}
+
+#[test]
+fn missing_fields_are_counted_in_the_reasons() {
+    let top = ind("t", "OR", &[leaf("b", "is", "FileItem/Md5sum", "md5", MD5, "")]);
+    let (rs, _) = compile(&[doc11("x", &[top])]);
+    let no_digest = Item::new(ItemKind::File).with(Field::FileFullPath, "/big");
+    let d = scan(&rs, &[no_digest.clone(), no_digest, file("other", &"11".repeat(16))]);
+    assert_eq!(d.results[0].verdict, Verdict::Undetermined);
+    assert_eq!(
+        d.results[0].reasons,
+        [Reason::FieldNotAvailable { term: "FileItem/Md5sum", objects: 2 }]
+    );
+}
+
+#[test]
+fn explanations_show_each_condition_outcome() {
+    let (rs, _) = compile(&[doc11("x", &[name_and_hash()])]);
+    let items = [file("evil.exe", &"00".repeat(16)), file("good.exe", MD5)];
+    let s = Scanner::new(&rs).explain(&["x".to_string(), "absent".to_string()]);
+    s.scan_items(&items);
+    let d = s.finish();
+    assert_eq!(d.explanations.len(), 1);
+    let e = &d.explanations[0];
+    assert_eq!(e.verdict, Verdict::Clean);
+    let ExplainNode::Indicator { value, children, .. } = &e.tree[0] else { panic!("{e:?}") };
+    assert_eq!(*value, Truth::False);
+    let ExplainNode::Group { value, true_objects, children, .. } = &children[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!((*value, *true_objects), (Truth::False, 0));
+    let ExplainNode::Nested { children, .. } = &children[0] else { panic!("{e:?}") };
+    let outcome = |n: &ExplainNode| match n {
+        ExplainNode::Condition { value, true_objects, .. } => (*value, *true_objects),
+        other => panic!("{other:?}"),
+    };
+    // FileName is evil.exe held on one file, Md5sum on the other: never on the same one.
+    assert_eq!(outcome(&children[0]), (Truth::True, 1));
+    assert_eq!(outcome(&children[1]), (Truth::True, 1));
 }
