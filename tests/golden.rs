@@ -10,7 +10,7 @@
 //! `UPDATE_GOLDENFILES=1 cargo test --test golden` rewrites the `.out` files.
 
 use iocscan::diag::Code;
-use iocscan::load::{load_paths, Collection};
+use iocscan::load::{load_paths, Loaded};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 const ERRORS: &str = "tests/data/errors";
 
-fn render(collection: &Collection, tmp: &Path) -> String {
+fn render(collection: &Loaded, tmp: &Path) -> String {
     let mut out = String::new();
     for d in &collection.diagnostics {
         let line = d.to_string().replace(&tmp.display().to_string(), "$TMP");

@@ -19,11 +19,10 @@ use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
 use super::path_text::escape_owned;
-use super::{FileOptions, FileOptionsError, FileSink, FileStats};
+use super::{Excludes, FileOptions, FileSink, FileStats};
 use crate::collect::CollectError;
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
 use std::fs::{self, FileType, Metadata};
 use std::os::unix::fs::MetadataExt;
@@ -40,7 +39,7 @@ pub(crate) struct Walker<'a> {
     options: &'a FileOptions,
     fields: &'a FieldSet,
     sink: &'a dyn FileSink,
-    excludes: Option<GlobSet>,
+    excludes: &'a Excludes,
     /// The mount table, read again when an unknown device shows up.
     mounts: RwLock<MountTable>,
     /// Devices the table was read again for (each at most once).
@@ -89,24 +88,25 @@ struct FoundFile {
 }
 
 impl<'a> Walker<'a> {
-    /// Checks the options and reads the mount table.
+    /// Reads the mount table.
     pub(crate) fn new(
         options: &'a FileOptions,
+        excludes: &'a Excludes,
         fields: &'a FieldSet,
         sink: &'a dyn FileSink,
-    ) -> Result<Self, FileOptionsError> {
-        Ok(Walker {
+    ) -> Self {
+        Walker {
             options,
             fields,
             sink,
-            excludes: build_excludes(&options.excludes)?,
+            excludes,
             mounts: RwLock::new(MountTable::read()),
             rechecked: Mutex::new(HashSet::new()),
             owners: Owners::default(),
             plan: HashPlan::new(fields, options.max_hash_bytes),
             needs_stat: STAT_FIELDS.iter().any(|f| fields.contains(*f)),
             counters: Counters::default(),
-        })
+        }
     }
 
     /// Walks every root (in parallel) and returns the counters.
@@ -320,7 +320,7 @@ impl<'a> Walker<'a> {
     }
 
     fn is_excluded(&self, path: &Path) -> bool {
-        self.excludes.as_ref().is_some_and(|set| set.is_match(path))
+        self.excludes.is_match(path)
     }
 
     fn error(&self, path: &Path, message: impl Into<String>) {
@@ -335,25 +335,6 @@ impl<'a> Walker<'a> {
         self.counters.errors.fetch_add(1, Relaxed);
         self.sink.error(error);
     }
-}
-
-/// The exclude patterns as one set; `None` when there are none. `*` and `?` stay inside one
-/// path component, `**` crosses them; a pattern matches the whole path.
-fn build_excludes(patterns: &[String]) -> Result<Option<GlobSet>, FileOptionsError> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| {
-            FileOptionsError::BadExclude { pattern: pattern.clone(), message: e.kind().to_string() }
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| FileOptionsError::BadExclude {
-        pattern: patterns.join(" "),
-        message: e.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -378,8 +359,8 @@ mod tests {
         let mounts = "1 0 0:5 / /p rw - proc proc rw\n2 0 0:6 / /n rw - nfs4 s:/ rw\n\
                       3 0 0:7 / /t rw - tmpfs t rw\n";
         let check = |options: FileOptions| {
-            let mut walker =
-                Walker::new(&options, &fields, &Quiet).unwrap_or_else(|e| panic!("options: {e}"));
+            let excludes = Excludes::default();
+            let mut walker = Walker::new(&options, &excludes, &fields, &Quiet);
             walker.mounts = RwLock::new(MountTable::parse(mounts));
             let parent = dir(7, 7);
             // The last device is in no table, not even the live one re-read for it.

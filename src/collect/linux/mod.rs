@@ -14,32 +14,18 @@ pub(crate) mod udp;
 pub(crate) mod utmp;
 
 use super::{CollectError, Collected};
-use crate::item::ItemKind;
+use crate::item::{Item, ItemKind, Value};
 use crate::limits::{MAX_HOST_FILE_BYTES, MAX_KEPT_COLLECT_ERRORS};
 use crate::terms::{Field, FieldSet};
-use std::fs::OpenOptions;
-use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::Path;
 
 /// Reads a host file, at most [`MAX_HOST_FILE_BYTES`]; a longer file is an error.
 ///
-/// Opened non-blocking and checked to be a regular file before reading, so that a FIFO or a
+/// Regular files only, opened without blocking ([`crate::fsread`]), so that a FIFO or a
 /// device put in place of `/etc/group` can neither block nor stream forever.
 pub(crate) fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
-    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_HOST_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_HOST_FILE_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("larger than {MAX_HOST_FILE_BYTES} bytes; not read"),
-        ));
-    }
-    Ok(bytes)
+    crate::fsread::read_regular_capped(path, MAX_HOST_FILE_BYTES)
 }
 
 /// [`read_bounded`] as text (invalid UTF-8 replaced).
@@ -88,6 +74,20 @@ impl Wanted {
     /// True when any of `fields` is to be filled.
     pub(crate) fn any(&self, fields: &[Field]) -> bool {
         fields.iter().any(|f| self.has(*f))
+    }
+
+    /// Sets `field` of `item` to `value` when the field is to be filled.
+    pub(crate) fn put(&self, item: &mut Item, field: Field, value: impl Into<Value>) {
+        if self.has(field) {
+            item.set(field, value);
+        }
+    }
+
+    /// [`Wanted::put`] when there is a value.
+    pub(crate) fn put_some(&self, item: &mut Item, field: Field, value: Option<Value>) {
+        if let Some(value) = value {
+            self.put(item, field, value);
+        }
     }
 }
 

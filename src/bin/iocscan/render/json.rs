@@ -5,7 +5,7 @@ use super::{card_for_output, diagnostic_for_output, error_records, tool, ErrorRe
 use super::{Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
-use iocscan::scan::Summary;
+use iocscan::driver::Summary;
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -11,7 +11,8 @@
 
 use super::{card_for_output, diagnostic_for_output, error_records, tool};
 use super::{Printer, ScanOutput};
-use iocscan::scan::{LoadedRuleset, Summary};
+use iocscan::driver::Summary;
+use iocscan::load::LoadedRuleset;
 use serde::Serialize;
 use std::io::{self, Write};
 

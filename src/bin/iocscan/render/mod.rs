@@ -10,8 +10,9 @@ pub mod text;
 
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
+use iocscan::driver::ScanReport;
 use iocscan::item::ItemKind;
-use iocscan::scan::{LoadedRuleset, ScanReport};
+use iocscan::load::LoadedRuleset;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -99,7 +100,7 @@ pub fn error_records(scan: &ScanOutput<'_>) -> Vec<ErrorRecord> {
 
 /// `iocscan <version>`.
 pub fn tool() -> String {
-    iocscan::snapshot::tool_name()
+    iocscan::TOOL.to_owned()
 }
 
 #[cfg(test)]
