@@ -354,7 +354,7 @@ fn file_vanished_before_hashing() {
     assert_eq!(stats.errors, 1);
     assert_eq!(stats.hashed, 0);
     let errors = lock(&sink.errors);
-    assert!(errors[0].subject.ends_with("gone"), "{errors:?}");
+    assert!(errors[0].subject.to_string().ends_with("gone"), "{errors:?}");
 }
 
 #[test]

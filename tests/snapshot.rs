@@ -306,5 +306,5 @@ fn kinds_missing_from_the_snapshot_are_reported() {
     let missing: Vec<_> = report.errors.iter().filter(|e| e.message.contains("holds no")).collect();
     assert_eq!(missing.len(), 1, "{:?}", report.errors);
     assert_eq!(missing[0].kind, ItemKind::Process);
-    assert!(missing[0].subject.ends_with("win.jsonl"), "{}", missing[0].subject);
+    assert!(missing[0].subject.to_string().ends_with("win.jsonl"), "{}", missing[0].subject);
 }

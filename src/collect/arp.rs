@@ -11,7 +11,7 @@
 use super::linux::interfaces::{self, format_mac};
 use super::linux::neighbours::{self, Neighbour, ProcArp};
 use super::linux::{read_text, Errors, Wanted};
-use super::Collected;
+use super::{Collected, Reason, Subject};
 use crate::item::{Item, ItemKind, Value};
 use crate::terms::{Field, FieldSet};
 use std::collections::HashMap;
@@ -30,7 +30,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
         }
         Err(netlink_error) => {
             errors.push(
-                "rtnetlink neighbour dump",
+                Subject::source("rtnetlink neighbour dump"),
+                Reason::of_io(&netlink_error),
                 format!("{netlink_error}; IPv4 entries read from /proc/net/arp"),
             );
             match read_text(Path::new("/proc/net/arp")) {
@@ -38,7 +39,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
                     neighbours::parse_proc_arp(&text).iter().map(|r| build.proc_row(r)).collect()
                 }
                 Err(e) => {
-                    errors.push("/proc/net/arp", e);
+                    errors.push_io("/proc/net/arp", &e);
                     Vec::new()
                 }
             }

@@ -18,6 +18,7 @@
 
 #[cfg(target_os = "linux")]
 pub mod arp;
+mod error;
 pub mod file;
 #[cfg(target_os = "linux")]
 mod linux;
@@ -30,27 +31,10 @@ pub mod system;
 #[cfg(target_os = "linux")]
 pub mod user;
 
+pub use error::{CollectError, Reason, Subject};
+
 use crate::item::{Item, ItemKind};
 use crate::terms::FieldSet;
-use serde::Serialize;
-use std::fmt;
-
-/// A problem collecting one item or one source; never fatal to a scan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CollectError {
-    /// The item kind being collected.
-    pub kind: ItemKind,
-    /// What it is about: a path (escaped when not UTF-8), `pid 123`, `/proc/net/tcp`, ...
-    pub subject: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl fmt::Display for CollectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.kind, self.subject, self.message)
-    }
-}
 
 /// Items of one (small) kind with the problems met while collecting them.
 #[derive(Clone, Debug, Default)]
@@ -94,11 +78,12 @@ pub fn collect(kind: ItemKind, fields: &FieldSet) -> Collected {
         Some(collect) => collect(fields),
         None => Collected {
             items: Vec::new(),
-            errors: vec![CollectError {
+            errors: vec![CollectError::new(
                 kind,
-                subject: std::env::consts::OS.to_owned(),
-                message: format!("{kind} is collected on Linux only"),
-            }],
+                Subject::source(std::env::consts::OS),
+                Reason::NotSupported,
+                format!("{kind} is collected on Linux only"),
+            )],
         },
     }
 }

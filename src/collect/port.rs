@@ -9,7 +9,7 @@
 //! (read from `/proc/net/udp` and `/proc/net/udp6`).
 
 use super::linux::{failed, read_text, udp, Errors, Wanted};
-use super::Collected;
+use super::{Collected, Reason, Subject};
 use crate::item::{Item, ItemKind};
 use crate::terms::{Field, FieldSet};
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
@@ -26,7 +26,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
     ) {
         Ok(sockets) => sockets,
         Err(e) => {
-            errors.push("socket table", e);
+            errors.push(Subject::source("socket table"), Reason::Other, e);
             return failed(errors);
         }
     };
@@ -39,7 +39,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
                 }
                 // No IPv6 on this host: the table is absent, nothing is missing.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => errors.push(table, e),
+                Err(e) => errors.push_io(table, &e),
             }
         }
     }

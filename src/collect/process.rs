@@ -16,7 +16,7 @@
 //! why.
 
 use super::linux::{accounts, executable_path, read_text, Errors, Wanted};
-use super::Collected;
+use super::{Collected, Reason, Subject};
 use crate::item::{Item, ItemKind};
 use crate::terms::{Field, FieldSet};
 use std::collections::HashMap;
@@ -44,7 +44,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
         match accounts::read_user_names() {
             Ok(names) => names,
             Err(e) => {
-                errors.push("/etc/passwd", format!("{e}; process user names not known"));
+                let message = format!("{e}; process user names not known");
+                errors.push(Subject::path("/etc/passwd"), Reason::of_io(&e), message);
                 HashMap::new()
             }
         }
@@ -100,7 +101,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
                 let link = Path::new("/proc").join(pid.to_string()).join("exe");
                 if let Err(e) = std::fs::read_link(link) {
                     if e.kind() != std::io::ErrorKind::NotFound {
-                        errors.push(format!("pid {pid}"), format!("executable path: {e}"));
+                        let message = format!("executable path: {e}");
+                        errors.push(Subject::Pid(pid), Reason::of_io(&e), message);
                     }
                 }
             }

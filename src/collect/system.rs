@@ -51,7 +51,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
                     map.remove("NAME").map(Value::from),
                 );
             }
-            Err(e) => errors.push("/etc/os-release", e),
+            Err(e) => errors.push_io("/etc/os-release", &e),
         }
     }
     want.put(&mut item, Field::SysPlatform, "Linux");
@@ -196,7 +196,7 @@ fn logged_on(errors: &mut Errors) -> Option<Vec<Value>> {
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => {
-                errors.push(path, e);
+                errors.push_io(path, &e);
                 return None;
             }
         }

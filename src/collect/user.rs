@@ -28,7 +28,7 @@ fn collect_from(fields: &FieldSet, etc: &Path) -> Collected {
     let users = match read_text(&passwd_path) {
         Ok(text) => parse_passwd(&text),
         Err(e) => {
-            errors.push(passwd_path.display().to_string(), e);
+            errors.push_io(passwd_path, &e);
             return failed(errors);
         }
     };
@@ -37,7 +37,7 @@ fn collect_from(fields: &FieldSet, etc: &Path) -> Collected {
         match read_text(&path) {
             Ok(text) => Some(group_names(&users, &parse_group(&text))),
             Err(e) => {
-                errors.push(path.display().to_string(), e);
+                errors.push_io(path, &e);
                 None
             }
         }

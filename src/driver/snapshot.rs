@@ -6,7 +6,7 @@
 use super::tally::Tally;
 use super::{in_pool, needed_kinds, report, DriverError, ScanOptions, ScanReport};
 use crate::collect::file::FileStats;
-use crate::collect::CollectError;
+use crate::collect::{CollectError, Reason, Subject};
 use crate::compile::Ruleset;
 use crate::eval::Scanner;
 use crate::item::{Item, ItemKind};
@@ -30,14 +30,11 @@ pub fn scan_snapshot(
     let tally = Tally::new(options.progress.clone());
     // "Nothing detected" over data that was never collected would mislead: say what is missing.
     for &kind in kinds.iter().filter(|k| !reader.header().kinds.contains(k)) {
-        tally.error(CollectError {
-            kind,
-            subject: crate::collect::file::path_text::escape(path.as_os_str()).into_owned(),
-            message: format!(
-                "the snapshot holds no {kind} items (not collected): conditions on them were not \
-                 evaluated"
-            ),
-        });
+        let message = format!(
+            "the snapshot holds no {kind} items (not collected): conditions on them were not \
+             evaluated"
+        );
+        tally.error(CollectError::new(kind, Subject::path(path), Reason::NotCollected, message));
     }
     let scanner = Scanner::new(ruleset);
     let mut line_errors = Vec::new();

@@ -129,14 +129,16 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::Subject;
     use std::sync::Arc;
 
     #[test]
     fn errors_are_counted_all_and_kept_capped() {
         let tally = Tally::new(None);
         for i in 0..MAX_REPORTED_COLLECT_ERRORS + 5 {
-            let message = "denied".to_owned();
-            tally.error(CollectError { kind: ItemKind::File, subject: format!("/{i}"), message });
+            let subject = Subject::path(format!("/{i}"));
+            let reason = crate::collect::Reason::PermissionDenied;
+            tally.error(CollectError::new(ItemKind::File, subject, reason, "denied"));
         }
         assert_eq!(tally.error_count(), MAX_REPORTED_COLLECT_ERRORS as u64 + 5);
         assert_eq!(tally.kept_errors().len(), MAX_REPORTED_COLLECT_ERRORS);

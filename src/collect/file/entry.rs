@@ -13,7 +13,7 @@
 use super::digest::{self, HashError, HashPlan};
 use super::owners::Owners;
 use super::path_text::{escape, escape_owned};
-use crate::collect::CollectError;
+use crate::collect::{CollectError, Reason, Subject};
 use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
 use crate::terms::{Field, FieldSet};
 use chrono::{DateTime, Utc};
@@ -133,11 +133,12 @@ impl FileEntry {
             // A file that is not regular has no content to hash: nothing went wrong.
             Err(HashError::NotRegular) => (Err(NotEvaluated::Unreadable), None),
             Err(HashError::Io(e)) => {
-                let error = CollectError {
-                    kind: ItemKind::File,
-                    subject: escape_owned(self.path.as_os_str()),
-                    message: format!("cannot hash: {e}"),
-                };
+                let error = CollectError::new(
+                    ItemKind::File,
+                    Subject::path(&self.path),
+                    Reason::of_io(&e),
+                    format!("cannot hash: {e}"),
+                );
                 (Err(NotEvaluated::Unreadable), Some(error))
             }
         };

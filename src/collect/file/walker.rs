@@ -18,9 +18,8 @@ use super::dir_stat::{dir_stat, DirStat};
 use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
-use super::path_text::escape_owned;
 use super::{Excludes, FileOptions, FileSink, FileStats};
-use crate::collect::CollectError;
+use crate::collect::{CollectError, Reason, Subject};
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
 use std::collections::HashSet;
@@ -135,7 +134,7 @@ impl<'a> Walker<'a> {
         }
         let link_meta = match fs::symlink_metadata(path) {
             Ok(meta) => meta,
-            Err(e) => return self.error(path, format!("cannot walk: {e}")),
+            Err(e) => return self.io_error(path, "cannot walk", &e),
         };
         // The symlink's own type, so that SymlinkTarget is filled for a root that is one.
         let file_type = link_meta.file_type();
@@ -148,7 +147,8 @@ impl<'a> Walker<'a> {
             if let (FsClass::Pseudo, fs_type) = self.fs_class(dev) {
                 self.counters.skipped_mounts.fetch_add(1, Relaxed);
                 let fs_type = fs_type.unwrap_or_else(|| "pseudo".to_owned());
-                return self.error(path, format!("not walked: {fs_type} is a pseudo file system"));
+                let message = format!("not walked: {fs_type} is a pseudo file system");
+                return self.error(path, Reason::Skipped, message);
             }
             let chain = Arc::new(Ancestor { dev, ino: meta.ino(), parent: None });
             let dir = Dir { path: path.to_path_buf(), dev, root_dev: dev, chain };
@@ -165,7 +165,7 @@ impl<'a> Walker<'a> {
         }
         let entries = match fs::read_dir(&dir.path) {
             Ok(entries) => entries,
-            Err(e) => return self.error(&dir.path, format!("cannot read directory: {e}")),
+            Err(e) => return self.io_error(&dir.path, "cannot read directory", &e),
         };
         self.counters.directories.fetch_add(1, Relaxed);
         // Sized once: growing a vector of `Metadata`-sized elements copies them each time.
@@ -177,7 +177,7 @@ impl<'a> Walker<'a> {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    self.error(&dir.path, format!("cannot read directory: {e}"));
+                    self.io_error(&dir.path, "cannot read directory", &e);
                     continue;
                 }
             };
@@ -189,14 +189,14 @@ impl<'a> Walker<'a> {
             let file_type = match entry.file_type() {
                 Ok(file_type) => file_type,
                 Err(e) => {
-                    self.error(&path, format!("cannot stat: {e}"));
+                    self.io_error(&path, "cannot stat", &e);
                     continue;
                 }
             };
             if file_type.is_dir() {
                 match dir_stat(&path, false) {
                     Ok(stat) => self.enter(scope, path, stat, &dir),
-                    Err(e) => self.error(&path, format!("cannot stat: {e}")),
+                    Err(e) => self.io_error(&path, "cannot stat", &e),
                 }
                 continue;
             }
@@ -217,7 +217,7 @@ impl<'a> Walker<'a> {
                 match entry.metadata() {
                     Ok(meta) => Some(meta),
                     Err(e) => {
-                        self.error(&path, format!("cannot stat: {e}"));
+                        self.io_error(&path, "cannot stat", &e);
                         continue;
                     }
                 }
@@ -243,7 +243,8 @@ impl<'a> Walker<'a> {
         let mut ancestor = Some(&parent.chain);
         while let Some(a) = ancestor {
             if a.dev == dev && a.ino == ino {
-                return self.error(&path, "file system loop: the directory is its own ancestor");
+                let message = "file system loop: the directory is its own ancestor";
+                return self.error(&path, Reason::Loop, message);
             }
             ancestor = a.parent.as_ref();
         }
@@ -323,12 +324,13 @@ impl<'a> Walker<'a> {
         self.excludes.is_match(path)
     }
 
-    fn error(&self, path: &Path, message: impl Into<String>) {
-        self.report(CollectError {
-            kind: ItemKind::File,
-            subject: escape_owned(path.as_os_str()),
-            message: message.into(),
-        });
+    fn error(&self, path: &Path, reason: Reason, message: impl Into<String>) {
+        self.report(CollectError::new(ItemKind::File, Subject::path(path), reason, message));
+    }
+
+    /// A failed `what` (`cannot stat`, ...) on `path`.
+    fn io_error(&self, path: &Path, what: &str, error: &std::io::Error) {
+        self.error(path, Reason::of_io(error), format!("{what}: {error}"));
     }
 
     fn report(&self, error: CollectError) {

@@ -13,7 +13,7 @@ pub(crate) mod os_release;
 pub(crate) mod udp;
 pub(crate) mod utmp;
 
-use super::{CollectError, Collected};
+use super::{CollectError, Collected, Reason, Subject};
 use crate::item::{Item, ItemKind, Value};
 use crate::limits::{MAX_HOST_FILE_BYTES, MAX_KEPT_COLLECT_ERRORS};
 use crate::terms::{Field, FieldSet};
@@ -106,26 +106,28 @@ impl Errors {
     }
 
     /// Records one problem about `subject`.
-    pub(crate) fn push(&mut self, subject: impl Into<String>, message: impl ToString) {
+    pub(crate) fn push(&mut self, subject: Subject, reason: Reason, message: impl ToString) {
         if self.kept.len() < MAX_KEPT_COLLECT_ERRORS {
-            self.kept.push(CollectError {
-                kind: self.kind,
-                subject: subject.into(),
-                message: message.to_string(),
-            });
+            self.kept.push(CollectError::new(self.kind, subject, reason, message.to_string()));
         } else {
             self.dropped += 1;
         }
     }
 
+    /// Records a failed read of the file at `path`.
+    pub(crate) fn push_io(&mut self, path: impl Into<std::path::PathBuf>, error: &io::Error) {
+        self.push(Subject::path(path), Reason::of_io(error), error);
+    }
+
     /// The kept errors, followed by one summarising the dropped ones, if any.
     pub(crate) fn finish(mut self) -> Vec<CollectError> {
         if self.dropped > 0 {
-            self.kept.push(CollectError {
-                kind: self.kind,
-                subject: "collection".to_owned(),
-                message: format!("{} more errors not reported", self.dropped),
-            });
+            self.kept.push(CollectError::new(
+                self.kind,
+                Subject::source("collection"),
+                Reason::TooManyErrors,
+                format!("{} more errors not reported", self.dropped),
+            ));
         }
         self.kept
     }
@@ -144,7 +146,7 @@ mod tests {
     fn errors_are_capped_and_counted() {
         let mut errors = Errors::new(ItemKind::Process);
         for i in 0..MAX_KEPT_COLLECT_ERRORS + 5 {
-            errors.push(format!("pid {i}"), "permission denied");
+            errors.push(Subject::Pid(i as u32), Reason::PermissionDenied, "permission denied");
         }
         let list = errors.finish();
         assert_eq!(list.len(), MAX_KEPT_COLLECT_ERRORS + 1);

@@ -9,6 +9,7 @@ pub mod jsonl;
 pub mod text;
 
 use iocscan::card::Card;
+use iocscan::collect::Reason;
 use iocscan::diag::Diagnostic;
 use iocscan::driver::ScanReport;
 use iocscan::item::ItemKind;
@@ -71,6 +72,9 @@ pub struct ErrorRecord {
     pub subject: String,
     /// What went wrong.
     pub message: String,
+    /// What went wrong, typed (absent for snapshot lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
 }
 
 impl std::fmt::Display for ErrorRecord {
@@ -86,14 +90,16 @@ impl std::fmt::Display for ErrorRecord {
 pub fn error_records(scan: &ScanOutput<'_>) -> Vec<ErrorRecord> {
     let collect = scan.report.errors.iter().map(|e| ErrorRecord {
         kind: Some(e.kind),
-        subject: e.subject.clone(),
+        subject: e.subject.to_string(),
         message: e.message.clone(),
+        reason: Some(e.reason),
     });
     let snapshot = scan.snapshot.map(escape_path).unwrap_or_default();
     let lines = scan.report.snapshot_errors.iter().map(|e| ErrorRecord {
         kind: None,
         subject: format!("{snapshot}:{}", e.line),
         message: e.message.clone(),
+        reason: None,
     });
     collect.chain(lines).collect()
 }
