@@ -307,4 +307,5 @@ fn kinds_missing_from_the_snapshot_are_reported() {
     assert_eq!(missing.len(), 1, "{:?}", report.errors);
     assert_eq!(missing[0].kind, ItemKind::Process);
     assert!(missing[0].subject.to_string().ends_with("win.jsonl"), "{}", missing[0].subject);
+    assert_eq!(missing[0].reason, iocscan::collect::Reason::NotCollected);
 }

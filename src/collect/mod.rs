@@ -96,3 +96,23 @@ pub fn host_name() -> Option<String> {
     #[cfg(not(target_os = "linux"))]
     return sysinfo::System::host_name();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn every_kind_but_files_has_a_collector_here() {
+        for kind in ItemKind::ALL {
+            assert_eq!(collector(kind).is_some(), kind != ItemKind::File, "{kind}");
+        }
+        let files = collect(ItemKind::File, &FieldSet::all());
+        assert!(files.items.is_empty() && files.errors.is_empty());
+    }
+
+    #[test]
+    fn the_host_name_is_known() {
+        assert!(host_name().is_some_and(|name| !name.is_empty()));
+    }
+}

@@ -36,6 +36,8 @@ pub fn scan_snapshot(
         );
         tally.error(CollectError::new(kind, Subject::path(path), Reason::NotCollected, message));
     }
+    let mut needed = [false; ItemKind::COUNT];
+    kinds.iter().for_each(|k| needed[k.index()] = true);
     let scanner = Scanner::new(ruleset);
     let mut line_errors = Vec::new();
     let mut skipped_lines: u64 = 0;
@@ -53,7 +55,7 @@ pub fn scan_snapshot(
                 break;
             }
             match next {
-                Ok(item) if kinds.contains(&item.kind()) => batch.push(item),
+                Ok(item) if needed[item.kind().index()] => batch.push(item),
                 Ok(_) => {}
                 Err(e) => {
                     skipped_lines += 1;

@@ -8,8 +8,12 @@
 //! Pseudo file systems (proc, sysfs, cgroup, autofs, ...) are never entered, network ones only
 //! with [`FileOptions::network_mounts`]; automount triggers are never mounted.
 //!
+//! Unix only: paths are bytes, and the walk relies on device and inode numbers and Unix open
+//! flags.
+//!
 //! Layout: [`walk`] and its options here; the traversal and its policy (mounts, excludes,
-//! symlinks, loops) in `walker`; the mount table in `mounts`; the side-effect-free look at a
+//! symlinks, loops) in `walker`; the compiled exclude patterns in [`Excludes`]; the mount
+//! table in `mounts`; the side-effect-free look at a
 //! directory in `dir_stat`; [`FileEntry`] and its fields in `entry`; one-read digests in
 //! `digest`; owner names in `owners`; lossless path text in [`path_text`].
 

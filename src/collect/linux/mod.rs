@@ -174,6 +174,21 @@ mod tests {
     }
 
     #[test]
+    fn put_fills_only_wanted_fields() {
+        let asked: FieldSet = [Field::ProcessName].into_iter().collect();
+        let wanted = Wanted::new(&asked);
+        let mut item = Item::new(ItemKind::Process);
+        wanted.put(&mut item, Field::ProcessName, "sh");
+        wanted.put(&mut item, Field::ProcessKernelTime, "0.01");
+        wanted.put_some(&mut item, Field::ProcessPid, None);
+        wanted.put_some(&mut item, Field::ProcessArguments, Some("sh -c x".into()));
+        assert_eq!(item.get(Field::ProcessName), Some(&Value::from("sh")));
+        assert_eq!(item.get(Field::ProcessKernelTime), None, "not asked");
+        assert_eq!(item.get(Field::ProcessPid), None, "no value");
+        assert_eq!(item.get(Field::ProcessArguments), Some(&Value::from("sh -c x")), "card");
+    }
+
+    #[test]
     fn non_regular_files_are_refused_without_blocking() {
         assert!(read_bounded(Path::new("/")).is_err());
         assert!(read_bounded(Path::new("/proc/self/stat")).is_ok());
