@@ -50,7 +50,7 @@ fn current_user_and_hostname_are_found() {
     let s = Setup::new();
     let user = std::process::Command::new("id").arg("-un").output().expect("id -un");
     let user = String::from_utf8_lossy(&user.stdout).trim().to_owned();
-    let host = iocscan::driver::host_name().expect("host name");
+    let host = iocscan::collect::host_name().expect("host name");
     s.ioc("u.ioc", &ioc11("me", "OR", &[("UserItem/Username", "is", &user)]));
     s.ioc("h.ioc", &ioc10("this-host", "OR", &[("SystemInfoItem/hostname", "is", &host)]));
     s.ioc("n.ioc", &ioc10("other-host", "OR", &[("SystemInfoItem/hostname", "is", &unique("h"))]));

@@ -50,7 +50,7 @@ impl std::fmt::Debug for CollectOptions {
 
 impl CollectOptions {
     /// The kinds collected, in catalogue order.
-    pub fn kinds(&self) -> Vec<ItemKind> {
+    fn kinds_collected(&self) -> Vec<ItemKind> {
         ItemKind::ALL
             .into_iter()
             .filter(|k| self.kinds.is_empty() || self.kinds.contains(k))
@@ -175,14 +175,14 @@ pub fn collect_snapshot<W: Write + Send>(
     out: W,
     out_path: Option<&Path>,
 ) -> Result<CollectReport, DriverError> {
-    let kinds = options.kinds();
+    let kinds = options.kinds_collected();
     let excludes = if kinds.contains(&ItemKind::File) {
         Some(options.files.compile_excludes()?)
     } else {
         None
     };
     let fields = collect_fields(&kinds, options.hash);
-    let header = Header::new(super::host_name(), chrono::Utc::now(), kinds.clone());
+    let header = Header::new(crate::collect::host_name(), chrono::Utc::now(), kinds.clone());
     let mut writer = SnapshotWriter::new(out, &header).map_err(SnapshotError::Write)?;
     let tally = Tally::new(options.progress.clone());
     let sink = SnapshotSink {
@@ -241,8 +241,8 @@ mod tests {
 
     #[test]
     fn every_kind_unless_told() {
-        assert_eq!(CollectOptions::default().kinds(), ItemKind::ALL);
+        assert_eq!(CollectOptions::default().kinds_collected(), ItemKind::ALL);
         let only = CollectOptions { kinds: vec![ItemKind::User], ..CollectOptions::default() };
-        assert_eq!(only.kinds(), [ItemKind::User]);
+        assert_eq!(only.kinds_collected(), [ItemKind::User]);
     }
 }

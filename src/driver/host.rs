@@ -75,7 +75,7 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
     });
     tally.report(true);
     let report = report(ruleset, scanner, &tally, file_stats, !options.cancelled());
-    Ok(ScanReport { host: super::host_name(), ..report })
+    Ok(ScanReport { host: crate::collect::host_name(), ..report })
 }
 
 #[cfg(test)]

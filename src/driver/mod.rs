@@ -7,7 +7,8 @@
 //! collect_snapshot(&CollectOptions, out)  ─▶ CollectReport (a snapshot written to `out`)
 //! ```
 //!
-//! The three entry points return one error type, [`DriverError`], and only for what stops a
+//! Loading and compiling is [`crate::load::load_ruleset`]'s. The three entry points here return
+//! one error type, [`DriverError`], and only for what stops a
 //! run before it starts (a bad exclude pattern, an unreadable snapshot) or a failed output;
 //! per-item problems are in the reports. A scan collects only what the ruleset's
 //! [`Requirements`](crate::compile::Requirements) ask (within [`ScanOptions::kinds`]); a
@@ -158,11 +159,6 @@ pub struct ScanReport {
     pub snapshot_errors: Vec<LineError>,
     /// False when the scan was cancelled before it ended.
     pub complete: bool,
-}
-
-/// The host name of this machine, as the system collector reads it, when the OS tells it.
-pub fn host_name() -> Option<String> {
-    crate::collect::host_name()
 }
 
 /// The kinds a scan collects: those the ruleset references and can detect something on

@@ -1,4 +1,5 @@
 //! Exclude patterns, validated and compiled once into one matcher before a walk starts.
+//! Matching only: pruning is the walker's.
 
 use super::FileOptionsError;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
