@@ -93,8 +93,9 @@ impl Serialize for Subject {
 pub enum Reason {
     /// The OS refused access (`EACCES`, `EPERM`).
     PermissionDenied,
-    /// It went away while being collected (a file deleted, a process ended).
-    Vanished,
+    /// Not found: gone while being collected (a file deleted, a process ended), or a root
+    /// that never existed.
+    NotFound,
     /// It is larger than a limit, so it was not read.
     TooLarge,
     /// It is not a regular file (a FIFO, a device, ...), so it was not read.
@@ -117,7 +118,7 @@ impl Reason {
     /// Every reason.
     pub const ALL: [Reason; 10] = [
         Reason::PermissionDenied,
-        Reason::Vanished,
+        Reason::NotFound,
         Reason::TooLarge,
         Reason::NotRegularFile,
         Reason::Loop,
@@ -138,13 +139,13 @@ impl Reason {
         }
         match error.kind() {
             io::ErrorKind::PermissionDenied => return Reason::PermissionDenied,
-            io::ErrorKind::NotFound => return Reason::Vanished,
+            io::ErrorKind::NotFound => return Reason::NotFound,
             _ => {}
         }
         #[cfg(unix)]
         match error.raw_os_error() {
             Some(libc::ELOOP) => return Reason::Loop,
-            Some(libc::ESRCH) => return Reason::Vanished,
+            Some(libc::ESRCH) => return Reason::NotFound,
             Some(libc::EFBIG) => return Reason::TooLarge,
             _ => {}
         }
@@ -162,13 +163,13 @@ mod tests {
     fn reasons_from_io_errors() {
         let kind = |k: io::ErrorKind| Reason::of_io(&io::Error::from(k));
         assert_eq!(kind(io::ErrorKind::PermissionDenied), Reason::PermissionDenied);
-        assert_eq!(kind(io::ErrorKind::NotFound), Reason::Vanished);
+        assert_eq!(kind(io::ErrorKind::NotFound), Reason::NotFound);
         assert_eq!(kind(io::ErrorKind::UnexpectedEof), Reason::Other);
         let os = |code| Reason::of_io(&io::Error::from_raw_os_error(code));
         assert_eq!(os(libc::EACCES), Reason::PermissionDenied);
         assert_eq!(os(libc::EPERM), Reason::PermissionDenied);
-        assert_eq!(os(libc::ENOENT), Reason::Vanished);
-        assert_eq!(os(libc::ESRCH), Reason::Vanished);
+        assert_eq!(os(libc::ENOENT), Reason::NotFound);
+        assert_eq!(os(libc::ESRCH), Reason::NotFound);
         assert_eq!(os(libc::ELOOP), Reason::Loop);
         assert_eq!(os(libc::EIO), Reason::Other);
         let dir = tempfile::tempdir().unwrap();
