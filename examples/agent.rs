@@ -9,7 +9,8 @@
 //! Exit status: 0 nothing detected, 1 detected, 2 no IOC could be loaded.
 
 use iocscan::collect::file::FileOptions;
-use iocscan::scan::{self, Progress, ScanOptions};
+use iocscan::driver::{self, Progress, ScanOptions};
+use iocscan::load;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     };
     let roots: Vec<PathBuf> = args.collect();
 
-    let loaded = scan::load_ruleset(&[iocs]);
+    let loaded = load::load_ruleset(&[iocs]);
     for d in &loaded.diagnostics {
         eprintln!("{d}");
     }
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
         cancel,
         ..ScanOptions::default()
     };
-    let report = match scan::scan_host(&loaded.ruleset, &options) {
+    let report = match driver::scan_host(&loaded.ruleset, &options) {
         Ok(report) => report,
         Err(e) => {
             eprintln!("\nagent: {e}");
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
     let s = &report.summary;
     eprintln!(
         "{} IOCs, {} detected, {} files, {} errors, complete: {}",
-        s.iocs_loaded, s.detected, s.files_walked, s.errors, report.complete
+        s.iocs_loaded, s.detected, s.files.files, s.errors, report.complete
     );
     ExitCode::from(u8::from(!report.cards.is_empty()))
 }

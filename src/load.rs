@@ -1,31 +1,74 @@
-//! Loading a collection: files and folders -> sorted files -> parsed documents, with the
-//! collection-wide checks (size limit before parsing, unique IOC ids across files).
+//! Loading IOC files: files and folders -> sorted files -> parsed documents, with the
+//! checks across files (size limit before parsing, unique IOC ids across files); then, for
+//! [`load_ruleset`], compiled.
 //!
 //! ```text
-//! paths --expand (walkdir, sorted, no symlinks)--> files --stat, size, read capped--> bytes
-//!       --parse::parse (in parallel)--> IocDocument --unique id (in path order)--> Collection
+//! paths --expand (walkdir, sorted, no symlinks)--> files --fsread, capped--> bytes
+//!       --parse::parse (in parallel)--> IocDocument --unique id (in path order)--> Loaded
+//!       --compile::compile--> LoadedRuleset
 //! ```
 //!
 //! Explicit paths are taken whatever their extension; folders are searched recursively for
 //! `.ioc` and `.xml` files (case-insensitive), without following symbolic links. Every problem
-//! becomes a diagnostic on its file; nothing here aborts the collection. Files are opened
+//! becomes a diagnostic on its file; nothing here aborts the load. Files are opened
 //! non-blocking and checked to be regular before reading, so a FIFO or device never blocks
-//! the loader. This module does not compile anything (see [`crate::compile`]).
+//! the loader ([`crate::fsread`]). Compiling is [`crate::compile`]'s; [`load_ruleset`] only calls
+//! it.
 
+use crate::compile::{self, Ruleset};
 use crate::diag::{Code, Diagnostic};
+use crate::fsread::{self, Refusal};
 use crate::limits::MAX_IOC_FILE_BYTES;
 use crate::model::IocDocument;
 use crate::parse;
 use crate::source::Position;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::fs::{File, Metadata};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The outcome of loading a collection: the documents that loaded and every diagnostic.
+/// A loaded and compiled set of IOC files.
+#[derive(Debug)]
+pub struct LoadedRuleset {
+    /// The compiled IOCs of every file that loaded.
+    pub ruleset: Ruleset,
+    /// Loader errors and warnings, then compiler warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// IOC files considered.
+    pub files_seen: usize,
+    /// IOC files rejected (each has an error among `diagnostics`).
+    pub files_rejected: Vec<PathBuf>,
+}
+
+impl LoadedRuleset {
+    /// Files that loaded.
+    pub fn files_loaded(&self) -> usize {
+        self.files_seen.saturating_sub(self.files_rejected.len())
+    }
+
+    /// Number of warnings among the diagnostics.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
+    }
+}
+
+/// Loads every IOC file under `paths` (files, or folders searched for `.ioc`/`.xml`) and
+/// compiles what loaded. Never fails as a whole: problems are diagnostics.
+pub fn load_ruleset<P: AsRef<Path>>(paths: &[P]) -> LoadedRuleset {
+    let loaded = load_paths(paths);
+    let (ruleset, warnings) = compile::compile(&loaded.documents);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(warnings);
+    LoadedRuleset {
+        ruleset,
+        diagnostics,
+        files_seen: loaded.files_seen,
+        files_rejected: loaded.files_rejected,
+    }
+}
+
+/// The IOC documents that loaded from some paths, and every diagnostic.
 #[derive(Clone, Debug, Default)]
-pub struct Collection {
+pub struct Loaded {
     /// Loaded documents, in sorted path order.
     pub documents: Vec<IocDocument>,
     /// Errors (one per rejected file) and warnings, in file order.
@@ -45,7 +88,7 @@ struct Candidate {
 
 /// Loads every IOC file named by `paths` (files, or folders searched recursively for `.ioc`
 /// and `.xml` files). Never fails as a whole: problems become diagnostics.
-pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
+pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Loaded {
     let mut candidates = Vec::new();
     for path in paths {
         expand(path.as_ref(), &mut candidates);
@@ -54,7 +97,7 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
     candidates.dedup_by(|a, b| a.path == b.path && a.problem.is_none() && b.problem.is_none());
 
     // Reading and parsing are independent per file: do them in parallel (rayon keeps the
-    // order), then apply the collection-wide id check sequentially in sorted path order.
+    // order), then apply the id check across files sequentially in sorted path order.
     let outcomes: Vec<(PathBuf, Result<parse::Parsed, Diagnostic>)> = candidates
         .into_par_iter()
         .map(|candidate| {
@@ -66,21 +109,21 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Collection {
         })
         .collect();
 
-    let mut collection = Collection { files_seen: outcomes.len(), ..Collection::default() };
+    let mut loaded = Loaded { files_seen: outcomes.len(), ..Loaded::default() };
     let mut loaded_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
     for (path, outcome) in outcomes {
         match outcome.and_then(|p| unique(p, &mut loaded_ids)) {
             Ok(parsed) => {
-                collection.diagnostics.extend(parsed.warnings);
-                collection.documents.push(parsed.document);
+                loaded.diagnostics.extend(parsed.warnings);
+                loaded.documents.push(parsed.document);
             }
             Err(error) => {
-                collection.diagnostics.push(error);
-                collection.files_rejected.push(path);
+                loaded.diagnostics.push(error);
+                loaded.files_rejected.push(path);
             }
         }
     }
-    collection
+    loaded
 }
 
 /// Adds `path` (a file, or the IOC files of a folder) to `out`.
@@ -137,70 +180,24 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
 
 /// Reads and parses one file, with every check that comes before parsing.
 fn load_file(path: &Path) -> Result<parse::Parsed, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-    check_regular(path, &meta)?;
-    check_size(path, meta.len())?;
-    let file = open(path)?;
-    // The file may have been swapped for something else between stat and open.
-    let meta = file.metadata().map_err(|e| io_error(path, &e))?;
-    check_regular(path, &meta)?;
-    check_size(path, meta.len())?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // Capped in case the file grows while it is read.
-    file.take(MAX_IOC_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
-    check_size(path, bytes.len() as u64)?;
+    let bytes =
+        fsread::read_regular_capped(path, MAX_IOC_FILE_BYTES).map_err(
+            |e| match fsread::refusal(&e) {
+                Some(Refusal::NotRegular { what }) => {
+                    let message = format!("not a regular file ({what})");
+                    Diagnostic::new(Code::Io, path, None, message).with_note("it was not opened")
+                }
+                Some(Refusal::TooLarge { size, .. }) => {
+                    let message = format!(
+                    "file is {size} bytes or more, larger than the {MAX_IOC_FILE_BYTES}-byte limit"
+                );
+                    Diagnostic::new(Code::Size, path, None, message)
+                        .with_note("rejected before parsing")
+                }
+                _ => io_error(path, &e),
+            },
+        )?;
     parse::parse(path, &bytes)
-}
-
-fn check_regular(path: &Path, meta: &Metadata) -> Result<(), Diagnostic> {
-    if meta.is_file() {
-        return Ok(());
-    }
-    let message = format!("not a regular file ({})", file_kind(meta));
-    Err(Diagnostic::new(Code::Io, path, None, message).with_note("it was not opened"))
-}
-
-fn file_kind(meta: &Metadata) -> &'static str {
-    let ft = meta.file_type();
-    if ft.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
-        }
-    }
-    "not a file"
-}
-
-fn check_size(path: &Path, size: u64) -> Result<(), Diagnostic> {
-    if size <= MAX_IOC_FILE_BYTES {
-        return Ok(());
-    }
-    let message =
-        format!("file is {size} bytes or more, larger than the {MAX_IOC_FILE_BYTES}-byte limit");
-    Err(Diagnostic::new(Code::Size, path, None, message).with_note("rejected before parsing"))
-}
-
-/// Opens for reading without blocking: should `path` have become a FIFO since it was
-/// checked, the open returns at once and the regular-file check on the handle rejects it.
-fn open(path: &Path) -> Result<File, Diagnostic> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path).map_err(|e| io_error(path, &e))
 }
 
 /// Rejects a document whose id an earlier file already provided.
@@ -239,7 +236,7 @@ mod tests {
         )
     }
 
-    fn codes(c: &Collection) -> Vec<&'static str> {
+    fn codes(c: &Loaded) -> Vec<&'static str> {
         c.diagnostics.iter().map(|d| d.code.as_str()).collect()
     }
 
@@ -346,7 +343,7 @@ mod tests {
         let f = dir.path().join("a.ioc");
         fs::write(&f, ioc("a")).unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
-        if File::open(&f).is_ok() {
+        if fs::File::open(&f).is_ok() {
             eprintln!("running as a user who reads anything: skipping");
             return;
         }

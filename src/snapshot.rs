@@ -12,11 +12,11 @@
 //! Reading streams line by line: a line longer than [`crate::limits::MAX_SNAPSHOT_LINE_BYTES`]
 //! is skipped without being held in memory, a line that is not a valid item is reported with
 //! its number and skipped; only a missing or foreign header fails the whole file. This module
-//! reads and writes the format; it collects and evaluates nothing (see [`crate::scan`]).
+//! reads and writes the format; it collects and evaluates nothing (see [`crate::driver`]).
 
-use crate::collect::file::path_text::escape;
 use crate::item::{Item, ItemKind};
 use crate::limits::MAX_SNAPSHOT_LINE_BYTES;
+use crate::path_text::escape;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -55,20 +55,16 @@ impl Header {
             version: VERSION,
             host,
             time: time.to_rfc3339_opts(SecondsFormat::Secs, true),
-            tool: tool_name(),
+            tool: crate::TOOL.to_owned(),
             kinds,
         }
     }
 }
 
-/// `iocscan <version>`, as headers and outputs name the tool.
-pub fn tool_name() -> String {
-    format!("iocscan {}", env!("CARGO_PKG_VERSION"))
-}
-
 /// A snapshot file that cannot be read at all (the header is missing or foreign), or a write
 /// that failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SnapshotError {
     /// Opening or reading the file failed.
     #[error("{}: cannot read snapshot: {source}", escape(path.as_os_str()))]
@@ -174,27 +170,11 @@ pub struct SnapshotReader<R: BufRead> {
 impl SnapshotReader<BufReader<File>> {
     /// Opens the snapshot at `path` and reads its header.
     ///
-    /// Only regular files are read: the type is checked before opening (a FIFO would block the
-    /// open) and again on the open handle (the path may have been swapped in between).
+    /// Only regular files are read, opened without blocking ([`crate::fsread::open_regular`]);
+    /// the file is not size-capped as a whole (it is read line by line, each line capped).
     pub fn open(path: &Path) -> Result<Self, SnapshotError> {
-        let read_err = |source| SnapshotError::Read { path: path.to_path_buf(), source };
-        let regular = |meta: std::fs::Metadata| {
-            if meta.is_file() {
-                Ok(())
-            } else {
-                Err(read_err(io::Error::other("not a regular file")))
-            }
-        };
-        regular(std::fs::metadata(path).map_err(read_err)?)?;
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(libc::O_NONBLOCK);
-        }
-        let file = options.open(path).map_err(read_err)?;
-        regular(file.metadata().map_err(read_err)?)?;
+        let file = crate::fsread::open_regular(path)
+            .map_err(|source| SnapshotError::Read { path: path.to_path_buf(), source })?;
         SnapshotReader::new(BufReader::new(file), path)
     }
 }

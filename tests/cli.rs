@@ -1,14 +1,11 @@
-//! The `iocscan` command, run as a real process in temporary directories.
+//! The `iocscan` command, run as a real process in temporary directories: usage, `check`,
+//! and scans of files.
 
-use assert_cmd::Command;
+mod common;
+
+use common::*;
 use predicates::prelude::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-fn iocscan() -> Command {
-    Command::cargo_bin("iocscan").expect("binary built")
-}
 
 // ---------------------------------------------------------------------------------------------
 // usage, help, terms
@@ -67,12 +64,6 @@ fn collect_refuses_an_output_it_cannot_create() {
         .stderr(predicate::str::contains("cannot create"));
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    fs::write(&path, text).expect("write");
-    path
-}
-
 #[test]
 fn scan_refuses_a_foreign_snapshot_and_no_iocs() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -97,138 +88,6 @@ fn scan_refuses_a_foreign_snapshot_and_no_iocs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not an iocscan snapshot"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// helpers: IOC files and scans
-
-/// One condition: (term, condition, content).
-type Cond<'a> = (&'a str, &'a str, &'a str);
-
-fn content_type(term: &str) -> &'static str {
-    iocscan::terms::lookup(term).map_or("string", |t| t.ty.as_str())
-}
-
-/// An OpenIOC 1.1 document with one Indicator of `operator` over `conds`.
-fn ioc11(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
-    let mut items = String::new();
-    for (i, (term, condition, content)) in conds.iter().enumerate() {
-        let document = term.split('/').next().unwrap_or_default();
-        items.push_str(&format!(
-            "      <IndicatorItem id=\"{id}-item-{i}\" condition=\"{condition}\" preserve-case=\"false\" negate=\"false\">\n\
-             \x20       <Context document=\"{document}\" search=\"{term}\" type=\"mir\"/>\n\
-             \x20       <Content type=\"{}\">{content}</Content>\n\
-             \x20     </IndicatorItem>\n",
-            content_type(term)
-        ));
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
-         <OpenIOC xmlns=\"http://openioc.org/schemas/OpenIOC_1.1\" id=\"{id}\" last-modified=\"2026-01-01T00:00:00\">\n\
-         \x20 <metadata><short_description>test {id}</short_description><links/></metadata>\n\
-         \x20 <criteria>\n\
-         \x20   <Indicator operator=\"{operator}\" id=\"{id}-top\">\n{items}    </Indicator>\n\
-         \x20 </criteria>\n\
-         </OpenIOC>\n"
-    )
-}
-
-/// An OpenIOC 1.0 document with one Indicator of `operator` over `conds`.
-fn ioc10(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
-    let mut items = String::new();
-    for (i, (term, condition, content)) in conds.iter().enumerate() {
-        let document = term.split('/').next().unwrap_or_default();
-        items.push_str(&format!(
-            "<IndicatorItem id=\"{id}-item-{i}\" condition=\"{condition}\">\
-             <Context document=\"{document}\" search=\"{term}\" type=\"mir\"/>\
-             <Content type=\"{}\">{content}</Content></IndicatorItem>\n",
-            content_type(term)
-        ));
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
-         <ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"{id}\" last-modified=\"2026-01-01T00:00:00\">\n\
-         <short_description>test {id}</short_description>\n\
-         <definition><Indicator operator=\"{operator}\" id=\"{id}-top\">\n{items}</Indicator></definition>\n\
-         </ioc>\n"
-    )
-}
-
-/// A temporary tree: `iocs/` for IOC files, `host/` for files to scan.
-struct Setup {
-    dir: tempfile::TempDir,
-}
-
-impl Setup {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        fs::create_dir(dir.path().join("iocs")).expect("mkdir iocs");
-        fs::create_dir(dir.path().join("host")).expect("mkdir host");
-        Setup { dir }
-    }
-
-    fn iocs(&self) -> PathBuf {
-        self.dir.path().join("iocs")
-    }
-
-    fn host(&self) -> PathBuf {
-        self.dir.path().join("host")
-    }
-
-    fn ioc(&self, name: &str, text: &str) -> PathBuf {
-        write(&self.iocs(), name, text)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.host().join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("mkdir");
-        }
-        write(&self.host(), name, text)
-    }
-
-    /// `iocscan scan --path host --format json iocs` plus `extra` arguments.
-    fn scan(&self, extra: &[&str]) -> Command {
-        let mut cmd = iocscan();
-        cmd.arg("scan").arg("--quiet").arg("--path").arg(self.host());
-        cmd.args(extra).arg(self.iocs()).timeout(Duration::from_secs(120));
-        cmd
-    }
-
-    /// Runs a JSON scan; returns the exit code and the document.
-    fn scan_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
-        let mut cmd = self.scan(extra);
-        let out = cmd.arg("--format").arg("json").output().expect("run");
-        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{e}: stdout {}\nstderr {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), doc)
-    }
-}
-
-fn card_ids(doc: &serde_json::Value) -> Vec<String> {
-    let cards = doc["cards"].as_array().cloned().unwrap_or_default();
-    let mut ids: Vec<String> =
-        cards.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
-    ids.sort();
-    ids
-}
-
-fn sha256_of(text: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(text.as_bytes()))
-}
-
-/// A name no other process, file or test on this machine has.
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("iocscan-{tag}-{}-{nanos}", std::process::id())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,135 +344,4 @@ fn jsonl_prints_one_event_per_line() {
     assert_eq!(kinds, ["diagnostic", "card", "summary"], "{text}");
     assert_eq!(events[1]["id"], "jl");
     assert_eq!(events[2]["detected"], 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// scan: the other item kinds, on this very host
-
-#[cfg(target_os = "linux")]
-#[test]
-fn child_process_found_by_its_arguments() {
-    let s = Setup::new();
-    let tag = unique("child");
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", "sleep 60; true", &tag])
-        .spawn()
-        .expect("spawn sh");
-    s.ioc("p.ioc", &ioc11("child-args", "OR", &[("ProcessItem/arguments", "contains", &tag)]));
-    let (code, doc) = s.scan_json(&["--items", "process"]);
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(code, 1, "{doc}");
-    let fields = &doc["cards"][0]["branches"][0]["objects"][0]["item"]["fields"];
-    assert_eq!(fields["ProcessItem/pid"], child.id(), "{doc}");
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn tcp_listener_found_by_its_port() {
-    let s = Setup::new();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port().to_string();
-    let conds = [("PortItem/localPort", "is", &*port), ("PortItem/localIP", "is", "127.0.0.1")];
-    s.ioc("port.ioc", &ioc11("listener", "AND", &conds));
-    let (code, doc) = s.scan_json(&[]);
-    drop(listener);
-    assert_eq!(code, 1, "{doc}");
-    assert_eq!(card_ids(&doc), ["listener"]);
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn current_user_and_hostname_are_found() {
-    let s = Setup::new();
-    let user = std::process::Command::new("id").arg("-un").output().expect("id -un");
-    let user = String::from_utf8_lossy(&user.stdout).trim().to_owned();
-    let host = iocscan::scan::host_name().expect("host name");
-    s.ioc("u.ioc", &ioc11("me", "OR", &[("UserItem/Username", "is", &user)]));
-    s.ioc("h.ioc", &ioc10("this-host", "OR", &[("SystemInfoItem/hostname", "is", &host)]));
-    s.ioc("n.ioc", &ioc10("other-host", "OR", &[("SystemInfoItem/hostname", "is", &unique("h"))]));
-    let (code, doc) = s.scan_json(&[]);
-    assert_eq!(code, 1, "{doc}");
-    assert_eq!(card_ids(&doc), ["me", "this-host"]);
-    assert_eq!(doc["host"], host);
-}
-
-#[test]
-fn items_filter_limits_what_is_collected() {
-    let s = Setup::new();
-    s.file("f.txt", "f");
-    s.ioc("f.ioc", &ioc11("file-name", "OR", &[("FileItem/FileName", "is", "f.txt")]));
-    let (code, doc) = s.scan_json(&["--items", "process,user"]);
-    assert_eq!(code, 0, "{doc}");
-    assert_eq!(doc["summary"]["files_walked"], 0);
-    // A kind whose only condition can never match (bad content) is not collected at all.
-    s.ioc("never.ioc", &ioc11("never", "OR", &[("ProcessItem/pid", "is", "not-a-number")]));
-    let (code, doc) = s.scan_json(&[]);
-    assert_eq!(code, 1, "{doc}");
-    assert_eq!(doc["summary"]["items"], serde_json::json!({"File": 1}), "{doc}");
-}
-
-// ---------------------------------------------------------------------------------------------
-// the demo of the README
-
-#[test]
-fn readme_demo_detects_marker_and_scanner() {
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples/demo");
-    let out = iocscan()
-        .args(["scan", "--quiet", "--format", "json", "--path"])
-        .arg(&demo)
-        .arg(&demo)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .code(1);
-    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
-    assert_eq!(
-        card_ids(&doc),
-        ["d0000000-0000-4000-8000-000000000001", "d0000000-0000-4000-8000-000000000002"]
-    );
-    assert_eq!(doc["summary"]["iocs_loaded"], 3);
-    assert_eq!(doc["diagnostics"], serde_json::json!([]));
-}
-
-#[test]
-fn no_progress_line_when_stderr_is_not_a_terminal() {
-    let s = Setup::new();
-    s.file("p.txt", "p");
-    s.ioc("p.ioc", &ioc11("quiet", "OR", &[("FileItem/FileName", "is", "p.txt")]));
-    let mut cmd = iocscan();
-    cmd.arg("scan").arg("--path").arg(s.host()).arg(s.iocs());
-    cmd.assert().code(1).stderr(predicate::str::contains("items ").not());
-}
-
-#[test]
-fn ctrl_c_stops_the_scan_and_reports_it_incomplete() {
-    let s = Setup::new();
-    s.ioc("md5.ioc", &ioc11("md5", "OR", &[("FileItem/Md5sum", "is", &"0".repeat(32))]));
-    // Sparse files: gigabytes to hash, no disk used, so the scan is still running when the
-    // signal comes whatever the machine's speed.
-    for i in 0..40 {
-        let f = fs::File::create(s.host().join(format!("sparse-{i}"))).expect("create");
-        f.set_len(150 << 20).expect("set_len");
-    }
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("iocscan"))
-        .args(["scan", "--quiet", "--format", "json", "--path"])
-        .arg(s.host())
-        .arg(s.iocs())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    std::thread::sleep(Duration::from_millis(500));
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    let out = child.wait_with_output().expect("wait");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    assert_eq!(doc["complete"], serde_json::Value::Bool(false), "{doc}");
-    assert!(doc["summary"]["files_hashed"].as_u64().unwrap_or(0) < 40, "{doc}");
-    // Nothing detected in part of the host is not "nothing detected".
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
 }

@@ -10,7 +10,7 @@
 //! absent the test says so and passes; the tally logic itself is tested on generated samples.
 
 use iocscan::diag::{Code, Severity};
-use iocscan::load::{load_paths, Collection};
+use iocscan::load::{load_paths, Loaded};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ const LEGITIMATE: &[Code] =
 
 /// What loading a folder gave, by reason.
 struct Tally {
-    collection: Collection,
+    collection: Loaded,
     /// Rejections by code.
     rejected: BTreeMap<&'static str, usize>,
     /// Warnings by code.

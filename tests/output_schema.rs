@@ -145,6 +145,18 @@ fn hand_built_card_is_valid_and_the_schema_is_strict() {
 // ---------------------------------------------------------------------------------------------
 // what the command prints and writes
 
+#[test]
+fn every_collection_error_reason_is_in_the_schema() {
+    use iocscan::collect::{CollectError, Reason, Subject};
+    let v = def_validator("output.schema.json", "error");
+    for reason in Reason::ALL {
+        let e = CollectError::new(ItemKind::Process, Subject::Pid(1), reason, "m");
+        assert_valid(&v, &serde_json::to_value(&e).expect("JSON"));
+    }
+    let unknown = json!({"kind": "File", "subject": "/x", "message": "m", "reason": "bad-luck"});
+    assert!(!v.is_valid(&unknown));
+}
+
 fn iocscan() -> Command {
     let mut cmd = Command::cargo_bin("iocscan").expect("binary built");
     cmd.timeout(Duration::from_secs(120));

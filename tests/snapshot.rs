@@ -220,11 +220,11 @@ fn windows_shaped_snapshot_is_detected_deterministically() {
     write(&iocs, "miss.ioc", &ioc("system-443", "AND", &miss));
 
     // Through the library.
-    let loaded = iocscan::scan::load_ruleset(&[&iocs]);
+    let loaded = iocscan::load::load_ruleset(&[&iocs]);
     assert_eq!(loaded.ruleset.len(), 3);
-    let options = iocscan::scan::ScanOptions::default();
+    let options = iocscan::driver::ScanOptions::default();
     let report =
-        iocscan::scan::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
+        iocscan::driver::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
     let ids: Vec<&str> = report.cards.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["c2-connection", "rogue-gateway"]);
     assert_eq!(report.host.as_deref(), Some("WIN-7"));
@@ -281,14 +281,14 @@ fn cancelled_scan_says_incomplete() {
     let iocs = dir.path().join("iocs");
     let gw = [("ArpEntryItem/PhysicalAddress", "is", "00-11-22-33-44-55")];
     write(&iocs, "gw.ioc", &ioc("rogue-gateway", "OR", &gw));
-    let loaded = iocscan::scan::load_ruleset(&[&iocs]);
-    let options = iocscan::scan::ScanOptions::default();
+    let loaded = iocscan::load::load_ruleset(&[&iocs]);
+    let options = iocscan::driver::ScanOptions::default();
     options.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     let report =
-        iocscan::scan::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
+        iocscan::driver::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
     assert!(!report.complete);
     assert!(report.cards.is_empty());
-    let report = iocscan::scan::scan_host(&loaded.ruleset, &options).expect("host");
+    let report = iocscan::driver::scan_host(&loaded.ruleset, &options).expect("host");
     assert!(!report.complete);
 }
 
@@ -299,12 +299,13 @@ fn kinds_missing_from_the_snapshot_are_reported() {
     let iocs = dir.path().join("iocs");
     write(&iocs, "p.ioc", &ioc("proc", "OR", &[("ProcessItem/name", "is", "evil.exe")]));
     write(&iocs, "a.ioc", &ioc("arp", "OR", &[("ArpEntryItem/IPv4Address", "is", "192.0.2.9")]));
-    let loaded = iocscan::scan::load_ruleset(&[&iocs]);
-    let options = iocscan::scan::ScanOptions::default();
+    let loaded = iocscan::load::load_ruleset(&[&iocs]);
+    let options = iocscan::driver::ScanOptions::default();
     let report =
-        iocscan::scan::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
+        iocscan::driver::scan_snapshot(&loaded.ruleset, &snapshot, &options).expect("snapshot");
     let missing: Vec<_> = report.errors.iter().filter(|e| e.message.contains("holds no")).collect();
     assert_eq!(missing.len(), 1, "{:?}", report.errors);
     assert_eq!(missing[0].kind, ItemKind::Process);
-    assert!(missing[0].subject.ends_with("win.jsonl"), "{}", missing[0].subject);
+    assert!(missing[0].subject.to_string().ends_with("win.jsonl"), "{}", missing[0].subject);
+    assert_eq!(missing[0].reason, iocscan::collect::Reason::NotCollected);
 }

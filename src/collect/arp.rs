@@ -8,22 +8,17 @@
 //! (`aa:bb:cc:dd:ee:ff`); `CacheType` is `static` for permanent entries, else `dynamic`;
 //! `InterfaceType` is named from the interface's hardware type (`Ethernet`, `Wireless`, ...).
 
-use super::Collected;
-use crate::terms::FieldSet;
-#[cfg(target_os = "linux")]
-use {
-    super::linux::interfaces::{self, format_mac},
-    super::linux::neighbours::{self, Neighbour, ProcArp},
-    super::linux::{read_text, Errors, Wanted},
-    crate::item::{Item, ItemKind},
-    crate::terms::Field,
-    std::collections::HashMap,
-    std::net::IpAddr,
-    std::path::Path,
-};
+use super::linux::interfaces::{self, format_mac};
+use super::linux::neighbours::{self, Neighbour, ProcArp};
+use super::linux::{read_text, Errors, Wanted};
+use super::{Collected, Reason, Subject};
+use crate::item::{Item, ItemKind, Value};
+use crate::terms::{Field, FieldSet};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
 
 /// Collects one item per neighbour entry with the fields in `fields` (plus card fields).
-#[cfg(target_os = "linux")]
 pub fn collect(fields: &FieldSet) -> Collected {
     let want = Wanted::new(fields);
     let mut errors = Errors::new(ItemKind::ArpEntry);
@@ -35,7 +30,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
         }
         Err(netlink_error) => {
             errors.push(
-                "rtnetlink neighbour dump",
+                Subject::source("rtnetlink neighbour dump"),
+                Reason::of_io(&netlink_error),
                 format!("{netlink_error}; IPv4 entries read from /proc/net/arp"),
             );
             match read_text(Path::new("/proc/net/arp")) {
@@ -43,7 +39,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
                     neighbours::parse_proc_arp(&text).iter().map(|r| build.proc_row(r)).collect()
                 }
                 Err(e) => {
-                    errors.push("/proc/net/arp", e);
+                    errors.push_io("/proc/net/arp", &e);
                     Vec::new()
                 }
             }
@@ -53,14 +49,12 @@ pub fn collect(fields: &FieldSet) -> Collected {
 }
 
 /// Builds items from neighbour entries, looking each interface's type up once.
-#[cfg(target_os = "linux")]
 struct Builder<F> {
     want: Wanted,
     type_of: F,
     types: HashMap<String, Option<String>>,
 }
 
-#[cfg(target_os = "linux")]
 impl<F: Fn(&str) -> Option<String>> Builder<F> {
     fn new(want: Wanted, type_of: F) -> Self {
         Builder { want, type_of, types: HashMap::new() }
@@ -81,9 +75,7 @@ impl<F: Fn(&str) -> Option<String>> Builder<F> {
             Some(nb::state_name(n.state)),
             permanent,
         );
-        if self.want.has(Field::ArpIsRouter) {
-            item.set(Field::ArpIsRouter, n.flags & nb::NTF_ROUTER != 0);
-        }
+        self.want.put(&mut item, Field::ArpIsRouter, n.flags & nb::NTF_ROUTER != 0);
         Some(item)
     }
 
@@ -112,9 +104,7 @@ impl<F: Fn(&str) -> Option<String>> Builder<F> {
         let want = self.want;
         let mut item = Item::new(ItemKind::ArpEntry);
         if let Some(iface) = iface {
-            if want.has(Field::ArpInterface) {
-                item.set(Field::ArpInterface, iface);
-            }
+            want.put(&mut item, Field::ArpInterface, iface);
             if want.has(Field::ArpInterfaceType) {
                 let type_of = &self.type_of;
                 let ty = self.types.entry(iface.to_owned()).or_insert_with(|| type_of(iface));
@@ -124,34 +114,18 @@ impl<F: Fn(&str) -> Option<String>> Builder<F> {
             }
         }
         let address = if ip.is_ipv4() { Field::ArpIpv4Address } else { Field::ArpIpv6Address };
-        if want.has(address) {
-            item.set(address, ip);
-        }
-        if let (Some(mac), true) = (mac, want.has(Field::ArpPhysicalAddress)) {
-            item.set(Field::ArpPhysicalAddress, mac);
-        }
-        if let (Some(state), true) = (state, want.has(Field::ArpState)) {
-            item.set(Field::ArpState, state);
-        }
-        if want.has(Field::ArpCacheType) {
-            item.set(Field::ArpCacheType, if permanent { "static" } else { "dynamic" });
-        }
+        want.put(&mut item, address, ip);
+        want.put_some(&mut item, Field::ArpPhysicalAddress, mac.map(Value::from));
+        want.put_some(&mut item, Field::ArpState, state.map(Value::from));
+        want.put(&mut item, Field::ArpCacheType, if permanent { "static" } else { "dynamic" });
         item
     }
 }
 
-/// On this platform there is no ARP collector: no items and one error saying so.
-#[cfg(not(target_os = "linux"))]
-pub fn collect(fields: &FieldSet) -> Collected {
-    let _ = fields;
-    super::unsupported(crate::item::ItemKind::ArpEntry)
-}
-
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::super::linux::neighbours::{parse_proc_arp, NTF_ROUTER};
     use super::*;
-    use crate::item::Value;
     use std::cell::Cell;
 
     fn neighbour(ip: &str, lladdr: Option<Vec<u8>>, state: u16, flags: u8) -> Neighbour {

@@ -4,39 +4,37 @@
 //! [`crate::compile::Requirements`]), never writes to the host, and turns per-item problems
 //! (permission denied, vanished process) into [`CollectError`]s instead of failing. Files
 //! stream through a callback (memory does not grow with the number of files); the other kinds
-//! are small and come back as a [`Collected`] list. Platform code sits behind `cfg`: on a
-//! platform without a collector, the kind yields no items and one error saying so.
+//! are small and come back as a [`Collected`] list from [`collect`], which dispatches each kind
+//! to its collector (the `collector` table below).
+//!
+//! Platforms: the file collector is Unix-only (paths are bytes; it uses device and inode
+//! numbers and Unix open flags), and so is the crate. The other collectors read Linux sources
+//! (`/proc`, `/etc`, netlink) and exist on Linux only; on another platform [`collect`] answers
+//! each of their kinds with no items and one error saying so.
+//!
+//! Adding a kind: a module here with `pub fn collect(&FieldSet) -> Collected` (filling fields
+//! through the `Wanted` helper of `linux`), one row in `collector`, and the kind's rows in
+//! the term catalogue ([`crate::terms`]).
 
+#[cfg(target_os = "linux")]
 pub mod arp;
+mod error;
 pub mod file;
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
 pub mod port;
+#[cfg(target_os = "linux")]
 pub mod process;
+#[cfg(target_os = "linux")]
 pub mod system;
+#[cfg(target_os = "linux")]
 pub mod user;
+
+pub use error::{CollectError, Reason, Subject};
 
 use crate::item::{Item, ItemKind};
 use crate::terms::FieldSet;
-use serde::Serialize;
-use std::fmt;
-
-/// A problem collecting one item or one source; never fatal to a scan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CollectError {
-    /// The item kind being collected.
-    pub kind: ItemKind,
-    /// What it is about: a path (escaped when not UTF-8), `pid 123`, `/proc/net/tcp`, ...
-    pub subject: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl fmt::Display for CollectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.kind, self.subject, self.message)
-    }
-}
 
 /// Items of one (small) kind with the problems met while collecting them.
 #[derive(Clone, Debug, Default)]
@@ -47,29 +45,74 @@ pub struct Collected {
     pub errors: Vec<CollectError>,
 }
 
+/// A collector of one non-file kind.
+type Collector = fn(&FieldSet) -> Collected;
+
+/// The collector of each non-file kind on this platform; `None` when there is none.
+#[cfg(target_os = "linux")]
+fn collector(kind: ItemKind) -> Option<Collector> {
+    Some(match kind {
+        ItemKind::Process => process::collect,
+        ItemKind::Port => port::collect,
+        ItemKind::ArpEntry => arp::collect,
+        ItemKind::SystemInfo => system::collect,
+        ItemKind::User => user::collect,
+        ItemKind::File => return None,
+    })
+}
+
+/// The collector of each non-file kind on this platform: none here.
+#[cfg(not(target_os = "linux"))]
+fn collector(_kind: ItemKind) -> Option<Collector> {
+    None
+}
+
 /// Collects all items of a non-file `kind` with the fields in `fields` (fields of other kinds
 /// are ignored). Files are walked with [`file::walk`] instead; asking for them here yields
-/// nothing.
+/// nothing. A kind without a collector on this platform yields no items and one error.
 pub fn collect(kind: ItemKind, fields: &FieldSet) -> Collected {
-    match kind {
-        ItemKind::Process => process::collect(fields),
-        ItemKind::Port => port::collect(fields),
-        ItemKind::ArpEntry => arp::collect(fields),
-        ItemKind::SystemInfo => system::collect(fields),
-        ItemKind::User => user::collect(fields),
-        ItemKind::File => Collected::default(),
+    if kind == ItemKind::File {
+        return Collected::default();
+    }
+    match collector(kind) {
+        Some(collect) => collect(fields),
+        None => Collected {
+            items: Vec::new(),
+            errors: vec![CollectError::new(
+                kind,
+                Subject::source(std::env::consts::OS),
+                Reason::NotSupported,
+                format!("{kind} is collected on Linux only"),
+            )],
+        },
     }
 }
 
-/// The answer of a non-file kind on a platform without its collector: no items, one error.
-#[cfg(not(target_os = "linux"))]
-fn unsupported(kind: ItemKind) -> Collected {
-    Collected {
-        items: Vec::new(),
-        errors: vec![CollectError {
-            kind,
-            subject: std::env::consts::OS.to_owned(),
-            message: format!("{kind} is collected on Linux only"),
-        }],
+/// The host name, as the SystemInfo collector reads it (`SystemInfoItem/hostname`); where
+/// there is no such collector, as the OS tells it.
+pub fn host_name() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    return Some(system::host_name());
+    #[cfg(not(target_os = "linux"))]
+    return sysinfo::System::host_name();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn every_kind_but_files_has_a_collector_here() {
+        for kind in ItemKind::ALL {
+            assert_eq!(collector(kind).is_some(), kind != ItemKind::File, "{kind}");
+        }
+        let files = collect(ItemKind::File, &FieldSet::all());
+        assert!(files.items.is_empty() && files.errors.is_empty());
+    }
+
+    #[test]
+    fn the_host_name_is_known() {
+        assert!(host_name().is_some_and(|name| !name.is_empty()));
     }
 }

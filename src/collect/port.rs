@@ -8,19 +8,16 @@
 //! a remote address (`0.0.0.0:0` while listening); a UDP socket has one only when connected
 //! (read from `/proc/net/udp` and `/proc/net/udp6`).
 
-use super::Collected;
-use crate::terms::FieldSet;
+use super::linux::{failed, read_text, udp, Errors, Wanted};
+use super::{Collected, Reason, Subject};
+use crate::item::{Item, ItemKind};
+use crate::terms::{Field, FieldSet};
+use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use std::collections::HashMap;
+use std::path::Path;
 
 /// Collects one item per socket with the fields in `fields` (plus card fields).
-#[cfg(target_os = "linux")]
 pub fn collect(fields: &FieldSet) -> Collected {
-    use super::linux::{failed, read_text, udp, Errors, Wanted};
-    use crate::item::{Item, ItemKind, Value};
-    use crate::terms::Field;
-    use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
-    use std::collections::HashMap;
-    use std::path::Path;
-
     let want = Wanted::new(fields);
     let mut errors = Errors::new(ItemKind::Port);
     let sockets = match netstat2::get_sockets_info(
@@ -29,7 +26,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
     ) {
         Ok(sockets) => sockets,
         Err(e) => {
-            errors.push("socket table", e);
+            errors.push(Subject::source("socket table"), Reason::Other, e);
             return failed(errors);
         }
     };
@@ -42,7 +39,7 @@ pub fn collect(fields: &FieldSet) -> Collected {
                 }
                 // No IPv6 on this host: the table is absent, nothing is missing.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => errors.push(table, e),
+                Err(e) => errors.push_io(table, &e),
             }
         }
     }
@@ -51,14 +48,9 @@ pub fn collect(fields: &FieldSet) -> Collected {
         .iter()
         .map(|s| {
             let mut item = Item::new(ItemKind::Port);
-            let mut put = |field: Field, value: Value| {
-                if want.has(field) {
-                    item.set(field, value);
-                }
-            };
             let (local, local_port, remote, state) = match &s.protocol_socket_info {
                 ProtocolSocketInfo::Tcp(t) => {
-                    put(Field::PortProtocol, "TCP".into());
+                    want.put(&mut item, Field::PortProtocol, "TCP");
                     (
                         t.local_addr,
                         t.local_port,
@@ -67,31 +59,31 @@ pub fn collect(fields: &FieldSet) -> Collected {
                     )
                 }
                 ProtocolSocketInfo::Udp(u) => {
-                    put(Field::PortProtocol, "UDP".into());
+                    want.put(&mut item, Field::PortProtocol, "UDP");
                     let peer = udp_peers.get(&s.inode).map(|p| (p.ip, p.port));
                     (u.local_addr, u.local_port, peer, None)
                 }
             };
-            put(Field::PortLocalIp, local.into());
-            put(Field::PortLocalPort, i64::from(local_port).into());
+            want.put(&mut item, Field::PortLocalIp, local);
+            want.put(&mut item, Field::PortLocalPort, i64::from(local_port));
             if let Some((ip, port)) = remote {
-                put(Field::PortRemoteIp, ip.into());
-                put(Field::PortRemotePort, i64::from(port).into());
+                want.put(&mut item, Field::PortRemoteIp, ip);
+                want.put(&mut item, Field::PortRemotePort, i64::from(port));
             }
             if let Some(state) = state {
-                put(Field::PortState, state.into());
+                want.put(&mut item, Field::PortState, state);
             }
-            put(Field::PortIsIpv6, local.is_ipv6().into());
+            want.put(&mut item, Field::PortIsIpv6, local.is_ipv6());
             // The pid set comes from a hash set: take the lowest for a stable answer.
             if let Some(&pid) = s.associated_pids.iter().min() {
-                put(Field::PortPid, i64::from(pid).into());
+                want.put(&mut item, Field::PortPid, i64::from(pid));
                 if want.any(&[Field::PortProcess, Field::PortPath]) {
                     let (name, path) = images.entry(pid).or_insert_with(|| process_image(pid));
                     if let Some(name) = name {
-                        put(Field::PortProcess, name.as_str().into());
+                        want.put(&mut item, Field::PortProcess, name.as_str());
                     }
                     if let Some(path) = path {
-                        put(Field::PortPath, path.as_str().into());
+                        want.put(&mut item, Field::PortPath, path.as_str());
                     }
                 }
             }
@@ -103,7 +95,6 @@ pub fn collect(fields: &FieldSet) -> Collected {
 
 /// A process's executable file name and path (`/proc/PID/exe`), or only its `comm` when the
 /// link cannot be read (kernel thread, another user's process without root, vanished).
-#[cfg(target_os = "linux")]
 fn process_image(pid: u32) -> (Option<String>, Option<String>) {
     let dir = std::path::Path::new("/proc").join(pid.to_string());
     match std::fs::read_link(dir.join("exe")) {
@@ -117,7 +108,6 @@ fn process_image(pid: u32) -> (Option<String>, Option<String>) {
 }
 
 /// The `netstat` name of a TCP state.
-#[cfg(target_os = "linux")]
 fn tcp_state_name(state: &netstat2::TcpState) -> &'static str {
     use netstat2::TcpState as S;
     match state {
@@ -135,11 +125,4 @@ fn tcp_state_name(state: &netstat2::TcpState) -> &'static str {
         S::DeleteTcb => "DELETE_TCB",
         S::Unknown => "UNKNOWN",
     }
-}
-
-/// On this platform there is no port collector: no items and one error saying so.
-#[cfg(not(target_os = "linux"))]
-pub fn collect(fields: &FieldSet) -> Collected {
-    let _ = fields;
-    super::unsupported(crate::item::ItemKind::Port)
 }

@@ -15,19 +15,16 @@
 //! (another user's, without root) is reported without `path`, with a collection error saying
 //! why.
 
-use super::Collected;
-use crate::terms::FieldSet;
+use super::linux::{accounts, executable_path, read_text, Errors, Wanted};
+use super::{Collected, Reason, Subject};
+use crate::item::{Item, ItemKind};
+use crate::terms::{Field, FieldSet};
+use std::collections::HashMap;
+use std::path::Path;
+use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, ThreadKind, UpdateKind};
 
 /// Collects one item per process with the fields in `fields` (plus card fields).
-#[cfg(target_os = "linux")]
 pub fn collect(fields: &FieldSet) -> Collected {
-    use super::linux::{accounts, executable_path, read_text, Errors, Wanted};
-    use crate::item::{Item, ItemKind, Value};
-    use crate::terms::Field;
-    use std::collections::HashMap;
-    use std::path::Path;
-    use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, ThreadKind, UpdateKind};
-
     let want = Wanted::new(fields);
     let mut errors = Errors::new(ItemKind::Process);
     let mut refresh = ProcessRefreshKind::nothing();
@@ -47,7 +44,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
         match accounts::read_user_names() {
             Ok(names) => names,
             Err(e) => {
-                errors.push("/etc/passwd", format!("{e}; process user names not known"));
+                let message = format!("{e}; process user names not known");
+                errors.push(Subject::path("/etc/passwd"), Reason::of_io(&e), message);
                 HashMap::new()
             }
         }
@@ -78,21 +76,12 @@ pub fn collect(fields: &FieldSet) -> Collected {
                 continue;
             };
             let seconds = |t: u64| format!("{:.2}", t as f64 / ticks_per_second as f64);
-            if want.has(Field::ProcessUserTime) {
-                item.set(Field::ProcessUserTime, seconds(user));
-            }
-            if want.has(Field::ProcessKernelTime) {
-                item.set(Field::ProcessKernelTime, seconds(kernel));
-            }
+            want.put(&mut item, Field::ProcessUserTime, seconds(user));
+            want.put(&mut item, Field::ProcessKernelTime, seconds(kernel));
         }
-        let mut put = |field: Field, value: Value| {
-            if want.has(field) {
-                item.set(field, value);
-            }
-        };
-        put(Field::ProcessPid, i64::from(pid).into());
+        want.put(&mut item, Field::ProcessPid, i64::from(pid));
         if let Some(parent) = p.parent() {
-            put(Field::ProcessParentPid, i64::from(parent.as_u32()).into());
+            want.put(&mut item, Field::ProcessParentPid, i64::from(parent.as_u32()));
         }
         let exe = p.exe().filter(|e| !e.as_os_str().is_empty()).map(executable_path);
         let name = exe
@@ -101,16 +90,19 @@ pub fn collect(fields: &FieldSet) -> Collected {
             .unwrap_or_else(|| p.name())
             .to_string_lossy()
             .into_owned();
-        put(Field::ProcessName, name.into());
+        want.put(&mut item, Field::ProcessName, name);
         match exe {
-            Some(exe) => put(Field::ProcessPath, exe.to_string_lossy().into_owned().into()),
+            Some(exe) => {
+                want.put(&mut item, Field::ProcessPath, exe.to_string_lossy().into_owned())
+            }
             // Kernel threads have no executable; for other processes, say why it is missing
             // (permission denied without root). A vanished process (not found) is not a problem.
             None if want.has(Field::ProcessPath) && p.thread_kind() != Some(ThreadKind::Kernel) => {
                 let link = Path::new("/proc").join(pid.to_string()).join("exe");
                 if let Err(e) = std::fs::read_link(link) {
                     if e.kind() != std::io::ErrorKind::NotFound {
-                        errors.push(format!("pid {pid}"), format!("executable path: {e}"));
+                        let message = format!("executable path: {e}");
+                        errors.push(Subject::Pid(pid), Reason::of_io(&e), message);
                     }
                 }
             }
@@ -118,19 +110,19 @@ pub fn collect(fields: &FieldSet) -> Collected {
         }
         if !p.cmd().is_empty() {
             let args: Vec<_> = p.cmd().iter().map(|a| a.to_string_lossy()).collect();
-            put(Field::ProcessArguments, args.join(" ").into());
+            want.put(&mut item, Field::ProcessArguments, args.join(" "));
         }
         if let Some(uid) = p.user_id() {
             let uid: u32 = **uid;
             if let Some(name) = user_names.get(&uid) {
-                put(Field::ProcessUsername, name.as_str().into());
+                want.put(&mut item, Field::ProcessUsername, name.as_str());
             }
-            put(Field::ProcessSecurityId, uid.to_string().into());
+            want.put(&mut item, Field::ProcessSecurityId, uid.to_string());
         }
         if let Some(start) =
             i64::try_from(p.start_time()).ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         {
-            put(Field::ProcessStartTime, start.into());
+            want.put(&mut item, Field::ProcessStartTime, start);
         }
         items.push(item);
     }
@@ -139,21 +131,13 @@ pub fn collect(fields: &FieldSet) -> Collected {
 
 /// User and system CPU time, in clock ticks, from `/proc/PID/stat` text (fields 14 and 15,
 /// counted after the parenthesised command name, which may itself hold spaces and `)`).
-#[cfg(target_os = "linux")]
 fn cpu_ticks(stat: &str) -> Option<(u64, u64)> {
     let after_name = &stat[stat.rfind(')')? + 1..];
     let mut fields = after_name.split_whitespace().skip(11);
     Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
 }
 
-/// On this platform there is no process collector: no items and one error saying so.
-#[cfg(not(target_os = "linux"))]
-pub fn collect(fields: &FieldSet) -> Collected {
-    let _ = fields;
-    super::unsupported(crate::item::ItemKind::Process)
-}
-
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

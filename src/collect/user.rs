@@ -7,31 +7,28 @@
 //! come from `/etc/shadow` only when it is readable (as root): otherwise they are absent, not
 //! false. Accounts of other NSS sources (LDAP, sssd, NIS) are not enumerated.
 
+use super::linux::accounts::{group_names, parse_group, parse_passwd, parse_shadow};
+use super::linux::{failed, read_text, Errors, Wanted};
 use super::Collected;
-use crate::terms::FieldSet;
+use crate::item::{Item, ItemKind, Value};
+use crate::terms::{Field, FieldSet};
+use std::collections::HashMap;
+use std::path::Path;
 
 /// Collects one item per `/etc/passwd` account with the fields in `fields` (plus card fields).
-#[cfg(target_os = "linux")]
 pub fn collect(fields: &FieldSet) -> Collected {
-    collect_from(fields, std::path::Path::new("/etc"))
+    collect_from(fields, Path::new("/etc"))
 }
 
 /// [`collect`] reading `passwd`, `group` and `shadow` from `etc`.
-#[cfg(target_os = "linux")]
-fn collect_from(fields: &FieldSet, etc: &std::path::Path) -> Collected {
-    use super::linux::accounts::{group_names, parse_group, parse_passwd, parse_shadow};
-    use super::linux::{failed, read_text, Errors, Wanted};
-    use crate::item::{Item, ItemKind, Value};
-    use crate::terms::Field;
-    use std::collections::HashMap;
-
+fn collect_from(fields: &FieldSet, etc: &Path) -> Collected {
     let want = Wanted::new(fields);
     let mut errors = Errors::new(ItemKind::User);
     let passwd_path = etc.join("passwd");
     let users = match read_text(&passwd_path) {
         Ok(text) => parse_passwd(&text),
         Err(e) => {
-            errors.push(passwd_path.display().to_string(), e);
+            errors.push_io(passwd_path, &e);
             return failed(errors);
         }
     };
@@ -40,7 +37,7 @@ fn collect_from(fields: &FieldSet, etc: &std::path::Path) -> Collected {
         match read_text(&path) {
             Ok(text) => Some(group_names(&users, &parse_group(&text))),
             Err(e) => {
-                errors.push(path.display().to_string(), e);
+                errors.push_io(path, &e);
                 None
             }
         }
@@ -64,28 +61,21 @@ fn collect_from(fields: &FieldSet, etc: &std::path::Path) -> Collected {
         .iter()
         .map(|u| {
             let mut item = Item::new(ItemKind::User);
-            let mut put = |field: Field, value: Value| {
-                if want.has(field) {
-                    item.set(field, value);
-                }
-            };
-            put(Field::UserUsername, u.name.as_str().into());
-            put(Field::UserFullname, u.full_name().into());
-            put(Field::UserUserid, i64::from(u.uid).into());
-            put(Field::UserHomeDirectory, u.home.as_str().into());
-            put(Field::UserShell, u.shell.as_str().into());
-            put(Field::UserDescription, u.gecos.as_str().into());
-            put(Field::UserSecurityId, u.uid.to_string().into());
+            want.put(&mut item, Field::UserUsername, u.name.as_str());
+            want.put(&mut item, Field::UserFullname, u.full_name());
+            want.put(&mut item, Field::UserUserid, i64::from(u.uid));
+            want.put(&mut item, Field::UserHomeDirectory, u.home.as_str());
+            want.put(&mut item, Field::UserShell, u.shell.as_str());
+            want.put(&mut item, Field::UserDescription, u.gecos.as_str());
+            want.put(&mut item, Field::UserSecurityId, u.uid.to_string());
             if let Some(list) = groups.as_ref().and_then(|g| g.get(&u.name)) {
-                put(
-                    Field::UserGroupList,
-                    Value::List(list.iter().map(|n| n.as_str().into()).collect()),
-                );
+                let names = list.iter().map(|n| Value::from(n.as_str())).collect();
+                want.put(&mut item, Field::UserGroupList, Value::List(names));
             }
             if let Some(status) = shadow.get(&u.name) {
-                put(Field::UserDisabled, status.disabled.into());
-                put(Field::UserLockedOut, status.locked_out.into());
-                put(Field::UserPasswordRequired, status.password_required.into());
+                want.put(&mut item, Field::UserDisabled, status.disabled);
+                want.put(&mut item, Field::UserLockedOut, status.locked_out);
+                want.put(&mut item, Field::UserPasswordRequired, status.password_required);
             }
             item
         })
@@ -93,18 +83,9 @@ fn collect_from(fields: &FieldSet, etc: &std::path::Path) -> Collected {
     Collected { items, errors: errors.finish() }
 }
 
-/// On this platform there is no user collector: no items and one error saying so.
-#[cfg(not(target_os = "linux"))]
-pub fn collect(fields: &FieldSet) -> Collected {
-    let _ = fields;
-    super::unsupported(crate::item::ItemKind::User)
-}
-
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::Value;
-    use crate::terms::Field;
 
     fn etc(shadow: bool) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

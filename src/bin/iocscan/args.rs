@@ -1,13 +1,13 @@
 //! Command-line arguments (clap derive) and their conversion into library options.
 //!
-//! The library never sees clap types: [`WalkArgs::scan_options`] builds the
-//! `iocscan::scan::ScanOptions` once, after parsing.
+//! The library never sees clap types: [`WalkArgs::scan_options`] and
+//! [`CollectArgs::collect_options`] build the `iocscan::driver` options once, after parsing.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use iocscan::collect::file::FileOptions;
+use iocscan::driver::{CollectOptions, ScanOptions};
 use iocscan::item::ItemKind;
 use iocscan::limits::DEFAULT_MAX_HASH_BYTES;
-use iocscan::scan::ScanOptions;
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
@@ -116,20 +116,24 @@ pub struct WalkArgs {
 impl WalkArgs {
     /// The library options these arguments ask for (no progress callback yet).
     pub fn scan_options(&self) -> ScanOptions {
-        let defaults = FileOptions::default();
-        let roots = if self.paths.is_empty() { defaults.roots } else { self.paths.clone() };
         ScanOptions {
             kinds: self.items.clone(),
-            files: FileOptions {
-                roots,
-                excludes: self.excludes.clone(),
-                one_file_system: self.one_file_system,
-                follow_symlinks: self.follow_symlinks,
-                network_mounts: self.network_mounts,
-                max_hash_bytes: self.max_hash_size,
-            },
+            files: self.file_options(),
             threads: self.threads,
             ..ScanOptions::default()
+        }
+    }
+
+    fn file_options(&self) -> FileOptions {
+        let defaults = FileOptions::default();
+        let roots = if self.paths.is_empty() { defaults.roots } else { self.paths.clone() };
+        FileOptions {
+            roots,
+            excludes: self.excludes.clone(),
+            one_file_system: self.one_file_system,
+            follow_symlinks: self.follow_symlinks,
+            network_mounts: self.network_mounts,
+            max_hash_bytes: self.max_hash_size,
         }
     }
 }
@@ -166,6 +170,19 @@ pub struct CollectArgs {
     /// The snapshot file to write (JSON Lines, schema/snapshot.schema.json).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+}
+
+impl CollectArgs {
+    /// The library options these arguments ask for (no progress callback yet).
+    pub fn collect_options(&self) -> CollectOptions {
+        CollectOptions {
+            kinds: self.walk.items.clone(),
+            files: self.walk.file_options(),
+            hash: self.hash,
+            threads: self.walk.threads,
+            ..CollectOptions::default()
+        }
+    }
 }
 
 /// `iocscan terms`.
@@ -278,6 +295,8 @@ mod tests {
         let o = args.walk.scan_options();
         assert!(o.files.one_file_system && o.files.follow_symlinks && o.files.network_mounts);
         assert!(args.hash && o.kinds.is_empty());
+        let c = args.collect_options();
+        assert!(c.hash && c.kinds.is_empty() && c.files == o.files);
         let cli = Cli::try_parse_from(["iocscan", "scan", "x.ioc"]).unwrap();
         let Command::Scan(args) = cli.command else { panic!("not a scan") };
         assert_eq!(args.walk.scan_options().files, FileOptions::default());

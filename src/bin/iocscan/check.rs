@@ -1,17 +1,18 @@
 //! `iocscan check`: load and compile IOC files, print every diagnostic and a summary.
 
 use crate::args::{CheckArgs, PlainFormat};
+use crate::common::display;
 use crate::render::{escape_path, tool};
 use crate::{EXIT_FOUND, EXIT_OK};
 use iocscan::diag::Diagnostic;
-use iocscan::scan::{self, LoadedRuleset};
+use iocscan::load::{self, LoadedRuleset};
 use serde::Serialize;
 use std::io::{self, Write};
 
 /// Runs the check; exit 0 when every file loaded, 1 when a file was rejected (or, with
 /// `--deny-warnings`, on any warning) or when no IOC file was found.
 pub fn run(args: &CheckArgs) -> io::Result<u8> {
-    let loaded = scan::load_ruleset(&args.iocs);
+    let loaded = load::load_ruleset(&args.iocs);
     let mut out = io::stdout().lock();
     match args.format {
         PlainFormat::Text => text(&mut out, &loaded)?,
@@ -40,11 +41,6 @@ fn text(out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
         loaded.ruleset.unsupported_items(),
         loaded.warnings()
     )
-}
-
-/// A diagnostic's `file:line:col: code: message` (its `Display` escapes the path).
-pub fn display(d: &Diagnostic) -> String {
-    d.to_string()
 }
 
 #[derive(Serialize)]

@@ -1,27 +1,23 @@
 //! `iocscan collect`: save this host's items to a snapshot file.
 
 use crate::args::CollectArgs;
-use crate::progress::ProgressLine;
+use crate::common::{self, bytes_text, Live, ERRORS_SHOWN};
 use crate::render::escape_path;
-use crate::render::text::bytes_text;
-use crate::scan::ERRORS_SHOWN;
 use crate::{EXIT_ERROR, EXIT_OK};
-use iocscan::scan::{self, CollectReport};
-use std::fs::File;
+use iocscan::driver::{self, CollectOptions, CollectReport};
 use std::io::{self, BufWriter};
 
 /// Runs the collection; exit 0 when the snapshot was written, 2 otherwise.
 pub fn run(args: &CollectArgs) -> io::Result<u8> {
-    let file = File::create(&args.output).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot create {}: {e}", escape_path(&args.output)))
-    })?;
-    let progress = ProgressLine::start(args.walk.quiet);
-    let mut options = args.walk.scan_options();
-    options.progress = progress.callback();
-    crate::interrupt::install(options.cancel.clone());
-    let outcome =
-        scan::collect_snapshot(&options, args.hash, BufWriter::new(file), Some(&args.output));
-    progress.finish();
+    let file = common::create(&args.output)?;
+    let live = Live::start(args.walk.quiet);
+    let options = CollectOptions {
+        progress: live.progress(),
+        cancel: live.cancel(),
+        ..args.collect_options()
+    };
+    let outcome = driver::collect_snapshot(&options, BufWriter::new(file), Some(&args.output));
+    live.finish();
     let report = match outcome {
         Ok(report) => report,
         Err(e) => {

@@ -1,11 +1,12 @@
 //! The `iocscan` command: parses arguments, calls the library, prints, exits.
 //!
 //! `main` is a table of contents: one function per subcommand, each in its own file. The
-//! engine lives in the library (`iocscan::scan`); nothing here decides what matches.
+//! engine lives in the library (`iocscan::driver`); nothing here decides what matches.
 
 mod args;
 mod check;
 mod collect;
+mod common;
 mod interrupt;
 mod progress;
 mod render;

@@ -1,7 +1,7 @@
 //! The progress line on stderr (indicatif), shown only on a terminal and without `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use iocscan::scan::{Progress, ProgressFn};
+use iocscan::driver::{Progress, ProgressFn};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,22 +3,16 @@
 //! interrupted before anything was detected).
 
 use crate::args::{ScanArgs, ScanFormat};
-use crate::check::display;
-use crate::progress::ProgressLine;
-use crate::render::{
-    self, escape_path, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput,
-};
+use crate::common::{self, display, Live, ERRORS_SHOWN};
+use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
 use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
-use iocscan::scan::{self, LoadedRuleset, ScanReport};
-use std::fs::File;
+use iocscan::driver::{self, ScanOptions, ScanReport};
+use iocscan::load::{self, LoadedRuleset};
 use std::io::{self, BufWriter, Write};
-
-/// Collection problems printed on stderr (scan in text mode, collect); the rest are counted.
-pub const ERRORS_SHOWN: usize = 20;
 
 /// Runs the scan.
 pub fn run(args: &ScanArgs) -> io::Result<u8> {
-    let loaded = scan::load_ruleset(&args.iocs);
+    let loaded = load::load_ruleset(&args.iocs);
     let text = args.format == ScanFormat::Text;
     if loaded.ruleset.is_empty() {
         for d in &loaded.diagnostics {
@@ -34,12 +28,7 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     }
     // The output is opened before the scan so that a bad path fails at once.
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => {
-            let file = File::create(path).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot create {}: {e}", escape_path(path)))
-            })?;
-            Box::new(BufWriter::new(file))
-        }
+        Some(path) => Box::new(BufWriter::new(common::create(path)?)),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let printer: &dyn Printer = match args.format {
@@ -75,18 +64,18 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
 
 /// Scans the host or the snapshot, with the progress line.
 fn run_scan(args: &ScanArgs, loaded: &LoadedRuleset) -> Result<ScanReport, String> {
-    let progress = ProgressLine::start(args.walk.quiet);
-    let mut options = args.walk.scan_options();
-    options.progress = progress.callback();
-    crate::interrupt::install(options.cancel.clone());
-    let report = match &args.snapshot {
-        Some(path) => {
-            scan::scan_snapshot(&loaded.ruleset, path, &options).map_err(|e| e.to_string())
-        }
-        None => scan::scan_host(&loaded.ruleset, &options).map_err(|e| e.to_string()),
+    let live = Live::start(args.walk.quiet);
+    let options = ScanOptions {
+        progress: live.progress(),
+        cancel: live.cancel(),
+        ..args.walk.scan_options()
     };
-    progress.finish();
-    report
+    let report = match &args.snapshot {
+        Some(path) => driver::scan_snapshot(&loaded.ruleset, path, &options),
+        None => driver::scan_host(&loaded.ruleset, &options),
+    };
+    live.finish();
+    report.map_err(|e| e.to_string())
 }
 
 /// Collection problems on stderr (text mode): the first few, then a count.

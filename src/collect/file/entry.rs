@@ -7,14 +7,14 @@
 //! digest lookup reads the file once for every digest of the set and caches the outcome, so a
 //! file is never read twice and never read when no remaining IOC needs its content.
 //!
-//! Text values use the lossless escaping of [`super::path_text`]; [`FileEntry::path`] is the
+//! Text values use the lossless escaping of [`crate::path_text`]; [`FileEntry::path`] is the
 //! real path.
 
 use super::digest::{self, HashError, HashPlan};
 use super::owners::Owners;
-use super::path_text::{escape, escape_owned};
-use crate::collect::CollectError;
+use crate::collect::{CollectError, Reason, Subject};
 use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
+use crate::path_text::{escape, escape_owned};
 use crate::terms::{Field, FieldSet};
 use chrono::{DateTime, Utc};
 use std::fs::{FileType, Metadata};
@@ -133,11 +133,12 @@ impl FileEntry {
             // A file that is not regular has no content to hash: nothing went wrong.
             Err(HashError::NotRegular) => (Err(NotEvaluated::Unreadable), None),
             Err(HashError::Io(e)) => {
-                let error = CollectError {
-                    kind: ItemKind::File,
-                    subject: escape_owned(self.path.as_os_str()),
-                    message: format!("cannot hash: {e}"),
-                };
+                let error = CollectError::new(
+                    ItemKind::File,
+                    Subject::path(&self.path),
+                    Reason::of_io(&e),
+                    format!("cannot hash: {e}"),
+                );
                 (Err(NotEvaluated::Unreadable), Some(error))
             }
         };

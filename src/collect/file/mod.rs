@@ -8,20 +8,25 @@
 //! Pseudo file systems (proc, sysfs, cgroup, autofs, ...) are never entered, network ones only
 //! with [`FileOptions::network_mounts`]; automount triggers are never mounted.
 //!
+//! Unix only: paths are bytes, and the walk relies on device and inode numbers and Unix open
+//! flags.
+//!
 //! Layout: [`walk`] and its options here; the traversal and its policy (mounts, excludes,
-//! symlinks, loops) in `walker`; the mount table in `mounts`; the side-effect-free look at a
+//! symlinks, loops) in `walker`; the compiled exclude patterns in [`Excludes`]; the mount
+//! table in `mounts`; the side-effect-free look at a
 //! directory in `dir_stat`; [`FileEntry`] and its fields in `entry`; one-read digests in
-//! `digest`; owner names in `owners`; lossless path text in [`path_text`].
+//! `digest`; owner names in `owners`; lossless path text comes from [`crate::path_text`].
 
 mod digest;
 mod dir_stat;
 mod entry;
+mod excludes;
 mod mounts;
 mod owners;
-pub use crate::path_text;
 mod walker;
 
 pub use entry::FileEntry;
+pub use excludes::Excludes;
 
 use super::CollectError;
 use crate::limits::DEFAULT_MAX_HASH_BYTES;
@@ -62,27 +67,41 @@ impl Default for FileOptions {
     }
 }
 
+impl FileOptions {
+    /// The exclude patterns compiled, or the first one that does not parse.
+    pub fn compile_excludes(&self) -> Result<Excludes, FileOptionsError> {
+        Excludes::new(&self.excludes)
+    }
+}
+
 /// Counters of one walk.
+///
+/// Serialized with the names a scan summary uses (`files_walked`, `files_hashed`); `errors`
+/// is not serialized, because every report that embeds the counters has its own error count.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FileStats {
     /// Files (non-directories) handed to the sink.
+    #[serde(rename = "files_walked")]
     pub files: u64,
     /// Directories entered.
     pub directories: u64,
+    /// Files whose content was hashed.
+    #[serde(rename = "files_hashed")]
+    pub hashed: u64,
+    /// Bytes read while hashing.
+    pub bytes_read: u64,
     /// Entries pruned by an exclude pattern.
     pub excluded: u64,
     /// Mount points not entered (pseudo, network, other file system).
     pub skipped_mounts: u64,
-    /// Files whose content was hashed.
-    pub hashed: u64,
-    /// Bytes read while hashing.
-    pub bytes_read: u64,
     /// Problems reported to the sink.
+    #[serde(skip)]
     pub errors: u64,
 }
 
 /// Invalid walk options (the only way [`walk`] fails as a whole).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FileOptionsError {
     /// An exclude pattern does not parse.
     #[error("invalid exclude pattern `{pattern}`: {message}")]
@@ -108,10 +127,23 @@ pub trait FileSink: Sync {
 
 /// Walks `options.roots` in parallel on the current rayon pool, filling the fields in
 /// `fields` (hashing only for digest fields, lazily), and hands each file to `sink`.
+///
+/// Compiles the exclude patterns first; [`walk_with`] takes them compiled.
 pub fn walk(
     options: &FileOptions,
     fields: &FieldSet,
     sink: &dyn FileSink,
 ) -> Result<FileStats, FileOptionsError> {
-    Ok(walker::Walker::new(options, fields, sink)?.run())
+    Ok(walk_with(options, &options.compile_excludes()?, fields, sink))
+}
+
+/// [`walk`] with the exclude patterns already compiled (from `options.excludes`, whose text
+/// is then not read again), so that a caller can refuse bad patterns before anything else.
+pub fn walk_with(
+    options: &FileOptions,
+    excludes: &Excludes,
+    fields: &FieldSet,
+    sink: &dyn FileSink,
+) -> FileStats {
+    walker::Walker::new(options, excludes, fields, sink).run()
 }

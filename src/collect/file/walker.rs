@@ -18,12 +18,10 @@ use super::dir_stat::{dir_stat, DirStat};
 use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
-use super::path_text::escape_owned;
-use super::{FileOptions, FileOptionsError, FileSink, FileStats};
-use crate::collect::CollectError;
+use super::{Excludes, FileOptions, FileSink, FileStats};
+use crate::collect::{CollectError, Reason, Subject};
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
 use std::fs::{self, FileType, Metadata};
 use std::os::unix::fs::MetadataExt;
@@ -40,7 +38,7 @@ pub(crate) struct Walker<'a> {
     options: &'a FileOptions,
     fields: &'a FieldSet,
     sink: &'a dyn FileSink,
-    excludes: Option<GlobSet>,
+    excludes: &'a Excludes,
     /// The mount table, read again when an unknown device shows up.
     mounts: RwLock<MountTable>,
     /// Devices the table was read again for (each at most once).
@@ -89,24 +87,25 @@ struct FoundFile {
 }
 
 impl<'a> Walker<'a> {
-    /// Checks the options and reads the mount table.
+    /// Reads the mount table.
     pub(crate) fn new(
         options: &'a FileOptions,
+        excludes: &'a Excludes,
         fields: &'a FieldSet,
         sink: &'a dyn FileSink,
-    ) -> Result<Self, FileOptionsError> {
-        Ok(Walker {
+    ) -> Self {
+        Walker {
             options,
             fields,
             sink,
-            excludes: build_excludes(&options.excludes)?,
+            excludes,
             mounts: RwLock::new(MountTable::read()),
             rechecked: Mutex::new(HashSet::new()),
             owners: Owners::default(),
             plan: HashPlan::new(fields, options.max_hash_bytes),
             needs_stat: STAT_FIELDS.iter().any(|f| fields.contains(*f)),
             counters: Counters::default(),
-        })
+        }
     }
 
     /// Walks every root (in parallel) and returns the counters.
@@ -135,7 +134,7 @@ impl<'a> Walker<'a> {
         }
         let link_meta = match fs::symlink_metadata(path) {
             Ok(meta) => meta,
-            Err(e) => return self.error(path, format!("cannot walk: {e}")),
+            Err(e) => return self.io_error(path, "cannot walk", &e),
         };
         // The symlink's own type, so that SymlinkTarget is filled for a root that is one.
         let file_type = link_meta.file_type();
@@ -148,7 +147,8 @@ impl<'a> Walker<'a> {
             if let (FsClass::Pseudo, fs_type) = self.fs_class(dev) {
                 self.counters.skipped_mounts.fetch_add(1, Relaxed);
                 let fs_type = fs_type.unwrap_or_else(|| "pseudo".to_owned());
-                return self.error(path, format!("not walked: {fs_type} is a pseudo file system"));
+                let message = format!("not walked: {fs_type} is a pseudo file system");
+                return self.error(path, Reason::Skipped, message);
             }
             let chain = Arc::new(Ancestor { dev, ino: meta.ino(), parent: None });
             let dir = Dir { path: path.to_path_buf(), dev, root_dev: dev, chain };
@@ -165,7 +165,7 @@ impl<'a> Walker<'a> {
         }
         let entries = match fs::read_dir(&dir.path) {
             Ok(entries) => entries,
-            Err(e) => return self.error(&dir.path, format!("cannot read directory: {e}")),
+            Err(e) => return self.io_error(&dir.path, "cannot read directory", &e),
         };
         self.counters.directories.fetch_add(1, Relaxed);
         // Sized once: growing a vector of `Metadata`-sized elements copies them each time.
@@ -177,7 +177,7 @@ impl<'a> Walker<'a> {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    self.error(&dir.path, format!("cannot read directory: {e}"));
+                    self.io_error(&dir.path, "cannot read directory", &e);
                     continue;
                 }
             };
@@ -189,14 +189,14 @@ impl<'a> Walker<'a> {
             let file_type = match entry.file_type() {
                 Ok(file_type) => file_type,
                 Err(e) => {
-                    self.error(&path, format!("cannot stat: {e}"));
+                    self.io_error(&path, "cannot stat", &e);
                     continue;
                 }
             };
             if file_type.is_dir() {
                 match dir_stat(&path, false) {
                     Ok(stat) => self.enter(scope, path, stat, &dir),
-                    Err(e) => self.error(&path, format!("cannot stat: {e}")),
+                    Err(e) => self.io_error(&path, "cannot stat", &e),
                 }
                 continue;
             }
@@ -217,7 +217,7 @@ impl<'a> Walker<'a> {
                 match entry.metadata() {
                     Ok(meta) => Some(meta),
                     Err(e) => {
-                        self.error(&path, format!("cannot stat: {e}"));
+                        self.io_error(&path, "cannot stat", &e);
                         continue;
                     }
                 }
@@ -243,7 +243,8 @@ impl<'a> Walker<'a> {
         let mut ancestor = Some(&parent.chain);
         while let Some(a) = ancestor {
             if a.dev == dev && a.ino == ino {
-                return self.error(&path, "file system loop: the directory is its own ancestor");
+                let message = "file system loop: the directory is its own ancestor";
+                return self.error(&path, Reason::Loop, message);
             }
             ancestor = a.parent.as_ref();
         }
@@ -320,40 +321,22 @@ impl<'a> Walker<'a> {
     }
 
     fn is_excluded(&self, path: &Path) -> bool {
-        self.excludes.as_ref().is_some_and(|set| set.is_match(path))
+        self.excludes.is_match(path)
     }
 
-    fn error(&self, path: &Path, message: impl Into<String>) {
-        self.report(CollectError {
-            kind: ItemKind::File,
-            subject: escape_owned(path.as_os_str()),
-            message: message.into(),
-        });
+    fn error(&self, path: &Path, reason: Reason, message: impl Into<String>) {
+        self.report(CollectError::new(ItemKind::File, Subject::path(path), reason, message));
+    }
+
+    /// A failed `what` (`cannot stat`, ...) on `path`.
+    fn io_error(&self, path: &Path, what: &str, error: &std::io::Error) {
+        self.error(path, Reason::of_io(error), format!("{what}: {error}"));
     }
 
     fn report(&self, error: CollectError) {
         self.counters.errors.fetch_add(1, Relaxed);
         self.sink.error(error);
     }
-}
-
-/// The exclude patterns as one set; `None` when there are none. `*` and `?` stay inside one
-/// path component, `**` crosses them; a pattern matches the whole path.
-fn build_excludes(patterns: &[String]) -> Result<Option<GlobSet>, FileOptionsError> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| {
-            FileOptionsError::BadExclude { pattern: pattern.clone(), message: e.kind().to_string() }
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| FileOptionsError::BadExclude {
-        pattern: patterns.join(" "),
-        message: e.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -378,8 +361,8 @@ mod tests {
         let mounts = "1 0 0:5 / /p rw - proc proc rw\n2 0 0:6 / /n rw - nfs4 s:/ rw\n\
                       3 0 0:7 / /t rw - tmpfs t rw\n";
         let check = |options: FileOptions| {
-            let mut walker =
-                Walker::new(&options, &fields, &Quiet).unwrap_or_else(|e| panic!("options: {e}"));
+            let excludes = Excludes::default();
+            let mut walker = Walker::new(&options, &excludes, &fields, &Quiet);
             walker.mounts = RwLock::new(MountTable::parse(mounts));
             let parent = dir(7, 7);
             // The last device is in no table, not even the live one re-read for it.

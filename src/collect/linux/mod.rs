@@ -13,33 +13,19 @@ pub(crate) mod os_release;
 pub(crate) mod udp;
 pub(crate) mod utmp;
 
-use super::{CollectError, Collected};
-use crate::item::ItemKind;
+use super::{CollectError, Collected, Reason, Subject};
+use crate::item::{Item, ItemKind, Value};
 use crate::limits::{MAX_HOST_FILE_BYTES, MAX_KEPT_COLLECT_ERRORS};
 use crate::terms::{Field, FieldSet};
-use std::fs::OpenOptions;
-use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::Path;
 
 /// Reads a host file, at most [`MAX_HOST_FILE_BYTES`]; a longer file is an error.
 ///
-/// Opened non-blocking and checked to be a regular file before reading, so that a FIFO or a
+/// Regular files only, opened without blocking ([`crate::fsread`]), so that a FIFO or a
 /// device put in place of `/etc/group` can neither block nor stream forever.
 pub(crate) fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
-    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_HOST_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_HOST_FILE_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("larger than {MAX_HOST_FILE_BYTES} bytes; not read"),
-        ));
-    }
-    Ok(bytes)
+    crate::fsread::read_regular_capped(path, MAX_HOST_FILE_BYTES)
 }
 
 /// [`read_bounded`] as text (invalid UTF-8 replaced).
@@ -89,6 +75,20 @@ impl Wanted {
     pub(crate) fn any(&self, fields: &[Field]) -> bool {
         fields.iter().any(|f| self.has(*f))
     }
+
+    /// Sets `field` of `item` to `value` when the field is to be filled.
+    pub(crate) fn put(&self, item: &mut Item, field: Field, value: impl Into<Value>) {
+        if self.has(field) {
+            item.set(field, value);
+        }
+    }
+
+    /// [`Wanted::put`] when there is a value.
+    pub(crate) fn put_some(&self, item: &mut Item, field: Field, value: Option<Value>) {
+        if let Some(value) = value {
+            self.put(item, field, value);
+        }
+    }
 }
 
 /// Collection errors of one kind, capped at [`MAX_KEPT_COLLECT_ERRORS`]; the rest are counted.
@@ -106,26 +106,28 @@ impl Errors {
     }
 
     /// Records one problem about `subject`.
-    pub(crate) fn push(&mut self, subject: impl Into<String>, message: impl ToString) {
+    pub(crate) fn push(&mut self, subject: Subject, reason: Reason, message: impl ToString) {
         if self.kept.len() < MAX_KEPT_COLLECT_ERRORS {
-            self.kept.push(CollectError {
-                kind: self.kind,
-                subject: subject.into(),
-                message: message.to_string(),
-            });
+            self.kept.push(CollectError::new(self.kind, subject, reason, message.to_string()));
         } else {
             self.dropped += 1;
         }
     }
 
+    /// Records a failed read of the file at `path`.
+    pub(crate) fn push_io(&mut self, path: impl Into<std::path::PathBuf>, error: &io::Error) {
+        self.push(Subject::path(path), Reason::of_io(error), error);
+    }
+
     /// The kept errors, followed by one summarising the dropped ones, if any.
     pub(crate) fn finish(mut self) -> Vec<CollectError> {
         if self.dropped > 0 {
-            self.kept.push(CollectError {
-                kind: self.kind,
-                subject: "collection".to_owned(),
-                message: format!("{} more errors not reported", self.dropped),
-            });
+            self.kept.push(CollectError::new(
+                self.kind,
+                Subject::source("collection"),
+                Reason::TooManyErrors,
+                format!("{} more errors not reported", self.dropped),
+            ));
         }
         self.kept
     }
@@ -144,7 +146,7 @@ mod tests {
     fn errors_are_capped_and_counted() {
         let mut errors = Errors::new(ItemKind::Process);
         for i in 0..MAX_KEPT_COLLECT_ERRORS + 5 {
-            errors.push(format!("pid {i}"), "permission denied");
+            errors.push(Subject::Pid(i as u32), Reason::PermissionDenied, "permission denied");
         }
         let list = errors.finish();
         assert_eq!(list.len(), MAX_KEPT_COLLECT_ERRORS + 1);
@@ -169,6 +171,21 @@ mod tests {
         assert!(wanted.has(Field::ProcessName));
         assert!(wanted.has(Field::ProcessArguments), "card field");
         assert!(!wanted.has(Field::ProcessKernelTime));
+    }
+
+    #[test]
+    fn put_fills_only_wanted_fields() {
+        let asked: FieldSet = [Field::ProcessName].into_iter().collect();
+        let wanted = Wanted::new(&asked);
+        let mut item = Item::new(ItemKind::Process);
+        wanted.put(&mut item, Field::ProcessName, "sh");
+        wanted.put(&mut item, Field::ProcessKernelTime, "0.01");
+        wanted.put_some(&mut item, Field::ProcessPid, None);
+        wanted.put_some(&mut item, Field::ProcessArguments, Some("sh -c x".into()));
+        assert_eq!(item.get(Field::ProcessName), Some(&Value::from("sh")));
+        assert_eq!(item.get(Field::ProcessKernelTime), None, "not asked");
+        assert_eq!(item.get(Field::ProcessPid), None, "no value");
+        assert_eq!(item.get(Field::ProcessArguments), Some(&Value::from("sh -c x")), "card");
     }
 
     #[test]

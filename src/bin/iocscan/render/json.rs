@@ -5,7 +5,7 @@ use super::{error_records, tool, ErrorRecord};
 use super::{Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
-use iocscan::scan::Summary;
+use iocscan::driver::Summary;
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -5,13 +5,14 @@
 //! ```text
 //! {"event":"diagnostic","severity":"warning","code":"W-bad-content",...}
 //! {"event":"card","id":"...","file":"...","branches":[...],...}
-//! {"event":"error","kind":"File","subject":"/root","message":"permission denied"}
+//! {"event":"error","kind":"File","subject":"/root","message":"cannot read directory: ...","reason":"permission-denied"}
 //! {"event":"summary","tool":"iocscan 0.1.0","complete":true,"iocs_loaded":3,...}
 //! ```
 
 use super::{error_records, tool};
 use super::{Printer, ScanOutput};
-use iocscan::scan::{LoadedRuleset, Summary};
+use iocscan::driver::Summary;
+use iocscan::load::LoadedRuleset;
 use serde::Serialize;
 use std::io::{self, Write};
 

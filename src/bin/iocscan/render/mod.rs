@@ -9,8 +9,10 @@ pub mod json;
 pub mod jsonl;
 pub mod text;
 
+use iocscan::collect::Reason;
+use iocscan::driver::ScanReport;
 use iocscan::item::ItemKind;
-use iocscan::scan::{LoadedRuleset, ScanReport};
+use iocscan::load::LoadedRuleset;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::Path;
@@ -54,6 +56,9 @@ pub struct ErrorRecord {
     pub subject: String,
     /// What went wrong.
     pub message: String,
+    /// What went wrong, typed (absent for snapshot lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
 }
 
 impl std::fmt::Display for ErrorRecord {
@@ -69,21 +74,23 @@ impl std::fmt::Display for ErrorRecord {
 pub fn error_records(scan: &ScanOutput<'_>) -> Vec<ErrorRecord> {
     let collect = scan.report.errors.iter().map(|e| ErrorRecord {
         kind: Some(e.kind),
-        subject: e.subject.clone(),
+        subject: e.subject.to_string(),
         message: e.message.clone(),
+        reason: Some(e.reason),
     });
     let snapshot = scan.snapshot.map(escape_path).unwrap_or_default();
     let lines = scan.report.snapshot_errors.iter().map(|e| ErrorRecord {
         kind: None,
         subject: format!("{snapshot}:{}", e.line),
         message: e.message.clone(),
+        reason: None,
     });
     collect.chain(lines).collect()
 }
 
 /// `iocscan <version>`.
 pub fn tool() -> String {
-    iocscan::snapshot::tool_name()
+    iocscan::TOOL.to_owned()
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@
 //! stderr, so that stdout holds only the cards and the summary.
 
 use super::{escape_path, Printer, ScanOutput};
+use crate::common::bytes_text;
 use iocscan::card::{Card, MatchedBranch, MatchedObject};
+use iocscan::driver::Summary;
 use iocscan::item::Value;
-use iocscan::scan::Summary;
 use std::io::{self, Write};
 
 /// The text printer.
@@ -154,17 +155,18 @@ pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Re
         let parts: Vec<String> = s.items.iter().map(|(k, n)| format!("{k} {n}")).collect();
         writeln!(out, "  items evaluated: {}", parts.join(", "))?;
     }
-    if s.files_walked > 0 || s.directories > 0 {
+    let f = &s.files;
+    if f.files > 0 || f.directories > 0 {
         writeln!(
             out,
             "  files: {} walked in {} folder{}, {} hashed ({} read), {} excluded, {} mounts skipped",
-            s.files_walked,
-            s.directories,
-            plural(s.directories),
-            s.files_hashed,
-            bytes_text(s.bytes_read),
-            s.excluded,
-            s.skipped_mounts
+            f.files,
+            f.directories,
+            plural(f.directories),
+            f.hashed,
+            bytes_text(f.bytes_read),
+            f.excluded,
+            f.skipped_mounts
         )?;
     }
     writeln!(
@@ -183,22 +185,6 @@ fn plural(n: u64) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-/// Bytes in binary units (`1.5 MiB`).
-pub fn bytes_text(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -306,8 +292,8 @@ DETECTED  ioc-1  Evil file
 
     #[test]
     fn empty_scans_say_so() {
-        let loaded = iocscan::scan::load_ruleset::<&str>(&[]);
-        let report = iocscan::scan::ScanReport { complete: true, ..Default::default() };
+        let loaded = iocscan::load::load_ruleset::<&str>(&[]);
+        let report = iocscan::driver::ScanReport { complete: true, ..Default::default() };
         let scan = ScanOutput { loaded: &loaded, report: &report, snapshot: None };
         let mut out = Vec::new();
         Text.print(&mut out, &scan).unwrap();
@@ -323,12 +309,5 @@ DETECTED  ioc-1  Evil file
         assert_eq!(value_text(&mapped), "10.0.0.1");
         let list = Value::List(vec![Value::from("a\nb"), mapped]);
         assert_eq!(value_text(&list), "[a\\nb, 10.0.0.1]");
-    }
-
-    #[test]
-    fn bytes_in_binary_units() {
-        assert_eq!(bytes_text(12), "12 B");
-        assert_eq!(bytes_text(1536), "1.5 KiB");
-        assert_eq!(bytes_text(200 << 20), "200.0 MiB");
     }
 }

@@ -1,0 +1,248 @@
+//! [`collect_snapshot`]: every field of the asked kinds, written to a snapshot.
+//!
+//! Unlike a scan, a collection does not look at any ruleset: it saves exactly the kinds it is
+//! given (all of them by default), so that any IOC can be scanned against the file later. The
+//! only file written is the caller's output, which the walk leaves out of the snapshot.
+
+use super::tally::Tally;
+use super::{in_pool, DriverError, ProgressFn};
+use crate::collect::file::{self, FileEntry, FileOptions, FileSink, FileStats};
+use crate::collect::{self, CollectError};
+use crate::item::{Item, ItemKind, ItemView};
+use crate::snapshot::{self, Header, SnapshotError, SnapshotWriter};
+use crate::terms::{self, Cost, FieldSet};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// What to collect into a snapshot, and how.
+#[derive(Clone, Default)]
+pub struct CollectOptions {
+    /// Item kinds to collect; empty means every kind.
+    pub kinds: Vec<ItemKind>,
+    /// What file walk to do when files are collected.
+    pub files: FileOptions,
+    /// Save file digests too (they cost a read of every file).
+    pub hash: bool,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Called with running counters, at most every [`super::PROGRESS_INTERVAL`].
+    pub progress: Option<ProgressFn>,
+    /// Set to true (from any thread) to stop early; the report then says `complete: false`.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for CollectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectOptions")
+            .field("kinds", &self.kinds)
+            .field("files", &self.files)
+            .field("hash", &self.hash)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl CollectOptions {
+    /// The kinds collected, in catalogue order.
+    fn kinds_collected(&self) -> Vec<ItemKind> {
+        ItemKind::ALL
+            .into_iter()
+            .filter(|k| self.kinds.is_empty() || self.kinds.contains(k))
+            .collect()
+    }
+}
+
+/// The outcome of a collection into a snapshot.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CollectReport {
+    /// Items written, per kind.
+    pub items: BTreeMap<ItemKind, u64>,
+    /// Counters of the file walk (zero when files were not collected).
+    pub files: FileStats,
+    /// Collection problems, all counted.
+    pub error_count: u64,
+    /// The first [`crate::limits::MAX_REPORTED_COLLECT_ERRORS`] problems, sorted.
+    pub errors: Vec<CollectError>,
+    /// False when the collection was cancelled (or the output failed) before it ended.
+    pub complete: bool,
+    /// Wall-clock duration, in seconds.
+    pub elapsed_seconds: f64,
+}
+
+/// The fields a collection saves: every field of `kinds`, content fields (file digests) only
+/// when `hash`.
+fn collect_fields(kinds: &[ItemKind], hash: bool) -> FieldSet {
+    terms::TERMS
+        .iter()
+        .filter(|t| kinds.contains(&t.kind) && (hash || t.cost != Cost::Content))
+        .map(|t| t.field)
+        .collect()
+}
+
+/// The snapshot file itself, which the walk may meet while it is being written: by name
+/// (cheap, checked first), then by device and inode.
+struct OwnOutput {
+    name: std::ffi::OsString,
+    id: (u64, u64),
+}
+
+impl OwnOutput {
+    fn of(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_owned();
+        let id = file_id(&std::fs::metadata(path).ok()?)?;
+        Some(OwnOutput { name, id })
+    }
+
+    fn is(&self, path: &Path) -> bool {
+        path.file_name() == Some(self.name.as_os_str())
+            && std::fs::symlink_metadata(path).ok().and_then(|m| file_id(&m)) == Some(self.id)
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Writes encoded lines to the snapshot; the first write error stops the collection.
+struct SnapshotSink<'a, W: Write> {
+    writer: Mutex<&'a mut SnapshotWriter<W>>,
+    own_output: Option<OwnOutput>,
+    fields: Vec<terms::Field>,
+    tally: &'a Tally,
+    failed: Mutex<Option<std::io::Error>>,
+    stop: AtomicBool,
+    cancel: &'a AtomicBool,
+}
+
+impl<W: Write> SnapshotSink<'_, W> {
+    fn write(&self, item: &Item) {
+        if self.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        // Encoding happens outside the lock; only the write is serialised.
+        let written = snapshot::encode_item(item).and_then(|line| {
+            self.writer.lock().unwrap_or_else(PoisonError::into_inner).write_encoded(&line)
+        });
+        match written {
+            Ok(()) => self.tally.count_items(item.kind(), 1),
+            Err(e) => {
+                self.stop.store(true, Ordering::Relaxed);
+                let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+                failed.get_or_insert(e);
+            }
+        }
+    }
+}
+
+impl<W: Write + Send> FileSink for SnapshotSink<'_, W> {
+    fn file(&self, entry: &FileEntry) {
+        if self.own_output.as_ref().is_some_and(|own| own.is(entry.path())) {
+            return;
+        }
+        self.write(&entry.to_item(&self.fields));
+    }
+
+    fn error(&self, error: CollectError) {
+        self.tally.error(error);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Collects every field of [`CollectOptions::kinds`] (file digests only with
+/// [`CollectOptions::hash`]) and writes them as a snapshot to `out`. When `out` is the file at
+/// `out_path`, the walk leaves that file out of the snapshot.
+///
+/// Fails when the options are invalid (before the header is written) or writing fails;
+/// collection problems are counted in the report.
+pub fn collect_snapshot<W: Write + Send>(
+    options: &CollectOptions,
+    out: W,
+    out_path: Option<&Path>,
+) -> Result<CollectReport, DriverError> {
+    let kinds = options.kinds_collected();
+    let excludes = if kinds.contains(&ItemKind::File) {
+        Some(options.files.compile_excludes()?)
+    } else {
+        None
+    };
+    let fields = collect_fields(&kinds, options.hash);
+    let header = Header::new(crate::collect::host_name(), chrono::Utc::now(), kinds.clone());
+    let mut writer = SnapshotWriter::new(out, &header).map_err(SnapshotError::Write)?;
+    let tally = Tally::new(options.progress.clone());
+    let sink = SnapshotSink {
+        writer: Mutex::new(&mut writer),
+        own_output: out_path.and_then(OwnOutput::of),
+        fields: fields.iter().collect(),
+        tally: &tally,
+        failed: Mutex::new(None),
+        stop: AtomicBool::new(false),
+        cancel: &options.cancel,
+    };
+    let mut file_stats = FileStats::default();
+    in_pool(options.threads, || {
+        for &kind in kinds.iter().filter(|&&k| k != ItemKind::File) {
+            if sink.cancelled() {
+                break;
+            }
+            let collected = collect::collect(kind, &fields);
+            tally.errors(collected.errors);
+            collected.items.iter().for_each(|item| sink.write(item));
+        }
+        if let (Some(excludes), false) = (&excludes, sink.cancelled()) {
+            file_stats = file::walk_with(&options.files, excludes, &fields, &sink);
+        }
+    });
+    let failed = sink.failed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(e) = failed {
+        return Err(SnapshotError::Write(e).into());
+    }
+    writer.finish().map_err(SnapshotError::Write)?;
+    tally.report(true);
+    Ok(CollectReport {
+        items: tally.item_counts(),
+        files: file_stats,
+        error_count: tally.error_count(),
+        errors: tally.kept_errors(),
+        complete: !options.cancel.load(Ordering::Relaxed),
+        elapsed_seconds: tally.elapsed_seconds(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collect_fields_skip_digests_unless_asked() {
+        let plain = collect_fields(&[ItemKind::File, ItemKind::User], false);
+        assert!(plain.contains(terms::Field::FileFullPath));
+        assert!(plain.contains(terms::Field::UserUsername));
+        assert!(!plain.contains(terms::Field::FileSha256sum));
+        assert!(!plain.has_kind(ItemKind::Process));
+        let hashed = collect_fields(&[ItemKind::File], true);
+        assert!(hashed.contains(terms::Field::FileMd5sum));
+    }
+
+    #[test]
+    fn every_kind_unless_told() {
+        assert_eq!(CollectOptions::default().kinds_collected(), ItemKind::ALL);
+        let only = CollectOptions { kinds: vec![ItemKind::User], ..CollectOptions::default() };
+        assert_eq!(only.kinds_collected(), [ItemKind::User]);
+    }
+}

@@ -1,0 +1,119 @@
+//! [`scan_host`]: the live host, collected and evaluated in one pass.
+//!
+//! Files stream from the walker straight into the evaluator and are never stored; each small
+//! kind is collected as a list on a task of its own, then evaluated. Nothing is written.
+
+use super::tally::Tally;
+use super::{in_pool, needed_kinds, report, DriverError, ScanOptions, ScanReport};
+use crate::collect::file::{self, FileEntry, FileSink, FileStats};
+use crate::collect::{self, CollectError};
+use crate::compile::Ruleset;
+use crate::eval::Scanner;
+use crate::item::ItemKind;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Feeds walked files to the evaluator.
+struct ScanSink<'a, 'r> {
+    scanner: &'a Scanner<'r>,
+    tally: &'a Tally,
+    cancel: &'a AtomicBool,
+}
+
+impl FileSink for ScanSink<'_, '_> {
+    fn file(&self, entry: &FileEntry) {
+        self.scanner.scan_item(entry);
+        if let Some((_, bytes, _)) = entry.hash_report() {
+            self.tally.hashed(bytes);
+        }
+        self.tally.scanned(self.scanner, ItemKind::File, 1);
+    }
+
+    fn error(&self, error: CollectError) {
+        self.tally.error(error);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Scans the live host: collects what `ruleset` needs (within `options`) and evaluates it.
+///
+/// Fails only when the options are invalid (a bad exclude pattern), before anything is
+/// collected; every per-item problem is in the report.
+pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport, DriverError> {
+    let kinds = needed_kinds(ruleset, options);
+    let fields = ruleset.requirements().fields;
+    // Compiled before anything is collected, so that a typo fails at once.
+    let excludes = if kinds.contains(&ItemKind::File) {
+        Some(options.files.compile_excludes()?)
+    } else {
+        None
+    };
+    let tally = Tally::new(options.progress.clone());
+    let scanner = Scanner::new(ruleset);
+    let mut file_stats = FileStats::default();
+    in_pool(options.threads, || {
+        rayon::scope(|scope| {
+            for &kind in kinds.iter().filter(|&&k| k != ItemKind::File) {
+                let (scanner, tally) = (&scanner, &tally);
+                scope.spawn(move |_| {
+                    if options.cancelled() {
+                        return;
+                    }
+                    let collected = collect::collect(kind, &fields);
+                    tally.errors(collected.errors);
+                    scanner.scan_items(&collected.items);
+                    tally.scanned(scanner, kind, collected.items.len() as u64);
+                });
+            }
+            if let (Some(excludes), false) = (&excludes, options.cancelled()) {
+                let sink = ScanSink { scanner: &scanner, tally: &tally, cancel: &options.cancel };
+                file_stats = file::walk_with(&options.files, excludes, &fields, &sink);
+            }
+        });
+    });
+    tally.report(true);
+    let report = report(ruleset, scanner, &tally, file_stats, !options.cancelled());
+    Ok(ScanReport { host: crate::collect::host_name(), ..report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::file::FileOptions;
+    use crate::driver::Progress;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn final_progress_counts_hashed_bytes_and_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("a.txt"), b"").unwrap();
+        std::fs::write(tree.join("b.txt"), b"12345").unwrap();
+        let ioc = dir.path().join("empty.ioc");
+        std::fs::write(
+            &ioc,
+            "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"p\"><definition>\
+             <Indicator operator=\"OR\"><IndicatorItem condition=\"is\"><Context \
+             document=\"FileItem\" search=\"FileItem/Md5sum\"/>\
+             <Content>d41d8cd98f00b204e9800998ecf8427e</Content></IndicatorItem></Indicator>\
+             </definition></ioc>",
+        )
+        .unwrap();
+        let loaded = crate::load::load_ruleset(&[&ioc]);
+        let last = Arc::new(Mutex::new(Progress::default()));
+        let keep = last.clone();
+        let options = ScanOptions {
+            kinds: vec![ItemKind::File],
+            files: FileOptions { roots: vec![tree], ..FileOptions::default() },
+            progress: Some(Arc::new(move |p: &Progress| *keep.lock().unwrap() = p.clone())),
+            ..ScanOptions::default()
+        };
+        let report = scan_host(&loaded.ruleset, &options).unwrap();
+        assert_eq!(report.cards.len(), 1);
+        let last = last.lock().unwrap().clone();
+        assert_eq!((last.files, last.bytes_hashed, last.matches), (2, 5, 1));
+    }
+}

@@ -1,0 +1,226 @@
+//! The driver: everything `iocscan` does, as library calls an agent can embed.
+//!
+//! ```text
+//! load::load_ruleset(paths)               ─▶ LoadedRuleset { ruleset, diagnostics, .. }
+//! scan_host(&ruleset, &ScanOptions)       ─▶ ScanReport { host, cards, summary, errors, complete }
+//! scan_snapshot(&ruleset, path, &options) ─▶ ScanReport (+ snapshot_errors)
+//! collect_snapshot(&CollectOptions, out)  ─▶ CollectReport (a snapshot written to `out`)
+//! ```
+//!
+//! Loading and compiling is [`crate::load::load_ruleset`]'s. The three entry points here return
+//! one error type, [`DriverError`], and only for what stops a
+//! run before it starts (a bad exclude pattern, an unreadable snapshot) or a failed output;
+//! per-item problems are in the reports. A scan collects only what the ruleset's
+//! [`Requirements`](crate::compile::Requirements) ask (within [`ScanOptions::kinds`]); a
+//! collection collects exactly [`CollectOptions::kinds`]. Work runs in a rayon pool of the
+//! options' `threads`; cancelling stops early and the report says `complete: false`.
+//!
+//! Layout: shared types here; running counters in `tally`; one file per entry point (`host`,
+//! `snapshot`, `collect`). Nothing here writes to the scanned host (the only file ever written
+//! is the snapshot output the caller hands to [`collect_snapshot`]), and nothing here renders.
+
+mod collect;
+mod host;
+mod snapshot;
+mod tally;
+
+pub use collect::{collect_snapshot, CollectOptions, CollectReport};
+pub use host::scan_host;
+pub use snapshot::scan_snapshot;
+
+use crate::card::Card;
+use crate::collect::file::{FileOptions, FileOptionsError, FileStats};
+use crate::collect::CollectError;
+use crate::compile::Ruleset;
+use crate::eval::{self, Scanner};
+use crate::item::ItemKind;
+use crate::snapshot::{LineError, SnapshotError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tally::Tally;
+
+/// A progress report, sent to the options' `progress` callback a few times per second.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Files handed to the evaluator (or the snapshot) so far.
+    pub files: u64,
+    /// Items of every kind handed to the evaluator (or the snapshot) so far.
+    pub items: u64,
+    /// Collection problems met so far.
+    pub errors: u64,
+    /// Bytes of file content read for digests so far.
+    pub bytes_hashed: u64,
+    /// Objects that satisfied an item-scoped branch of some IOC so far (IOCs themselves are
+    /// decided at the end: see [`Scanner::matched_objects`]).
+    pub matches: u64,
+}
+
+/// The progress callback type.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Shortest time between two progress callbacks.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How to scan (the live host or a snapshot).
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Item kinds allowed; empty means every kind. A scan collects the kinds the ruleset needs
+    /// among these.
+    pub kinds: Vec<ItemKind>,
+    /// What file walk to do when files are needed.
+    pub files: FileOptions,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Called with running counters, at most every [`PROGRESS_INTERVAL`].
+    pub progress: Option<ProgressFn>,
+    /// Set to true (from any thread) to stop early; the report then says `complete: false`.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("kinds", &self.kinds)
+            .field("files", &self.files)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl ScanOptions {
+    /// True when `kind` is allowed by [`ScanOptions::kinds`].
+    pub fn allows(&self, kind: ItemKind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a scan or a collection could not start, or its output failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The file walk options are invalid (a bad exclude pattern).
+    #[error(transparent)]
+    FileOptions(#[from] FileOptionsError),
+    /// The snapshot cannot be read or written.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+/// Counters of one scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// IOCs compiled.
+    pub iocs_loaded: usize,
+    /// IOCs detected (cards).
+    pub detected: usize,
+    /// IndicatorItems that can never match (unsupported term, bad content, ...).
+    pub unsupported_items: usize,
+    /// Items evaluated, per kind (kinds not collected are absent).
+    pub items: BTreeMap<ItemKind, u64>,
+    /// Counters of the file walk (for a snapshot scan, only the files evaluated), written as
+    /// `files_walked`, `directories`, `files_hashed`, `bytes_read`, `excluded`,
+    /// `skipped_mounts`.
+    #[serde(flatten)]
+    pub files: FileStats,
+    /// Conditions that could not be evaluated on some item (field absent or not computable).
+    pub not_evaluated: u64,
+    /// Collection problems (and skipped snapshot lines), all counted, some kept in the report.
+    pub errors: u64,
+    /// Wall-clock duration of the scan, in seconds.
+    pub elapsed_seconds: f64,
+}
+
+/// The outcome of a scan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ScanReport {
+    /// The host scanned (the snapshot's host for a snapshot scan), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// One card per detected IOC, in ruleset order.
+    pub cards: Vec<Card>,
+    /// Counters.
+    pub summary: Summary,
+    /// Collection problems, the first [`crate::limits::MAX_REPORTED_COLLECT_ERRORS`] met,
+    /// sorted.
+    pub errors: Vec<CollectError>,
+    /// Skipped snapshot lines (snapshot scans only), the first
+    /// [`crate::limits::MAX_REPORTED_SNAPSHOT_ERRORS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snapshot_errors: Vec<LineError>,
+    /// False when the scan was cancelled before it ended.
+    pub complete: bool,
+}
+
+/// The kinds a scan collects: those the ruleset references and can detect something on
+/// (a kind whose every group never matches is not worth collecting), within `options`.
+fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
+    let needs = ruleset.requirements();
+    let in_use = eval::kinds_in_use(ruleset);
+    ItemKind::ALL
+        .into_iter()
+        .filter(|&k| options.allows(k) && needs.needs_kind(k) && in_use.contains(&k))
+        .collect()
+}
+
+/// Runs `work` in a pool of `threads` workers (0 = one per core). Should the pool not be
+/// created (the OS refuses threads), the work runs on the global pool instead.
+fn in_pool<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}
+
+/// Builds a scan's report once every item was evaluated.
+fn report(
+    ruleset: &Ruleset,
+    scanner: Scanner<'_>,
+    tally: &Tally,
+    files: FileStats,
+    complete: bool,
+) -> ScanReport {
+    let detection = scanner.finish();
+    let summary = Summary {
+        iocs_loaded: ruleset.len(),
+        detected: detection.cards.len(),
+        unsupported_items: ruleset.unsupported_items(),
+        items: tally.item_counts(),
+        files,
+        not_evaluated: detection.stats.not_evaluated,
+        errors: tally.error_count(),
+        elapsed_seconds: tally.elapsed_seconds(),
+    };
+    ScanReport {
+        host: None,
+        cards: detection.cards,
+        summary,
+        errors: tally.kept_errors(),
+        snapshot_errors: Vec::new(),
+        complete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_json_keeps_its_keys_and_order() {
+        let text = serde_json::to_string(&Summary::default()).unwrap();
+        let expected = "{\"iocs_loaded\":0,\"detected\":0,\"unsupported_items\":0,\"items\":{},\
+                        \"files_walked\":0,\"directories\":0,\"files_hashed\":0,\"bytes_read\":0,\
+                        \"excluded\":0,\"skipped_mounts\":0,\"not_evaluated\":0,\"errors\":0,\
+                        \"elapsed_seconds\":0.0}";
+        assert_eq!(text, expected);
+    }
+}
