@@ -127,12 +127,52 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
+/// How many IOCs got each verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VerdictCounts {
+    /// IOCs detected.
+    pub detected: usize,
+    /// IOCs undetermined.
+    pub undetermined: usize,
+    /// IOCs clean.
+    pub clean: usize,
+}
+
+impl VerdictCounts {
+    /// The counts of `results`.
+    pub fn of(results: &[IocResult]) -> Self {
+        let mut counts = VerdictCounts::default();
+        for r in results {
+            *counts.get_mut(r.verdict) += 1;
+        }
+        counts
+    }
+
+    /// The count of one verdict.
+    pub fn get(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Detected => self.detected,
+            Verdict::Undetermined => self.undetermined,
+            Verdict::Clean => self.clean,
+        }
+    }
+
+    fn get_mut(&mut self, verdict: Verdict) -> &mut usize {
+        match verdict {
+            Verdict::Detected => &mut self.detected,
+            Verdict::Undetermined => &mut self.undetermined,
+            Verdict::Clean => &mut self.clean,
+        }
+    }
+}
+
 /// The verdict on one loaded IOC.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IocResult {
     /// The IOC id.
     pub id: String,
     /// The file it came from.
+    #[serde(serialize_with = "crate::path_text::serialize")]
     pub file: PathBuf,
     /// Its verdict.
     pub verdict: Verdict,
@@ -149,6 +189,7 @@ pub struct Explanation {
     /// The IOC id.
     pub id: String,
     /// The file it came from.
+    #[serde(serialize_with = "crate::path_text::serialize")]
     pub file: PathBuf,
     /// OpenIOC version of the file.
     pub version: Version,

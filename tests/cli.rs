@@ -341,7 +341,8 @@ fn jsonl_prints_one_event_per_line() {
         text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
     let kinds: Vec<&str> = kinds.into_iter().filter(|k| *k != "error").collect();
-    assert_eq!(kinds, ["diagnostic", "card", "summary"], "{text}");
+    assert_eq!(kinds, ["diagnostic", "card", "result", "summary"], "{text}");
     assert_eq!(events[1]["id"], "jl");
-    assert_eq!(events[2]["detected"], 1);
+    assert_eq!((&events[2]["id"], &events[2]["verdict"]), (&"jl".into(), &"detected".into()));
+    assert_eq!(events[3]["detected"], 1);
 }

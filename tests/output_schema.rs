@@ -201,7 +201,7 @@ fn jsonl_events_are_valid_parts() {
     )
     .expect("write");
     let out = iocscan()
-        .args(["scan", "--quiet", "--format", "jsonl", "--path"])
+        .args(["scan", "--quiet", "--format", "jsonl", "--explain", "w", "--path"])
         .arg(demo())
         .arg(demo())
         .arg(&warn)
@@ -228,7 +228,7 @@ fn jsonl_events_are_valid_parts() {
     // Collection problems (`error` events, e.g. a process of another user) depend on the host.
     seen.retain(|k| k != "error");
     seen.dedup();
-    assert_eq!(seen, ["diagnostic", "card", "summary"], "{text}");
+    assert_eq!(seen, ["diagnostic", "card", "result", "explanation", "summary"], "{text}");
 }
 
 #[test]

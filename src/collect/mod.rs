@@ -67,6 +67,11 @@ fn collector(_kind: ItemKind) -> Option<Collector> {
     None
 }
 
+/// True when this platform has a collector for `kind` (the file walk included).
+pub fn available(kind: ItemKind) -> bool {
+    kind == ItemKind::File || collector(kind).is_some()
+}
+
 /// Collects all items of a non-file `kind` with the fields in `fields` (fields of other kinds
 /// are ignored). Files are walked with [`file::walk`] instead; asking for them here yields
 /// nothing. A kind without a collector on this platform yields no items and one error.

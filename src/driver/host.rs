@@ -51,7 +51,7 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
         None
     };
     let tally = Tally::new(options.progress.clone());
-    let scanner = Scanner::new(ruleset);
+    let scanner = super::scanner(ruleset, options, |k| kinds.contains(&k) && collect::available(k));
     let mut file_stats = FileStats::default();
     in_pool(options.threads, || {
         rayon::scope(|scope| {

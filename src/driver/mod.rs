@@ -35,6 +35,7 @@ use crate::compile::Ruleset;
 use crate::eval::{self, Scanner};
 use crate::item::ItemKind;
 use crate::snapshot::{LineError, SnapshotError};
+use crate::verdict::{Explanation, IocResult, VerdictCounts};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,6 +80,9 @@ pub struct ScanOptions {
     pub progress: Option<ProgressFn>,
     /// Set to true (from any thread) to stop early; the report then says `complete: false`.
     pub cancel: Arc<AtomicBool>,
+    /// Ids of IOCs to explain ([`ScanReport::explanations`]): their conditions are then
+    /// evaluated on every item of their kinds.
+    pub explain: Vec<String>,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -89,6 +93,7 @@ impl std::fmt::Debug for ScanOptions {
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel.load(Ordering::Relaxed))
+            .field("explain", &self.explain)
             .finish()
     }
 }
@@ -123,6 +128,11 @@ pub struct Summary {
     pub iocs_loaded: usize,
     /// IOCs detected (cards).
     pub detected: usize,
+    /// How many IOCs are detected, undetermined and clean: what "nothing detected" covers.
+    pub verdicts: VerdictCounts,
+    /// Kinds some IOC asks for that were not collected (not allowed, not on this platform,
+    /// absent from the snapshot): conditions on them are unknown.
+    pub not_collected: Vec<ItemKind>,
     /// IndicatorItems that can never match (unsupported term, bad content, ...).
     pub unsupported_items: usize,
     /// Items evaluated, per kind (kinds not collected are absent).
@@ -148,6 +158,11 @@ pub struct ScanReport {
     pub host: Option<String>,
     /// One card per detected IOC, in ruleset order.
     pub cards: Vec<Card>,
+    /// One verdict per loaded IOC, in ruleset order.
+    pub results: Vec<IocResult>,
+    /// The IOCs asked for in [`ScanOptions::explain`], with every condition's outcome.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<Explanation>,
     /// Counters.
     pub summary: Summary,
     /// Collection problems, the first [`crate::limits::MAX_REPORTED_COLLECT_ERRORS`] met,
@@ -161,15 +176,28 @@ pub struct ScanReport {
     pub complete: bool,
 }
 
-/// The kinds a scan collects: those the ruleset references and can detect something on
-/// (a kind whose every group never matches is not worth collecting), within `options`.
-fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
+/// The kinds the ruleset references and can decide something on (a kind whose every group
+/// is false whatever the items is not worth collecting).
+fn wanted_kinds(ruleset: &Ruleset) -> Vec<ItemKind> {
     let needs = ruleset.requirements();
     let in_use = eval::kinds_in_use(ruleset);
-    ItemKind::ALL
-        .into_iter()
-        .filter(|&k| options.allows(k) && needs.needs_kind(k) && in_use.contains(&k))
-        .collect()
+    ItemKind::ALL.into_iter().filter(|&k| needs.needs_kind(k) && in_use.contains(&k)).collect()
+}
+
+/// The kinds a scan collects: the wanted ones `options` allows.
+fn needed_kinds(ruleset: &Ruleset, options: &ScanOptions) -> Vec<ItemKind> {
+    wanted_kinds(ruleset).into_iter().filter(|&k| options.allows(k)).collect()
+}
+
+/// The evaluator of a scan: told which wanted kinds `collected` leaves out, and what to
+/// explain.
+fn scanner<'r>(
+    ruleset: &'r Ruleset,
+    options: &ScanOptions,
+    collected: impl Fn(ItemKind) -> bool,
+) -> Scanner<'r> {
+    let uncollected = wanted_kinds(ruleset).into_iter().filter(|&k| !collected(k));
+    Scanner::new(ruleset).uncollected(uncollected).explain(&options.explain)
 }
 
 /// Runs `work` in a pool of `threads` workers (0 = one per core). Should the pool not be
@@ -189,10 +217,13 @@ fn report(
     files: FileStats,
     complete: bool,
 ) -> ScanReport {
+    let not_collected = scanner.uncollected_kinds().to_vec();
     let detection = scanner.finish();
     let summary = Summary {
         iocs_loaded: ruleset.len(),
         detected: detection.cards.len(),
+        verdicts: VerdictCounts::of(&detection.results),
+        not_collected,
         unsupported_items: ruleset.unsupported_items(),
         items: tally.item_counts(),
         files,
@@ -203,6 +234,8 @@ fn report(
     ScanReport {
         host: None,
         cards: detection.cards,
+        results: detection.results,
+        explanations: detection.explanations,
         summary,
         errors: tally.kept_errors(),
         snapshot_errors: Vec::new(),
@@ -217,7 +250,9 @@ mod tests {
     #[test]
     fn summary_json_keeps_its_keys_and_order() {
         let text = serde_json::to_string(&Summary::default()).unwrap();
-        let expected = "{\"iocs_loaded\":0,\"detected\":0,\"unsupported_items\":0,\"items\":{},\
+        let expected = "{\"iocs_loaded\":0,\"detected\":0,\"verdicts\":{\"detected\":0,\
+                        \"undetermined\":0,\"clean\":0},\"not_collected\":[],\
+                        \"unsupported_items\":0,\"items\":{},\
                         \"files_walked\":0,\"directories\":0,\"files_hashed\":0,\"bytes_read\":0,\
                         \"excluded\":0,\"skipped_mounts\":0,\"not_evaluated\":0,\"errors\":0,\
                         \"elapsed_seconds\":0.0}";

@@ -8,7 +8,6 @@ use super::{in_pool, needed_kinds, report, DriverError, ScanOptions, ScanReport}
 use crate::collect::file::FileStats;
 use crate::collect::{CollectError, Reason, Subject};
 use crate::compile::Ruleset;
-use crate::eval::Scanner;
 use crate::item::{Item, ItemKind};
 use crate::limits::{MAX_REPORTED_SNAPSHOT_ERRORS, SNAPSHOT_BATCH_ITEMS};
 use crate::snapshot::SnapshotReader;
@@ -38,7 +37,8 @@ pub fn scan_snapshot(
     }
     let mut needed = [false; ItemKind::COUNT];
     kinds.iter().for_each(|k| needed[k.index()] = true);
-    let scanner = Scanner::new(ruleset);
+    let held = &reader.header().kinds;
+    let scanner = super::scanner(ruleset, options, |k| options.allows(k) && held.contains(&k));
     let mut line_errors = Vec::new();
     let mut skipped_lines: u64 = 0;
     let mut batch: Vec<Item> = Vec::with_capacity(SNAPSHOT_BATCH_ITEMS);

@@ -127,6 +127,11 @@ impl<'r> Scanner<'r> {
         self
     }
 
+    /// The kinds set by [`Scanner::uncollected`].
+    pub fn uncollected_kinds(&self) -> &[ItemKind] {
+        &self.uncollected
+    }
+
     /// Evaluates one item (any thread).
     pub fn scan_item(&self, item: &dyn ItemView) {
         self.items[item.kind().index()].fetch_add(1, Ordering::Relaxed);

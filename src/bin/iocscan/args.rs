@@ -16,7 +16,8 @@ Exit codes:
            2 usage error
   scan:    0 nothing detected; 1 at least one IOC detected; 2 usage error, no IOC loadable,
            unreadable snapshot, output failure, or interrupted (Ctrl-C) before anything was
-           detected (a second Ctrl-C exits at once with 130)
+           detected (a second Ctrl-C exits at once with 130); 3 (with
+           --fail-on-undetermined) nothing detected but some IOC undetermined
   collect: 0 snapshot written; 2 usage error or output failure
   terms:   0";
 
@@ -150,6 +151,19 @@ pub struct ScanArgs {
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Text: list every IOC with its verdict (detected, undetermined and why, clean).
+    #[arg(long)]
+    pub results: bool,
+    /// Show how the IOC with this id was evaluated: each condition's outcome and each
+    /// Indicator's value (repeatable; also in json/jsonl).
+    #[arg(long, value_name = "ID")]
+    pub explain: Vec<String>,
+    /// Text: print every IOC diagnostic on stderr, not a summary by code.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Exit 3 when nothing was detected but some IOC is undetermined.
+    #[arg(long)]
+    pub fail_on_undetermined: bool,
     /// Scan the items of this snapshot (from `iocscan collect`) instead of the live host.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "excludes", "one_file_system", "follow_symlinks", "network_mounts"])]
     pub snapshot: Option<PathBuf>,

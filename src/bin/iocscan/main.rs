@@ -27,6 +27,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FOUND: u8 = 1;
 /// Exit code: usage error, nothing loadable, output or snapshot failure.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code (scan, with `--fail-on-undetermined`): nothing detected, some IOC undetermined.
+pub const EXIT_UNDETERMINED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

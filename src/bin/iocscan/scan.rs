@@ -1,13 +1,16 @@
 //! `iocscan scan`: load IOCs, scan the host (or a snapshot), print, exit 0 (nothing
-//! detected), 1 (detected) or 2 (nothing loadable, bad options, unreadable snapshot, or
-//! interrupted before anything was detected).
+//! detected), 1 (detected), 2 (nothing loadable, bad options, unreadable snapshot, or
+//! interrupted before anything was detected) or, with `--fail-on-undetermined`, 3 (nothing
+//! detected, some IOC undetermined).
 
 use crate::args::{ScanArgs, ScanFormat};
 use crate::common::{self, display, Live, ERRORS_SHOWN};
 use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
-use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
+use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK, EXIT_UNDETERMINED};
+use iocscan::diag::Diagnostic;
 use iocscan::driver::{self, ScanOptions, ScanReport};
 use iocscan::load::{self, LoadedRuleset};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter, Write};
 
 /// Runs the scan.
@@ -22,8 +25,10 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
     if text && !args.walk.quiet {
-        for d in &loaded.diagnostics {
-            eprintln!("{}", display(d));
+        if args.verbose {
+            loaded.diagnostics.iter().for_each(|d| eprintln!("{}", display(d)));
+        } else {
+            print_diagnostic_summary(&loaded.diagnostics);
         }
     }
     // The output is opened before the scan so that a bad path fails at once.
@@ -44,15 +49,21 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
-    let output =
-        ScanOutput { loaded: &loaded, report: &report, snapshot: args.snapshot.as_deref() };
+    let output = ScanOutput {
+        loaded: &loaded,
+        report: &report,
+        snapshot: args.snapshot.as_deref(),
+        list_results: args.results,
+    };
     if text && !args.walk.quiet {
         print_problems(&output);
     }
     printer.print(&mut out, &output)?;
     out.flush()?;
+    let undetermined = report.summary.verdicts.undetermined > 0;
     Ok(match (report.cards.is_empty(), report.complete) {
         (false, _) => EXIT_FOUND,
+        (true, true) if undetermined && args.fail_on_undetermined => EXIT_UNDETERMINED,
         (true, true) => EXIT_OK,
         // "Nothing detected" would be a claim about parts of the host never looked at.
         (true, false) => {
@@ -68,6 +79,7 @@ fn run_scan(args: &ScanArgs, loaded: &LoadedRuleset) -> Result<ScanReport, Strin
     let options = ScanOptions {
         progress: live.progress(),
         cancel: live.cancel(),
+        explain: args.explain.clone(),
         ..args.walk.scan_options()
     };
     let report = match &args.snapshot {
@@ -88,5 +100,32 @@ fn print_problems(output: &ScanOutput<'_>) {
     let shown = records.len().min(ERRORS_SHOWN) as u64;
     if total > shown {
         eprintln!("iocscan: ... {} more problems (all are listed by --format json)", total - shown);
+    }
+}
+
+/// Examples shown per diagnostic code on stderr: one for warnings, a few for errors (each
+/// is a file that did not load).
+const EXAMPLES: [usize; 2] = [1, 3];
+
+/// The IOC diagnostics on stderr (text mode, without `--verbose`): one line per code with its
+/// count, the files it is in and the first examples; `check` lists them all.
+fn print_diagnostic_summary(diagnostics: &[Diagnostic]) {
+    let mut by_code: BTreeMap<(bool, &str), Vec<&Diagnostic>> = BTreeMap::new();
+    for d in diagnostics {
+        by_code.entry((!d.is_error(), d.code.as_str())).or_default().push(d);
+    }
+    for ((warning, code), list) in &by_code {
+        let files: BTreeSet<&std::path::Path> = list.iter().map(|d| d.file.as_path()).collect();
+        let (n, f) = (list.len(), files.len());
+        let examples = EXAMPLES[usize::from(*warning)].min(n);
+        let first: Vec<String> = list.iter().take(examples).map(|d| display(d)).collect();
+        eprintln!(
+            "iocscan: {n} {code} in {f} file{}, e.g. {}",
+            if f == 1 { "" } else { "s" },
+            first.join(" | ")
+        );
+    }
+    if !by_code.is_empty() {
+        eprintln!("iocscan: `iocscan check` lists every diagnostic; `--verbose` prints them here");
     }
 }

@@ -1,11 +1,12 @@
-//! `--format json`: one document `{tool, host?, cards, summary, diagnostics, errors,
-//! complete}`, valid against `schema/output.schema.json`.
+//! `--format json`: one document `{tool, host?, cards, results, explanations?, summary,
+//! diagnostics, errors, complete}`, valid against `schema/output.schema.json`.
 
 use super::{error_records, tool, ErrorRecord};
 use super::{Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
 use iocscan::driver::Summary;
+use iocscan::verdict::{Explanation, IocResult};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -18,6 +19,9 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<&'a str>,
     cards: &'a [Card],
+    results: &'a [IocResult],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    explanations: &'a [Explanation],
     summary: &'a Summary,
     diagnostics: &'a [Diagnostic],
     errors: Vec<ErrorRecord>,
@@ -30,6 +34,8 @@ impl Printer for Json {
             tool: tool(),
             host: scan.report.host.as_deref(),
             cards: &scan.report.cards,
+            results: &scan.report.results,
+            explanations: &scan.report.explanations,
             summary: &scan.report.summary,
             diagnostics: &scan.loaded.diagnostics,
             errors: error_records(scan),

@@ -1,10 +1,12 @@
 //! `--format jsonl`: one JSON event per line, in this order: every `diagnostic` (printed
-//! before the scan starts), every `card`, every `error`, then one `summary` (which carries
-//! `tool`, `host` and `complete`).
+//! before the scan starts), every `card`, one `result` per loaded IOC, the `explanation`s
+//! asked for, every `error`, then one `summary` (which carries `tool`, `host` and
+//! `complete`).
 //!
 //! ```text
 //! {"event":"diagnostic","severity":"warning","code":"W-bad-content",...}
 //! {"event":"card","id":"...","file":"...","branches":[...],...}
+//! {"event":"result","id":"...","file":"...","verdict":"undetermined","objects":0,"reasons":[...]}
 //! {"event":"error","kind":"File","subject":"/root","message":"cannot read directory: ...","reason":"permission-denied"}
 //! {"event":"summary","tool":"iocscan 0.1.0","complete":true,"iocs_loaded":3,...}
 //! ```
@@ -53,6 +55,12 @@ impl Printer for JsonLines {
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
         for card in &scan.report.cards {
             line(out, "card", card)?;
+        }
+        for result in &scan.report.results {
+            line(out, "result", result)?;
+        }
+        for explanation in &scan.report.explanations {
+            line(out, "explanation", explanation)?;
         }
         for e in error_records(scan) {
             line(out, "error", &e)?;

@@ -8,6 +8,7 @@
 pub mod json;
 pub mod jsonl;
 pub mod text;
+pub mod verdicts;
 
 use iocscan::collect::Reason;
 use iocscan::driver::ScanReport;
@@ -25,6 +26,8 @@ pub struct ScanOutput<'a> {
     pub report: &'a ScanReport,
     /// The snapshot scanned, if any (names skipped snapshot lines).
     pub snapshot: Option<&'a Path>,
+    /// Text: list every IOC's verdict, not only the counts.
+    pub list_results: bool,
 }
 
 /// One output format of `scan`.

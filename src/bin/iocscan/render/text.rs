@@ -12,7 +12,7 @@
 //! Diagnostics and collection problems are not printed here: the command prints them on
 //! stderr, so that stdout holds only the cards and the summary.
 
-use super::{escape_path, Printer, ScanOutput};
+use super::{escape_path, verdicts, Printer, ScanOutput};
 use crate::common::bytes_text;
 use iocscan::card::{Card, MatchedBranch, MatchedObject};
 use iocscan::driver::Summary;
@@ -30,7 +30,17 @@ impl Printer for Text {
         }
         if scan.report.cards.is_empty() {
             writeln!(out, "No IOC detected.")?;
+            writeln!(out)?;
         }
+        for e in &scan.report.explanations {
+            verdicts::print_explanation(out, e)?;
+            writeln!(out)?;
+        }
+        if scan.list_results {
+            verdicts::print_results(out, &scan.report.results)?;
+            writeln!(out)?;
+        }
+        verdicts::print_verdicts(out, &scan.report.results)?;
         print_summary(out, &scan.report.summary, scan.report.complete)
     }
 }
@@ -130,7 +140,7 @@ fn value_text(value: &Value) -> String {
 
 /// `text` with control characters (newlines in descriptions, escapes in hostile values)
 /// shown escaped, so that one value never spans or rewrites terminal lines.
-fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let text = text.trim();
     if !text.chars().any(char::is_control) {
         return text.to_owned();
@@ -167,6 +177,14 @@ pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Re
             bytes_text(f.bytes_read),
             f.excluded,
             f.skipped_mounts
+        )?;
+    }
+    if !s.not_collected.is_empty() {
+        let kinds: Vec<String> = s.not_collected.iter().map(|k| k.to_string()).collect();
+        writeln!(
+            out,
+            "  not collected: {} (the IOCs ask for them; their conditions are unknown)",
+            kinds.join(", ")
         )?;
     }
     writeln!(
@@ -294,11 +312,15 @@ DETECTED  ioc-1  Evil file
     fn empty_scans_say_so() {
         let loaded = iocscan::load::load_ruleset::<&str>(&[]);
         let report = iocscan::driver::ScanReport { complete: true, ..Default::default() };
-        let scan = ScanOutput { loaded: &loaded, report: &report, snapshot: None };
+        let scan =
+            ScanOutput { loaded: &loaded, report: &report, snapshot: None, list_results: false };
         let mut out = Vec::new();
         Text.print(&mut out, &scan).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("No IOC detected.\nSummary: 0 IOCs loaded"), "{text}");
+        // The verdict counts say what "nothing detected" covers, before the summary.
+        let verdicts = "No IOC detected.\n\nVerdicts: 0 detected, 0 undetermined, 0 clean";
+        assert!(text.starts_with(verdicts), "{text}");
+        assert!(text.contains(" IOCs)\nSummary: 0 IOCs loaded"), "{text}");
     }
 
     #[test]
