@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use predicates::prelude::*;
 use std::fs;
+use std::path::Path;
 
 // ---------------------------------------------------------------------------------------------
 // usage, help, terms
@@ -345,4 +346,22 @@ fn jsonl_prints_one_event_per_line() {
     assert_eq!(events[1]["id"], "jl");
     assert_eq!((&events[2]["id"], &events[2]["verdict"]), (&"jl".into(), &"detected".into()));
     assert_eq!(events[3]["detected"], 1);
+}
+
+#[test]
+fn debug_prints_the_model_and_the_compiled_tree() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples/host-wide-and.ioc");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tree/host-wide-and.tree");
+    let want = fs::read_to_string(golden).expect("tree golden");
+    iocscan()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["debug", "tree", "ioc-samples/host-wide-and.ioc"])
+        .assert()
+        .code(0)
+        .stdout(want);
+    let out = iocscan().args(["debug", "model"]).arg(&sample).output().expect("run");
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).expect("model JSON");
+    assert_eq!(model[0]["id"], "sample-host-wide");
+    assert_eq!(model[0]["criteria"][0]["operator"], "AND");
+    iocscan().args(["debug", "tree", "/no/such.ioc"]).assert().code(2);
 }

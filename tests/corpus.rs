@@ -133,3 +133,63 @@ fn tally_classifies_rejections() {
     assert!(t.unexpected.iter().any(|d| d.contains("E-nesting")));
     assert!(t.unexpected.iter().any(|d| d.contains("E-encoding")));
 }
+
+/// Verdicts over the real files: scanned against an empty host (every kind collected, no
+/// item) and against a host where nothing was collected. Against the empty host an IOC is
+/// clean only when its supported conditions already decide it false (an AND with a file
+/// name that is not there), whatever its unsupported ones; where nothing was collected
+/// every IOC that is not false by its structure alone is undetermined, and none is detected.
+/// The tallies are printed (`-- --nocapture`).
+#[test]
+fn shared_corpus_verdicts() {
+    use iocscan::eval::Scanner;
+    use iocscan::item::{Item, ItemKind};
+    use iocscan::verdict::{Verdict, VerdictCounts};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !dir.is_dir() {
+        println!("corpus {} not present: skipped", dir.display());
+        return;
+    }
+    let loaded = iocscan::load::load_ruleset(&[&dir]);
+    let rs = &loaded.ruleset;
+    let empty: [Item; 0] = [];
+    let scan = |uncollected: &[ItemKind]| {
+        let s = Scanner::new(rs).uncollected(uncollected.iter().copied());
+        s.scan_items(&empty);
+        s.finish().results
+    };
+    let host = scan(&[]);
+    let nothing = scan(&ItemKind::ALL);
+    let never: Vec<bool> = rs.iocs().map(|i| !i.can_match).collect();
+    let show = |what: &str, results: &[iocscan::verdict::IocResult]| {
+        let c = VerdictCounts::of(results);
+        let never_open = results
+            .iter()
+            .zip(&never)
+            .filter(|(r, n)| **n && r.verdict == Verdict::Undetermined)
+            .count();
+        println!(
+            "corpus verdicts, {what}: {} detected, {} undetermined, {} clean; of the {} IOCs that can never match, {never_open} undetermined",
+            c.detected,
+            c.undetermined,
+            c.clean,
+            never.iter().filter(|n| **n).count()
+        );
+    };
+    show("empty host", &host);
+    show("nothing collected", &nothing);
+    for ((h, n), never) in host.iter().zip(&nothing).zip(&never) {
+        assert_ne!(h.verdict, Verdict::Detected, "{} detected on an empty host", h.id);
+        assert_ne!(n.verdict, Verdict::Detected, "{} detected with nothing collected", n.id);
+        // Clean where nothing was collected means false by structure: clean anywhere.
+        if n.verdict == Verdict::Clean {
+            assert_eq!(h.verdict, Verdict::Clean, "{}", h.id);
+        }
+        if *never && n.verdict == Verdict::Clean {
+            panic!("{}: can never match, yet clean with nothing collected", n.id);
+        }
+        if h.verdict == Verdict::Undetermined {
+            assert!(!h.reasons.is_empty(), "{}: undetermined without a reason", h.id);
+        }
+    }
+}

@@ -44,6 +44,29 @@ pub enum Command {
     Collect(CollectArgs),
     /// Print the catalogue of supported terms.
     Terms(TermsArgs),
+    /// Print what the reader or the compiler makes of IOC files (for developers and bug
+    /// reports; the format is not a contract).
+    Debug(DebugArgs),
+}
+
+/// `iocscan debug`.
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// What to print.
+    #[arg(value_enum)]
+    pub stage: DebugStage,
+    /// IOC files, or folders searched recursively for .ioc and .xml files.
+    #[arg(required = true, value_name = "IOC_PATH")]
+    pub iocs: Vec<PathBuf>,
+}
+
+/// The stages `iocscan debug` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DebugStage {
+    /// The document model the reader builds, as JSON (positions included).
+    Model,
+    /// The compiled tree: host-wide branches, item-scoped groups with their triggers, leaves.
+    Tree,
 }
 
 /// Output formats of `check` and `terms`.

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod collect;
 mod common;
+mod debug;
 mod interrupt;
 mod progress;
 mod render;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Collect(a) => collect::run(&a),
         args::Command::Terms(a) => terms::run(&a),
+        args::Command::Debug(a) => debug::run(&a),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
