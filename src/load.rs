@@ -12,7 +12,7 @@
 //! `.ioc` and `.xml` files (case-insensitive), without following symbolic links. Every problem
 //! becomes a diagnostic on its file; nothing here aborts the load. Files are opened
 //! non-blocking and checked to be regular before reading, so a FIFO or device never blocks
-//! the loader ([`crate::fsread`]). Compiling is [`crate::compile`]'s; [`load_ruleset`] only calls
+//! the loader ([`crate::fsread`]). Compiling is [`crate::compile`](mod@crate::compile)'s; [`load_ruleset`] only calls
 //! it.
 
 use crate::compile::{self, Ruleset};

@@ -3,7 +3,7 @@
 //! Plain data, faithful to the XML: every id, attribute and metadata field is kept as the
 //! original text, with the source [`Position`] of every Indicator and IndicatorItem. Nothing
 //! here is interpreted (terms are not resolved, Content is not parsed): that is the compiler's
-//! job ([`crate::compile`]). The reader ([`crate::parse`]) is the only producer.
+//! job ([`crate::compile`](mod@crate::compile)). The reader ([`crate::parse`]) is the only producer.
 
 use crate::source::Position;
 use serde::Serialize;

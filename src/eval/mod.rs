@@ -1,7 +1,7 @@
 //! The evaluator: a [`Ruleset`] over items -> detected-IOC cards and a verdict for every IOC.
 //!
 //! Items stream in from any number of threads ([`Scanner::scan_item`] takes `&self`) and are
-//! never stored. For each item ([`item`]):
+//! never stored. For each item (module `item`):
 //!
 //! 1. the cheap (metadata) fields some leaf reads are looked up and run through the per-field
 //!    indexes, giving every leaf whose condition holds (before negation);

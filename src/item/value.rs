@@ -2,7 +2,7 @@
 //!
 //! [`Value`]'s `Display` is the text every consumer shows or searches: the text conditions
 //! (`contains`, `matches`, ...) test it, cards print it and JSON writes dates and addresses
-//! with it. This module does not compare values; see [`crate::compile`].
+//! with it. This module does not compare values; see [`crate::compile`](mod@crate::compile).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::fmt;

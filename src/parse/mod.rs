@@ -7,7 +7,7 @@
 //! `decode` picks the encoding (BOM, UTF-16 shape, XML declaration), reads text meant as
 //! UTF-8 that is not as Windows-1252 (with a warning) and refuses other undecodable bytes; `xml` is a quick-xml event cursor with the well-formedness checks quick-xml leaves
 //! out; `ioc` maps elements to the model, keeping ids, attributes, metadata and positions
-//! exactly as written. The reader never interprets terms or values (see [`crate::compile`]),
+//! exactly as written. The reader never interprets terms or values (see [`crate::compile`](mod@crate::compile)),
 //! never recurses on input depth and never panics; the size limit is the loader's job
 //! ([`crate::load`]).
 
