@@ -275,7 +275,7 @@ fn content_pos(it: &IndicatorItem) -> Option<Position> {
 
 /// A `Context/@document` that disagrees with its term: the term's kind wins.
 fn document_agrees(it: &IndicatorItem, term: &Term) -> Option<Warning> {
-    (it.context.document != term.kind.document()).then(|| {
+    (!term.kind.accepts_document(&it.context.document)).then(|| {
         Warning::new(
             Code::DocumentMismatch,
             context_pos(it),

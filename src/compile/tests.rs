@@ -141,7 +141,7 @@ fn unsupported_in_and_makes_ioc_never_match() {
         "AND",
         &[
             item("a", "is", "FileItem/FileName", "string", "a", ""),
-            item("b", "is", "ProcessItem/HandleList/Handle/Name", "string", "x", ""),
+            item("b", "is", "RegistryItem/Path", "string", "x", ""),
         ],
     );
     let (rs, diags) = one(&[top]);
