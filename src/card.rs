@@ -138,6 +138,10 @@ pub struct Evidence {
     /// The observed value (for list terms: the element that satisfied the condition; for
     /// negated conditions: the whole value).
     pub observed: crate::item::Value,
+    /// How faithful the value is: `exact` for recorded events and for what a host holds now;
+    /// `inferred` or `approximate` where a state scan stands in for an event
+    /// ([`crate::terms::Grade`]).
+    pub grade: crate::terms::Grade,
 }
 
 #[cfg(test)]

@@ -130,6 +130,7 @@ fn hand_built_card_is_valid_and_the_schema_is_strict() {
                     item_id: None,
                     term: "PortItem/localPort",
                     observed: Value::Int(8080),
+                    grade: iocscan::terms::Grade::Exact,
                 }],
             }],
             total_objects: 1,

@@ -110,6 +110,10 @@ impl Dump<'_> {
                     &format!("unknown: indicator {id} {} @{}", info.operator, info.position),
                 );
             }
+            GExpr::Element(e, inner) => {
+                self.line(depth, &format!("one element of {}", e.list()));
+                self.expr(inner, depth + 1);
+            }
             GExpr::Op(op, ch) => {
                 let op = match op {
                     Op::And => "AND",

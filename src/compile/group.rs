@@ -130,6 +130,7 @@ impl Grouper<'_> {
     }
 
     fn group(&mut self, kind: ItemKind, expr: GExpr, info: Arc<BranchInfo>) -> GroupId {
+        let expr = expr.bind_elements(self.leaves);
         let mut leaves = Vec::new();
         expr.leaves(&mut leaves);
         let fields: FieldSet =

@@ -16,7 +16,7 @@ use crate::item::{ItemKind, Value};
 pub(crate) use crate::logic::Op;
 use crate::logic::{self, Truth};
 use crate::source::Position;
-use crate::terms::{Field, FieldSet};
+use crate::terms::{Element, Field, FieldSet};
 use std::sync::Arc;
 
 /// Index of a [`Leaf`] in the ruleset.
@@ -85,6 +85,9 @@ pub(crate) enum GExpr {
     Unknown(Unknown),
     /// AND / OR over sub-expressions (a nested Indicator on the same item).
     Op(Op, Vec<GExpr>),
+    /// Conditions on the columns of one sub-list, bound to one element of it: true when some
+    /// element (one handle, one memory section) satisfies the whole expression.
+    Element(Element, Box<GExpr>),
 }
 
 /// What a constant unknown stands for (the verdict's reason).
@@ -103,6 +106,7 @@ impl GExpr {
             GExpr::Leaf(_) => true,
             GExpr::Unknown(_) => false,
             GExpr::Op(op, ch) => logic::combine(Some(*op), ch.iter().map(GExpr::can_match)),
+            GExpr::Element(_, inner) => inner.can_match(),
         }
     }
 
@@ -112,6 +116,7 @@ impl GExpr {
         match self {
             GExpr::Leaf(_) | GExpr::Unknown(_) => Truth::Unknown,
             GExpr::Op(op, ch) => logic::combine3(Some(*op), ch.iter().map(GExpr::constant)),
+            GExpr::Element(_, inner) => inner.constant(),
         }
     }
 
@@ -121,6 +126,7 @@ impl GExpr {
             GExpr::Leaf(l) | GExpr::Unknown(Unknown::Leaf(l)) => *l += by,
             GExpr::Unknown(Unknown::Indicator(_)) => {}
             GExpr::Op(_, ch) => ch.iter_mut().for_each(|c| c.offset(by)),
+            GExpr::Element(_, inner) => inner.offset(by),
         }
     }
 
@@ -130,6 +136,7 @@ impl GExpr {
             GExpr::Leaf(l) => out.push(*l),
             GExpr::Unknown(_) => {}
             GExpr::Op(_, ch) => ch.iter().for_each(|c| c.leaves(out)),
+            GExpr::Element(_, inner) => inner.leaves(out),
         }
     }
 
@@ -139,7 +146,64 @@ impl GExpr {
             GExpr::Leaf(_) => {}
             GExpr::Unknown(u) => out.push(u),
             GExpr::Op(_, ch) => ch.iter().for_each(|c| c.unknowns(out)),
+            GExpr::Element(_, inner) => inner.unknowns(out),
         }
+    }
+
+    /// The sub-list every supported leaf of the expression is a column of, if one is.
+    pub(crate) fn element(&self, leaves: &[Leaf]) -> Option<Element> {
+        match self {
+            GExpr::Leaf(l) => leaves[*l as usize].field.and_then(|f| f.term().element),
+            GExpr::Unknown(_) => None,
+            GExpr::Op(_, ch) => {
+                let first = ch.first()?.element(leaves)?;
+                ch.iter().all(|c| c.element(leaves) == Some(first)).then_some(first)
+            }
+            GExpr::Element(e, _) => Some(*e),
+        }
+    }
+
+    /// Binds conditions on one sub-list to one element: inside each AND, the children that
+    /// are all on the same list (two or more of them) become one [`GExpr::Element`].
+    /// `AND(Handle/Type is File, Handle/Name contains x)` is then one handle with both; a
+    /// single list condition keeps the any-element rule.
+    pub(crate) fn bind_elements(self, leaves: &[Leaf]) -> GExpr {
+        let GExpr::Op(op, children) = self else { return self };
+        let children: Vec<GExpr> = children.into_iter().map(|c| c.bind_elements(leaves)).collect();
+        if op != Op::And {
+            return GExpr::Op(op, children);
+        }
+        let elements: Vec<Option<Element>> = children.iter().map(|c| c.element(leaves)).collect();
+        let shared = |e: &Option<Element>| {
+            e.filter(|e| elements.iter().filter(|x| **x == Some(*e)).count() > 1)
+        };
+        // Each shared list's group sits where its first member was.
+        let mut slots: Vec<Result<GExpr, (Element, Vec<GExpr>)>> = Vec::new();
+        for (child, element) in children.into_iter().zip(&elements) {
+            match shared(element) {
+                Some(e) => match slots.iter_mut().find_map(|s| match s {
+                    Err((b, members)) if *b == e => Some(members),
+                    _ => None,
+                }) {
+                    Some(members) => members.push(child),
+                    None => slots.push(Err((e, vec![child]))),
+                },
+                None => slots.push(Ok(child)),
+            }
+        }
+        let mut out: Vec<GExpr> = slots
+            .into_iter()
+            .map(|s| {
+                s.unwrap_or_else(|(e, members)| {
+                    GExpr::Element(e, Box::new(GExpr::Op(Op::And, members)))
+                })
+            })
+            .collect();
+        // The whole AND was one list: the element group is the expression.
+        if out.len() == 1 && matches!(out[0], GExpr::Element(..)) {
+            return out.remove(0);
+        }
+        GExpr::Op(op, out)
     }
 }
 

@@ -55,6 +55,8 @@ fn trigger_rank(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Rank> {
             };
             Some((field.term().cost, index_rank, 1))
         }
+        // Some element satisfies all of it only if its trigger holds on some element.
+        GExpr::Element(_, inner) => trigger_rank(inner, leaves, logic),
         GExpr::Op(Op::And, ch) if ch.is_empty() => Some((Cost::Metadata, 0, 0)),
         GExpr::Op(Op::And, ch) => ch.iter().filter_map(|c| trigger_rank(c, leaves, logic)).min(),
         GExpr::Op(Op::Or, ch) => ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
@@ -70,6 +72,7 @@ fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], logic: Logic, out: &mut Vec<Lea
     match expr {
         GExpr::Unknown(_) => {}
         GExpr::Leaf(l) => out.push(*l),
+        GExpr::Element(_, inner) => trigger_leaves(inner, leaves, logic, out),
         GExpr::Op(Op::And, ch) => {
             let best = ch
                 .iter()

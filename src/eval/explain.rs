@@ -8,7 +8,7 @@ use super::verdict::{group_reasons, GroupValues, Missing};
 use crate::compile::tree::{Branch, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::compile::Ruleset;
 use crate::diag::Code;
-use crate::item::ItemKind;
+use crate::item::{ItemKind, ItemView};
 use crate::logic::{Op, Truth};
 use crate::terms::{Field, FieldSet};
 use crate::verdict::{ExplainNode, Explanation, Reason, Verdict};
@@ -65,10 +65,17 @@ impl Tallies {
     }
 
     /// Counts the values of group `g`'s nodes on the current item.
-    pub(super) fn tally(&self, g: GroupId, group: &Group, leaves: &[Leaf], s: &Scratch) {
+    pub(super) fn tally(
+        &self,
+        g: GroupId,
+        group: &Group,
+        leaves: &[Leaf],
+        s: &Scratch,
+        item: &dyn ItemView,
+    ) {
         let Some(counts) = self.counts.get(&g) else { return };
         let mut values = Vec::new();
-        walk(&group.expr, leaves, s, &mut values);
+        walk(&group.expr, leaves, s, item, &mut values);
         let mut counts = counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for (c, v) in counts.iter_mut().zip(values) {
             c[v as usize] += 1;
@@ -116,18 +123,24 @@ fn groups_of(b: &Branch, out: &mut Vec<GroupId>) {
 fn nodes(expr: &GExpr) -> usize {
     match expr {
         GExpr::Op(_, ch) => 1 + ch.iter().map(nodes).sum::<usize>(),
+        GExpr::Element(_, inner) => 1 + nodes(inner),
         _ => 1,
     }
 }
 
 /// Every node's value on the current item, in pre-order.
-fn walk(expr: &GExpr, leaves: &[Leaf], s: &Scratch, out: &mut Vec<Truth>) {
+fn walk(expr: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView, out: &mut Vec<Truth>) {
     match expr {
         GExpr::Leaf(l) => out.push(leaf_value(*l, leaves, s)),
         GExpr::Unknown(_) => out.push(Truth::Unknown),
         GExpr::Op(_, ch) => {
-            out.push(eval3(expr, leaves, s));
-            ch.iter().for_each(|c| walk(c, leaves, s, out));
+            out.push(eval3(expr, leaves, s, item));
+            ch.iter().for_each(|c| walk(c, leaves, s, item, out));
+        }
+        // The nodes inside are counted as for the whole list (some element each).
+        GExpr::Element(_, inner) => {
+            out.push(eval3(expr, leaves, s, item));
+            walk(inner, leaves, s, item, out);
         }
     }
 }
@@ -238,6 +251,11 @@ impl Ctx<'_> {
                 operator: info.operator.to_string(),
                 value: Truth::Unknown,
                 children: Vec::new(),
+            },
+            GExpr::Element(e, inner) => ExplainNode::Nested {
+                operator: format!("one element of {}", e.list()),
+                value,
+                children: vec![self.node(inner, counts, at, uncollected)],
             },
             GExpr::Op(op, ch) => ExplainNode::Nested {
                 operator: match op {

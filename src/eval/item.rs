@@ -7,7 +7,7 @@ use crate::compile::index::{FieldIndex, KindIndex};
 use crate::compile::tree::{GExpr, Group, GroupId, Leaf, LeafId};
 use crate::item::{ItemView, Lookup, Value};
 use crate::logic::{self, Observed, Truth};
-use crate::terms::{self, Field, TERMS};
+use crate::terms::{self, Field, Grade, TERMS};
 use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 
@@ -110,7 +110,7 @@ impl Scanner<'_> {
             loop {
                 let mut progress = false;
                 for (i, fi) in dear.iter().enumerate() {
-                    if !asked[i] && self.needed(fi.field, ki, s) {
+                    if !asked[i] && self.needed(fi.field, ki, s, item) {
                         asked[i] = true;
                         progress = true;
                         self.observe(item, fi, s);
@@ -133,13 +133,13 @@ impl Scanner<'_> {
         for i in 0..s.cands.len() {
             let g = s.cands[i];
             let group = rs.group(g);
-            match eval3(&group.expr, leaves, s) {
+            match eval3(&group.expr, leaves, s, item) {
                 Truth::True => self.record(g, group, item, s),
                 Truth::Unknown => self.left_unknown(g, group, s),
                 Truth::False => {}
             }
             if let Some(explain) = &self.explain {
-                explain.tally(g, group, leaves, s);
+                explain.tally(g, group, leaves, s, item);
             }
         }
     }
@@ -168,14 +168,14 @@ impl Scanner<'_> {
 
     /// True when the content `field` must be asked: it alone can trigger a group, or a
     /// candidate reads it and is not already false on the fields known so far.
-    fn needed(&self, field: Field, ki: &KindIndex, s: &Scratch) -> bool {
+    fn needed(&self, field: Field, ki: &KindIndex, s: &Scratch, item: &dyn ItemView) -> bool {
         let rs = self.ruleset;
         ki.triggers.content_triggers.contains(field)
             || self.explain.as_ref().is_some_and(|e| e.reads(field))
             || s.cands.iter().any(|g| {
                 let group = rs.group(*g);
                 group.fields.contains(field)
-                    && eval3(&group.expr, rs.leaf_table(), s) != Truth::False
+                    && eval3(&group.expr, rs.leaf_table(), s, item) != Truth::False
             })
     }
 
@@ -212,10 +212,13 @@ impl Scanner<'_> {
             let Some(field) = leaf.field else { continue };
             fields.push(field);
             if let Lookup::Value(v) = item.lookup(field) {
+                // A record is what happened; a state value is graded by the catalogue.
+                let grade = if item.record().is_some() { Grade::Exact } else { field.term().grade };
                 evidence.push(Evidence {
                     item_id: leaf.item_id.clone(),
                     term: field.name(),
                     observed: observed(leaf, v),
+                    grade,
                 });
             }
         }
@@ -272,12 +275,79 @@ pub(super) fn leaf_value(l: LeafId, leaves: &[Leaf], s: &Scratch) -> Truth {
 }
 
 /// An expression's value on the current item (`matched` is kept sorted).
-pub(super) fn eval3(expr: &GExpr, leaves: &[Leaf], s: &Scratch) -> Truth {
+pub(super) fn eval3(expr: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView) -> Truth {
     match expr {
         GExpr::Leaf(l) => leaf_value(*l, leaves, s),
         GExpr::Unknown(_) => Truth::Unknown,
         GExpr::Op(op, children) => {
-            logic::combine3(Some(*op), children.iter().map(|c| eval3(c, leaves, s)))
+            logic::combine3(Some(*op), children.iter().map(|c| eval3(c, leaves, s, item)))
         }
+        GExpr::Element(_, inner) => element(inner, leaves, s, item),
+    }
+}
+
+/// Conditions bound to one element of a sub-list: the best value over the elements. Only
+/// columns already asked are read (a column not asked, or unknown, is unknown on every
+/// element), so this never computes a field.
+fn element(inner: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView) -> Truth {
+    let mut ids = Vec::new();
+    inner.leaves(&mut ids);
+    let columns: Vec<(LeafId, Option<&[Value]>)> = ids
+        .iter()
+        .map(|&l| {
+            let column = leaves[l as usize].field.filter(|f| s.known(*f)).and_then(|f| match item
+                .lookup(f)
+            {
+                Lookup::Value(Value::List(list)) => Some(list.as_slice()),
+                Lookup::Value(one) => Some(std::slice::from_ref(one)),
+                _ => None,
+            });
+            (l, column)
+        })
+        .collect();
+    if columns.iter().all(|(_, c)| c.is_none()) {
+        return Truth::Unknown;
+    }
+    let count = columns.iter().filter_map(|(_, c)| c.map(<[Value]>::len)).max().unwrap_or(0);
+    let mut best = Truth::False;
+    for i in 0..count {
+        best = best.max(at_element(inner, i, leaves, &columns));
+        if best == Truth::True {
+            break;
+        }
+    }
+    best
+}
+
+/// An expression on element `i`, each leaf reading entry `i` of its column.
+fn at_element(
+    expr: &GExpr,
+    i: usize,
+    leaves: &[Leaf],
+    columns: &[(LeafId, Option<&[Value]>)],
+) -> Truth {
+    match expr {
+        GExpr::Leaf(l) => {
+            let leaf = &leaves[*l as usize];
+            let entry =
+                columns.iter().find(|(id, _)| id == l).and_then(|(_, c)| c.and_then(|c| c.get(i)));
+            let observed = match (entry, leaf.test.as_ref()) {
+                (Some(value), Some(test)) if !matches!(value, Value::List(_)) => {
+                    if test.matches(value, leaf.fold) {
+                        Observed::Holds
+                    } else {
+                        Observed::Fails
+                    }
+                }
+                // No entry, or an empty one: this element has no value for the column.
+                _ => Observed::Unknown,
+            };
+            logic::leaf3(observed, leaf.negate)
+        }
+        GExpr::Unknown(_) => Truth::Unknown,
+        GExpr::Op(op, ch) => {
+            logic::combine3(Some(*op), ch.iter().map(|c| at_element(c, i, leaves, columns)))
+        }
+        GExpr::Element(_, inner) => at_element(inner, i, leaves, columns),
     }
 }

@@ -1,6 +1,8 @@
 //! JSON form of items, shared by snapshots and cards.
 //!
-//! An item is `{"kind": "File", "fields": {"FileItem/FullPath": "/bin/ls", ...}}`. Values are
+//! An item is `{"kind": "File", "fields": {"FileItem/FullPath": "/bin/ls", ...}}`; a recorded
+//! event also has `"time"` and `"source"` (`{"kind": "processEvent", "time": "...", "source":
+//! "sysmon", "fields": {...}}`). Values are
 //! typed by the term catalogue: strings, integers, RFC 3339 UTC dates, IP addresses as their
 //! canonical text (an IPv4-mapped IPv6 address is written as IPv4), booleans, and arrays for
 //! list terms. Reading checks each value against its term's type, so a snapshot cannot smuggle
@@ -42,8 +44,16 @@ impl Serialize for Fields<'_> {
 
 impl Serialize for Item {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(2))?;
+        let mut map = s.serialize_map(None)?;
         map.serialize_entry("kind", &self.kind)?;
+        if let Some(record) = &self.record {
+            if let Some(time) = &record.time {
+                map.serialize_entry("time", &Value::Date(*time))?;
+            }
+            if let Some(source) = &record.source {
+                map.serialize_entry("source", source)?;
+            }
+        }
         map.serialize_entry("fields", &Fields(self))?;
         map.end()
     }
@@ -54,6 +64,10 @@ impl Serialize for Item {
 struct RawItem {
     kind: ItemKind,
     #[serde(default)]
+    time: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
     fields: BTreeMap<String, serde_json::Value>,
 }
 
@@ -61,6 +75,21 @@ impl<'de> Deserialize<'de> for Item {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawItem::deserialize(d)?;
         let mut item = Item::new(raw.kind);
+        if raw.time.is_some() || raw.source.is_some() {
+            let time = match &raw.time {
+                Some(text) => match typed(ValueType::Date, &serde_json::Value::from(text.as_str()))
+                {
+                    Ok(Value::Date(t)) => Some(t),
+                    _ => {
+                        return Err(D::Error::custom(format!(
+                            "`time`: `{text}` is not an RFC 3339 date"
+                        )))
+                    }
+                },
+                None => None,
+            };
+            item = item.with_record(super::Record { time, source: raw.source });
+        }
         for (name, json) in raw.fields {
             let term = terms::lookup(&name)
                 .ok_or_else(|| D::Error::custom(format!("unknown term `{name}`")))?;
@@ -71,7 +100,14 @@ impl<'de> Deserialize<'de> for Item {
                 let list = json.as_array().ok_or_else(|| {
                     D::Error::custom(format!("`{name}` holds a list: expected an array"))
                 })?;
-                let values = list.iter().map(|v| typed(term.ty, v));
+                // A sub-list column holds one entry per element; `[]` is an element
+                // without a value for it.
+                let values = list.iter().map(|v| match v.as_array() {
+                    Some(empty) if term.element.is_some() && empty.is_empty() => {
+                        Ok(Value::List(Vec::new()))
+                    }
+                    _ => typed(term.ty, v),
+                });
                 Value::List(values.collect::<Result<_, _>>().map_err(|e| field_err(&name, e))?)
             } else {
                 typed(term.ty, &json).map_err(|e| field_err::<D::Error>(&name, e))?

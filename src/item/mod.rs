@@ -49,6 +49,12 @@ pub trait ItemView: Sync {
     /// The item as plain data, with at least the given fields where the item has them (used
     /// for cards: only matched items are materialised).
     fn to_item(&self, fields: &[Field]) -> Item;
+
+    /// For a recorded event, its time and source; `None` for a state item (the default),
+    /// whose values the catalogue grades ([`crate::terms::Grade`]).
+    fn record(&self) -> Option<&Record> {
+        None
+    }
 }
 
 /// An item as plain data: its kind and the values collected for it.
@@ -57,12 +63,35 @@ pub struct Item {
     kind: ItemKind,
     /// Values sorted by field; at most one per field.
     values: Vec<(Field, Value)>,
+    /// For a recorded event (from a snapshot or an importer): when and from where.
+    record: Option<Box<Record>>,
+}
+
+/// Where a recorded event comes from: its time and source, as telemetry gave them. A state
+/// scan's items have none (their values are graded by the catalogue instead).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Record {
+    /// When the event happened, UTC.
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// The telemetry source (`sysmon`, `auditd`, `hx-triage`, ...).
+    pub source: Option<String>,
 }
 
 impl Item {
     /// An item of `kind` with no values yet.
     pub fn new(kind: ItemKind) -> Self {
-        Item { kind, values: Vec::new() }
+        Item { kind, values: Vec::new(), record: None }
+    }
+
+    /// Marks the item as a recorded event with this time and source.
+    pub fn with_record(mut self, record: Record) -> Self {
+        self.record = Some(Box::new(record));
+        self
+    }
+
+    /// The record's time and source, for a recorded event.
+    pub fn record(&self) -> Option<&Record> {
+        self.record.as_deref()
     }
 
     /// The item's kind.
@@ -117,6 +146,10 @@ impl ItemView for Item {
 
     fn to_item(&self, _fields: &[Field]) -> Item {
         self.clone()
+    }
+
+    fn record(&self) -> Option<&Record> {
+        self.record.as_deref()
     }
 }
 

@@ -145,6 +145,10 @@ impl Grade {
 
 /// The list a sub-list term is a column of: conditions on one list under an AND bind one
 /// element of it (one handle, one memory section).
+///
+/// On an item every column of one list is a [`crate::item::Value::List`] with one entry per
+/// element, all columns aligned (entry i of each is element i); an element without a value
+/// for a column has an empty list at its position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Element {
@@ -154,6 +158,17 @@ pub enum Element {
     MemorySection,
     /// `ProcessItem/PortList/PortItem`.
     ProcessPort,
+}
+
+impl Element {
+    /// The list's path, the prefix of its columns' terms.
+    pub fn list(self) -> &'static str {
+        match self {
+            Element::Handle => "ProcessItem/HandleList/Handle",
+            Element::MemorySection => "ProcessItem/SectionList/MemorySection",
+            Element::ProcessPort => "ProcessItem/PortList/PortItem",
+        }
+    }
 }
 
 /// The type of a term's values, which decides how Content is parsed and compared.

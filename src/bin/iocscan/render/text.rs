@@ -17,6 +17,7 @@ use crate::common::bytes_text;
 use iocscan::card::{Card, MatchedBranch, MatchedObject};
 use iocscan::driver::Summary;
 use iocscan::item::Value;
+use iocscan::terms::Grade;
 use std::io::{self, Write};
 
 /// The text printer.
@@ -121,6 +122,15 @@ fn print_branch(out: &mut dyn Write, b: &MatchedBranch, part_of_previous: bool) 
 
 fn print_object(out: &mut dyn Write, pad: &str, object: &MatchedObject) -> io::Result<()> {
     write!(out, "{pad}  object:")?;
+    if let Some(record) = object.item.record() {
+        // A recorded event: when and from where, before its values.
+        if let Some(time) = record.time {
+            write!(out, " time={}", value_text(&Value::Date(time)))?;
+        }
+        if let Some(source) = &record.source {
+            write!(out, " source={}", one_line(source))?;
+        }
+    }
     for (field, value) in object.item.values().filter(|(f, _)| f.term().card) {
         // The kind is on the branch line; the short name keeps the line readable.
         let name = field.name().split_once('/').map_or(field.name(), |(_, rest)| rest);
@@ -128,7 +138,12 @@ fn print_object(out: &mut dyn Write, pad: &str, object: &MatchedObject) -> io::R
     }
     writeln!(out)?;
     for e in &object.evidence {
-        writeln!(out, "{pad}    observed {}: {}", e.term, value_text(&e.observed))?;
+        write!(out, "{pad}    observed {}: {}", e.term, value_text(&e.observed))?;
+        if e.grade != Grade::Exact {
+            // A state scan standing in for an event: say how far to trust it.
+            write!(out, " ({}, from the host's state)", e.grade.as_str())?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -247,6 +262,7 @@ mod tests {
                         item_id: Some("c1".into()),
                         term: "FileItem/FileName",
                         observed: Value::from("evil.exe"),
+                        grade: iocscan::terms::Grade::Exact,
                     }],
                 }],
                 total_objects: 3,
