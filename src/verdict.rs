@@ -92,6 +92,14 @@ pub enum Reason {
         /// Objects left undetermined for lack of it.
         objects: u64,
     },
+    /// A term no state holds (the writer of a file, the time of an event): a live scan cannot
+    /// observe it, and only recorded events answer it.
+    NotObservable {
+        /// The term.
+        term: &'static str,
+        /// Objects left undetermined for lack of it.
+        objects: u64,
+    },
     /// Indicators whose operator is neither AND nor OR.
     UnknownOperator {
         /// The operator, as written.
@@ -113,6 +121,9 @@ impl fmt::Display for Reason {
             Reason::KindNotCollected { kind } => write!(f, "{kind} not collected"),
             Reason::FieldNotAvailable { term, objects } => {
                 write!(f, "{term} not available on {objects} object{}", plural(*objects))
+            }
+            Reason::NotObservable { term, .. } => {
+                write!(f, "{term} not observable in a state scan")
             }
             Reason::UnknownOperator { operator, .. } => write!(f, "unknown operator `{operator}`"),
         }

@@ -32,7 +32,7 @@ use crate::card::Card;
 use crate::collect::file::{FileOptions, FileOptionsError, FileStats};
 use crate::collect::CollectError;
 use crate::compile::Ruleset;
-use crate::eval::{self, Scanner};
+use crate::eval::{self, RecordSpan, Scanner};
 use crate::item::ItemKind;
 use crate::snapshot::{LineError, SnapshotError};
 use crate::verdict::{Explanation, IocResult, VerdictCounts};
@@ -133,6 +133,14 @@ pub struct Summary {
     /// Kinds some IOC asks for that were not collected (not allowed, not on this platform,
     /// absent from the snapshot): conditions on them are unknown.
     pub not_collected: Vec<ItemKind>,
+    /// Event kinds evaluated from the host's present state rather than from records: events
+    /// that left no present state (a process that exited, a file written then deleted) are
+    /// not covered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub state_events: Vec<ItemKind>,
+    /// Recorded events per kind, with the time they span.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub recorded: BTreeMap<ItemKind, RecordSpan>,
     /// IndicatorItems that can never match (unsupported term, bad content, ...).
     pub unsupported_items: usize,
     /// Items evaluated, per kind (kinds not collected are absent).
@@ -224,6 +232,15 @@ fn report(
         detected: detection.cards.len(),
         verdicts: VerdictCounts::of(&detection.results),
         not_collected,
+        state_events: ItemKind::ALL
+            .into_iter()
+            .filter(|k| k.is_event())
+            .filter(|k| {
+                let records = detection.stats.recorded.get(k).map_or(0, |r| r.records);
+                detection.stats.items[k.index()] > records
+            })
+            .collect(),
+        recorded: detection.stats.recorded.clone(),
         unsupported_items: ruleset.unsupported_items(),
         items: tally.item_counts(),
         files,

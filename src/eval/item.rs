@@ -135,7 +135,7 @@ impl Scanner<'_> {
             let group = rs.group(g);
             match eval3(&group.expr, leaves, s, item) {
                 Truth::True => self.record(g, group, item, s),
-                Truth::Unknown => self.left_unknown(g, group, s),
+                Truth::Unknown => self.left_unknown(g, group, s, item.record().is_none()),
                 Truth::False => {}
             }
             if let Some(explain) = &self.explain {
@@ -238,7 +238,7 @@ impl Scanner<'_> {
     }
 
     /// Notes that the item left group `g` unknown, and which of its fields it lacked.
-    fn left_unknown(&self, g: GroupId, group: &Group, s: &Scratch) {
+    fn left_unknown(&self, g: GroupId, group: &Group, s: &Scratch, state: bool) {
         self.unknown[g as usize].store(true, Ordering::Relaxed);
         let mut lacking = group.fields.iter().filter(|f| !s.known(*f)).peekable();
         if lacking.peek().is_none() {
@@ -247,7 +247,7 @@ impl Scanner<'_> {
         }
         let shard = &self.missing[g as usize % super::SHARDS];
         let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.entry(g).or_default().add(lacking);
+        map.entry(g).or_default().add(lacking, state);
     }
 }
 

@@ -30,10 +30,11 @@ use crate::compile::tree::GroupId;
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, ItemView};
 use crate::verdict::{Explanation, IocResult};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use report::Hits;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Shards of the match records, so threads recording different groups rarely contend.
@@ -56,9 +57,27 @@ pub struct Scanner<'r> {
     /// Per-node tallies of the IOCs to explain.
     explain: Option<explain::Tallies>,
     items: [AtomicU64; ItemKind::COUNT],
+    /// Per kind: recorded events seen, and the earliest and latest record time (microseconds
+    /// since the epoch; `i64::MAX` / `i64::MIN` until one is seen).
+    recorded: [AtomicU64; ItemKind::COUNT],
+    first: [AtomicI64; ItemKind::COUNT],
+    last: [AtomicI64; ItemKind::COUNT],
     not_evaluated: AtomicU64,
     /// Objects that satisfied some item-scoped group so far (for progress reports).
     matched_objects: AtomicU64,
+}
+
+/// The recorded events of one kind an evaluation saw: how many, and the time they span.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordSpan {
+    /// Records evaluated.
+    pub records: u64,
+    /// The earliest record time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<DateTime<Utc>>,
+    /// The latest record time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<DateTime<Utc>>,
 }
 
 /// Counters of one evaluation.
@@ -66,6 +85,9 @@ pub struct Scanner<'r> {
 pub struct EvalStats {
     /// Items evaluated per kind, by [`ItemKind::index`].
     pub items: [u64; ItemKind::COUNT],
+    /// Recorded events per kind (kinds without records are absent): what "nothing detected"
+    /// covers in time.
+    pub recorded: BTreeMap<ItemKind, RecordSpan>,
     /// Conditions that could not be evaluated on some item: each time a field some condition
     /// reads was asked of an item and was absent or not computable (a file too large to hash),
     /// counted once per item and field.
@@ -97,6 +119,9 @@ impl<'r> Scanner<'r> {
             uncollected: Vec::new(),
             explain: None,
             items: Default::default(),
+            recorded: Default::default(),
+            first: std::array::from_fn(|_| AtomicI64::new(i64::MAX)),
+            last: std::array::from_fn(|_| AtomicI64::new(i64::MIN)),
             not_evaluated: AtomicU64::new(0),
             matched_objects: AtomicU64::new(0),
         }
@@ -134,7 +159,16 @@ impl<'r> Scanner<'r> {
 
     /// Evaluates one item (any thread).
     pub fn scan_item(&self, item: &dyn ItemView) {
-        self.items[item.kind().index()].fetch_add(1, Ordering::Relaxed);
+        let k = item.kind().index();
+        self.items[k].fetch_add(1, Ordering::Relaxed);
+        if let Some(record) = item.record() {
+            self.recorded[k].fetch_add(1, Ordering::Relaxed);
+            if let Some(time) = record.time {
+                let micros = time.timestamp_micros();
+                self.first[k].fetch_min(micros, Ordering::Relaxed);
+                self.last[k].fetch_max(micros, Ordering::Relaxed);
+            }
+        }
         item::evaluate(self, item);
     }
 
@@ -163,9 +197,31 @@ impl<'r> Scanner<'r> {
             None => Vec::new(),
         };
         let items = self.items.map(AtomicU64::into_inner);
-        let stats = EvalStats { items, not_evaluated: self.not_evaluated.into_inner() };
+        let recorded = spans(self.recorded, self.first, self.last);
+        let stats = EvalStats { items, recorded, not_evaluated: self.not_evaluated.into_inner() };
         Detection { cards, results, explanations, stats }
     }
+}
+
+fn spans(
+    recorded: [AtomicU64; ItemKind::COUNT],
+    first: [AtomicI64; ItemKind::COUNT],
+    last: [AtomicI64; ItemKind::COUNT],
+) -> BTreeMap<ItemKind, RecordSpan> {
+    let time = |micros: i64| DateTime::<Utc>::from_timestamp_micros(micros);
+    let mut spans = BTreeMap::new();
+    for ((kind, n), (first, last)) in
+        ItemKind::ALL.into_iter().zip(recorded).zip(first.into_iter().zip(last))
+    {
+        let records = n.into_inner();
+        if records > 0 {
+            let (first, last) = (first.into_inner(), last.into_inner());
+            let (first, last) =
+                if first <= last { (time(first), time(last)) } else { (None, None) };
+            spans.insert(kind, RecordSpan { records, first, last });
+        }
+    }
+    spans
 }
 
 fn shards<T>() -> Vec<Mutex<HashMap<GroupId, T>>> {

@@ -7,19 +7,21 @@ use crate::compile::{CompiledIoc, Ruleset};
 use crate::diag::Code;
 use crate::item::ItemKind;
 use crate::logic::{self, Op, Truth};
-use crate::terms::Field;
+use crate::terms::{Field, Grade};
 use crate::verdict::{IocResult, Reason, Verdict};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Per field, how many objects left a group unknown for lack of it.
+/// Per field, how many objects left a group unknown for lack of it, and whether the lack
+/// is a state scan's (a term no state holds: not observable) rather than this object's.
 #[derive(Debug, Default)]
-pub(super) struct Missing(BTreeMap<Field, u64>);
+pub(super) struct Missing(BTreeMap<(Field, bool), u64>);
 
 impl Missing {
-    /// Counts one object that lacked `fields`.
-    pub(super) fn add(&mut self, fields: impl Iterator<Item = Field>) {
+    /// Counts one object that lacked `fields`; `state` when it came from a state scan.
+    pub(super) fn add(&mut self, fields: impl Iterator<Item = Field>, state: bool) {
         for f in fields {
-            *self.0.entry(f).or_default() += 1;
+            let unobservable = state && f.term().grade == Grade::None;
+            *self.0.entry((f, unobservable)).or_default() += 1;
         }
     }
 }
@@ -140,7 +142,7 @@ struct Reasons {
     terms: BTreeMap<String, usize>,
     never: BTreeMap<(&'static str, String), usize>,
     kinds: BTreeSet<ItemKind>,
-    fields: BTreeMap<Field, u64>,
+    fields: BTreeMap<(Field, bool), u64>,
     operators: BTreeMap<String, usize>,
 }
 
@@ -184,8 +186,8 @@ impl Reasons {
         }
         self.constants(rs, &group.expr);
         if let Some(m) = missing.get(&g) {
-            for (f, n) in &m.0 {
-                let seen = self.fields.entry(*f).or_default();
+            for (key, n) in &m.0 {
+                let seen = self.fields.entry(*key).or_default();
                 *seen = (*seen).max(*n);
             }
         }
@@ -223,11 +225,13 @@ impl Reasons {
             term,
             items,
         }));
-        out.extend(
-            self.fields
-                .into_iter()
-                .map(|(f, objects)| Reason::FieldNotAvailable { term: f.name(), objects }),
-        );
+        out.extend(self.fields.into_iter().map(|((f, unobservable), objects)| {
+            if unobservable {
+                Reason::NotObservable { term: f.name(), objects }
+            } else {
+                Reason::FieldNotAvailable { term: f.name(), objects }
+            }
+        }));
         out.extend(
             self.operators
                 .into_iter()

@@ -194,6 +194,27 @@ pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Re
             f.skipped_mounts
         )?;
     }
+    for (kind, span) in &s.recorded {
+        let time = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or("?".to_string(), |t| value_text(&Value::Date(t)))
+        };
+        writeln!(
+            out,
+            "  recorded {kind}: {} record{} from {} to {}",
+            span.records,
+            plural(span.records),
+            time(&span.first),
+            time(&span.last)
+        )?;
+    }
+    if !s.state_events.is_empty() {
+        let kinds: Vec<String> = s.state_events.iter().map(|k| k.to_string()).collect();
+        writeln!(
+            out,
+            "  state scan ({}): events that left no present state are not covered",
+            kinds.join(", ")
+        )?;
+    }
     if !s.not_collected.is_empty() {
         let kinds: Vec<String> = s.not_collected.iter().map(|k| k.to_string()).collect();
         writeln!(

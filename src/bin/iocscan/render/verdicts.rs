@@ -89,6 +89,9 @@ fn category(reason: &Reason) -> (&'static str, String) {
         Reason::NeverMatchingItem { code, .. } => ("have items that never match", code.to_string()),
         Reason::KindNotCollected { kind } => ("need kinds not collected", kind.to_string()),
         Reason::FieldNotAvailable { term, .. } => ("lack fields on some objects", term.to_string()),
+        Reason::NotObservable { term, .. } => {
+            ("use terms a state scan cannot observe", term.to_string())
+        }
         Reason::UnknownOperator { operator, .. } => ("have unknown operators", operator.clone()),
         other => ("other", other.to_string()),
     }
