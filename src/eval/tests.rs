@@ -341,3 +341,24 @@ fn explanations_show_each_condition_outcome() {
     assert_eq!(outcome(&children[0]), (Truth::True, 1));
     assert_eq!(outcome(&children[1]), (Truth::True, 1));
 }
+
+#[test]
+fn evidence_is_graded_state_or_record() {
+    use crate::item::Record;
+    let top = ind(
+        "t",
+        "OR",
+        &[leaf("p", "is", "eventItem/processEvent/parentProcess", "string", "sshd", "")],
+    );
+    let (rs, _) = compile(&[doc11("x", &[top])]);
+    let state = Item::new(ItemKind::ProcessEvent).with(Field::ProcessEvParentProcess, "sshd");
+    let record = state.clone().with_record(Record { time: None, source: Some("sysmon".into()) });
+    let grade = |item: &Item| {
+        scan(&rs, std::slice::from_ref(item)).cards[0].branches[0].objects[0].evidence[0].grade
+    };
+    // The current parent stands in for the parent at start: approximate; a record is exact.
+    assert_eq!(grade(&state), crate::terms::Grade::Approximate);
+    assert_eq!(grade(&record), crate::terms::Grade::Exact);
+    let d = scan(&rs, &[record]);
+    assert_eq!(d.stats.recorded[&ItemKind::ProcessEvent].records, 1);
+}

@@ -342,7 +342,9 @@ catalogue! {
     ProcessSectionPEInfoSectionsSectionEntropyCurveDataFloat = "ProcessItem/SectionList/MemorySection/PEInfo/Sections/Section/Entropy/CurveData/float", Process, String, many, section;
 
     // ProcessItem terms outside the catalogue that real IOCs use (Volatility's openioc_scan):
-    // the paths of the files a process maps executable, and its current parent's name.
+    // the first bytes of an injected region (needs memory reads: not on a live scan yet), the
+    // paths of the files a process maps executable, and its current parent's name.
+    ProcessSectionInjectedHexPattern = "ProcessItem/SectionList/MemorySection/InjectedHexPattern", Process, String, many, section;
     ProcessDllPath = "ProcessItem/DllPath", Process, String, many, linux;
     ProcessParentProcessName = "ProcessItem/ParentProcessName", Process, String, linux, approximate;
 }
