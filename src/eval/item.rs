@@ -106,12 +106,11 @@ impl Scanner<'_> {
             self.fire(s, &mut cursor);
             // Each content field is asked at most once, when some candidate still needs it;
             // a field asked may add candidates that need another, hence the passes.
-            let mut asked = vec![false; dear.len()];
             loop {
                 let mut progress = false;
-                for (i, fi) in dear.iter().enumerate() {
-                    if !asked[i] && self.needed(fi.field, ki, s, item) {
-                        asked[i] = true;
+                for fi in dear {
+                    // A field asked has a state (known or unknown): never asked twice.
+                    if s.state[fi.field as usize] == 0 && self.needed(fi.field, ki, s, item) {
                         progress = true;
                         self.observe(item, fi, s);
                         self.fire(s, &mut cursor);

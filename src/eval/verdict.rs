@@ -89,26 +89,36 @@ pub(super) fn results(
         .iter()
         .map(|ioc| {
             let verdict = Verdict::of(values.ioc(ioc));
-            let mut groups = Vec::new();
-            ioc.tops.iter().for_each(|b| groups_of(b, &mut groups));
-            let objects = groups
-                .iter()
-                .filter(|g| values.get(**g) == Truth::True)
-                .filter_map(|g| hits.get(g))
-                .map(|h| h.count)
-                .sum();
-            let mut reasons = Reasons::default();
-            if verdict == Verdict::Undetermined {
-                for top in ioc.tops.iter().filter(|b| values.branch(b) == Truth::Unknown) {
-                    reasons.branch(rs, top, values, missing);
+            // Most IOCs are clean: only the others need their groups walked.
+            let objects = match verdict {
+                Verdict::Detected => {
+                    let mut groups = Vec::new();
+                    ioc.tops.iter().for_each(|b| groups_of(b, &mut groups));
+                    groups
+                        .iter()
+                        .filter(|g| values.get(**g) == Truth::True)
+                        .filter_map(|g| hits.get(g))
+                        .map(|h| h.count)
+                        .sum()
                 }
-            }
+                _ => 0,
+            };
+            let reasons = match verdict {
+                Verdict::Undetermined => {
+                    let mut reasons = Reasons::default();
+                    for top in ioc.tops.iter().filter(|b| values.branch(b) == Truth::Unknown) {
+                        reasons.branch(rs, top, values, missing);
+                    }
+                    reasons.into_vec()
+                }
+                _ => Vec::new(),
+            };
             IocResult {
                 id: ioc.info.id.clone(),
                 file: ioc.info.file.clone(),
                 verdict,
                 objects,
-                reasons: reasons.into_vec(),
+                reasons,
             }
         })
         .collect()
