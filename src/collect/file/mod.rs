@@ -17,7 +17,7 @@
 //! directory in `dir_stat`; [`FileEntry`] and its fields in `entry`; one-read digests in
 //! `digest`; owner names in `owners`; lossless path text comes from [`crate::path_text`].
 
-mod digest;
+pub(crate) mod digest;
 mod dir_stat;
 mod entry;
 mod excludes;
