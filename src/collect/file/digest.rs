@@ -55,6 +55,9 @@ impl HashPlan {
             Field::FileMd5sum => self.md5,
             Field::FileSha1sum => self.sha1,
             Field::FileSha256sum => self.sha256,
+            Field::FileWriteEvTextAtLowestOffset | Field::FileWriteEvDataAtLowestOffset => {
+                self.head
+            }
             _ => false,
         }
     }
