@@ -187,3 +187,64 @@ fn file_write_events_are_the_walked_files() {
     assert_eq!(verdict_of(&doc, "by-writer"), "undetermined", "the writer is not observable");
     assert!(doc["summary"]["items"]["fileWriteEvent"].as_u64() >= Some(1), "{doc}");
 }
+
+#[test]
+fn ipv4_network_event_is_a_socket_and_its_owner() {
+    let s = Setup::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let pid = std::process::id().to_string();
+    let conds = [
+        ("ipv4NetworkEvent/localPort", "is", port.as_str()),
+        ("ipv4NetworkEvent/localIP", "is", "127.0.0.1"),
+        ("ipv4NetworkEvent/pid", "is", pid.as_str()),
+    ];
+    s.ioc("net.ioc", &hx("net", "AND", &conds));
+    let (code, doc) = s.scan_json(&["--items", "ipv4-network-event"]);
+    drop(listener);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["net"], "{doc}");
+}
+
+#[test]
+fn collect_saves_the_event_kinds() {
+    let s = Setup::new();
+    s.file("a.txt", "abc");
+    let out = s.dir.path().join("snap.jsonl");
+    let status = iocscan()
+        .args(["collect", "--items", "process-event,image-load-event,file-write-event", "--hash"])
+        .arg("--path")
+        .arg(s.host())
+        .arg("-o")
+        .arg(&out)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run collect");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let text = std::fs::read_to_string(&out).expect("snapshot");
+    let kinds: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["kind"].as_str().map(str::to_owned))
+        .collect();
+    for kind in ["processEvent", "imageLoadEvent", "fileWriteEvent"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing");
+    }
+    assert!(!kinds.iter().any(|k| k == "File"), "FileItem not asked");
+    let write = text.lines().find(|l| l.contains("\"kind\":\"fileWriteEvent\"")).expect("event");
+    assert!(write.contains("\"eventItem/fileWriteEvent/dataAtLowestOffset\":\"YWJj\""), "{write}");
+    // And the snapshot scans: the same file is detected by its hash.
+    let md5 = "900150983cd24fb0d6963f7d28e17f72";
+    s.ioc("md5.ioc", &hx("by-md5", "AND", &[("fileWriteEvent/md5", "is", md5)]));
+    let scanned = iocscan()
+        .args(["scan", "--quiet", "--format", "json", "--snapshot"])
+        .arg(&out)
+        .arg(s.iocs())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run scan");
+    let doc: serde_json::Value = serde_json::from_slice(&scanned.stdout).expect("JSON");
+    assert_eq!(scanned.status.code(), Some(1), "{doc}");
+    assert_eq!(card_ids(&doc), ["by-md5"], "{doc}");
+}

@@ -71,7 +71,13 @@ impl<'de> Deserialize<'de> for Item {
                 let list = json.as_array().ok_or_else(|| {
                     D::Error::custom(format!("`{name}` holds a list: expected an array"))
                 })?;
-                let values = list.iter().map(|v| typed(term.ty, v));
+                // A sub-list element without a value is an empty list at its position.
+                let values = list.iter().map(|v| match v.as_array() {
+                    Some(empty) if empty.is_empty() && term.element.is_some() => {
+                        Ok(Value::List(Vec::new()))
+                    }
+                    _ => typed(term.ty, v),
+                });
                 Value::List(values.collect::<Result<_, _>>().map_err(|e| field_err(&name, e))?)
             } else {
                 typed(term.ty, &json).map_err(|e| field_err::<D::Error>(&name, e))?
