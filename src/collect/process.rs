@@ -399,6 +399,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_vanished_process_is_a_typed_problem() {
+        // Above the kernel's largest pid_max: never a live process.
+        let gone = 4_194_305;
+        let mut errors = Errors::new(ItemKind::Process);
+        assert!(read_maps(gone, &mut errors).is_empty());
+        let errors = errors.finish();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].reason, &errors[0].subject), (Reason::NotFound, &Subject::Pid(gone)));
+        assert!(errors[0].message.contains("ended while being read"), "{}", errors[0].message);
+        assert_eq!(exe_md5(gone, DEFAULT_MAX_HASH_BYTES), None);
+    }
+
+    #[test]
     fn one_pass_fills_every_asked_kind() {
         let fields: FieldSet = [
             Field::ProcessParentProcessName,
