@@ -1,5 +1,6 @@
-//! Open file descriptors: what an fd link names, lsof's type for it, and the unix socket
-//! table (`/proc/net/unix`) that resolves `socket:[ino]` links of unix sockets.
+//! Open file descriptors: what an fd link names, lsof's type for it, what `fdinfo` says
+//! about it, and the unix socket table (`/proc/net/unix`) that resolves `socket:[ino]` links
+//! of unix sockets.
 //!
 //! Pure functions over fixed text and `stat` modes; the reads are the handle list's. Inet
 //! sockets are resolved with the port collector's socket table, not here.
@@ -52,6 +53,37 @@ pub(crate) fn lsof_type(target: Target, mode: Option<u32>) -> &'static str {
             _ => "unknown",
         },
     }
+}
+
+/// What `/proc/PID/fdinfo/N` says about one descriptor (kernel `fs/proc/fd.c`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FdInfo {
+    /// File offset.
+    pub pos: Option<u64>,
+    /// Open flags (`O_*`), written in octal.
+    pub flags: Option<u32>,
+    /// Mount id (the `mountinfo` line of the file's file system).
+    pub mnt_id: Option<u64>,
+    /// Inode number (kernels since 5.14).
+    pub ino: Option<u64>,
+}
+
+/// Parses fdinfo text (`key:\tvalue` lines; unknown keys, such as eventfd's or epoll's own,
+/// are ignored).
+pub(crate) fn parse_fdinfo(text: &str) -> FdInfo {
+    let mut info = FdInfo::default();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value = value.trim();
+        match key {
+            "pos" => info.pos = value.parse().ok(),
+            "flags" => info.flags = u32::from_str_radix(value, 8).ok(),
+            "mnt_id" => info.mnt_id = value.parse().ok(),
+            "ino" => info.ino = value.parse().ok(),
+            _ => {}
+        }
+    }
+    info
 }
 
 /// One unix socket of `/proc/net/unix`.
@@ -116,6 +148,18 @@ mod tests {
         assert_eq!(lsof_type(Target::Path, None), "unknown");
         assert_eq!(lsof_type(Target::Pipe, None), "FIFO");
         assert_eq!(lsof_type(Target::AnonInode, Some(0o600)), "a_inode");
+    }
+
+    #[test]
+    fn fdinfo_fields() {
+        let text = "pos:\t4096\nflags:\t0100002\nmnt_id:\t29\nino:\t1311\neventfd-count: 0\n";
+        let info = parse_fdinfo(text);
+        assert_eq!(info.pos, Some(4096));
+        assert_eq!(info.flags, Some(0o100002));
+        assert_eq!(info.mnt_id, Some(29));
+        assert_eq!(info.ino, Some(1311));
+        assert_eq!(parse_fdinfo("pos: x\nflags: 9\n"), FdInfo::default(), "bad numbers");
+        assert_eq!(parse_fdinfo(""), FdInfo::default());
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! order, at most [`MAX_HANDLES_PER_PROCESS`].
 //!
 //! Only reads: `readlink` of each fd link, `stat` through it (only when a column needs the
-//! target's type, device, size or inode), and for the digest columns the content of regular
-//! files through `/proc/PID/fd/N` (opened non-blocking, only after `stat` says regular,
-//! bounded by the hash size limit). Sockets are resolved with the socket tables the caller
-//! passes; nothing here parses `/proc/net`.
+//! target's type, device or size; `INode` alone is read from `/proc/PID/fdinfo/N`), and for
+//! the digest columns the content of regular files through `/proc/PID/fd/N` (opened
+//! non-blocking, only after `stat` says regular, bounded by the hash size limit). Sockets are
+//! resolved with the socket tables the caller passes; nothing here parses `/proc/net`.
+//!
+//! Not guarded: a `stat` through a link to a file on a hung network file system can wait as
+//! long as the kernel makes it (as `lsof` without `-b`); only the columns that need it stat.
 
 use super::fds::{self, Target, UnixSocket};
 use super::lists::Columns;
@@ -44,17 +47,18 @@ pub(crate) struct Context<'a> {
 /// an error when the fd directory cannot be listed (permission denied, process gone).
 pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Result<bool> {
     let dir = PathBuf::from(format!("/proc/{pid}/fd"));
+    let fdinfo = PathBuf::from(format!("/proc/{pid}/fdinfo"));
     let mut numbers: Vec<u32> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
         .collect();
     numbers.sort_unstable();
     let truncated = numbers.len() > MAX_HANDLES_PER_PROCESS;
     numbers.truncate(MAX_HANDLES_PER_PROCESS);
+    // `INode` alone comes from fdinfo, which never touches the file's own file system.
     let needs_stat = [
         Field::ProcessHandleType,
         Field::ProcessHandleDevice,
         Field::ProcessHandleSize,
-        Field::ProcessHandleINode,
         Field::ProcessHandleMd5sum,
         Field::ProcessHandleSha1sum,
         Field::ProcessHandleSha256sum,
@@ -75,6 +79,13 @@ pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Res
         let link = escape(link.as_os_str()).into_owned();
         let target = fds::target(&link);
         let meta = if needs_stat { std::fs::metadata(&path).ok() } else { None };
+        let inode = meta.as_ref().map(|m| m.ino()).or_else(|| {
+            if !columns.wants(Field::ProcessHandleINode) {
+                return None;
+            }
+            let info = crate::collect::linux::read_text(&fdinfo.join(fd.to_string())).ok()?;
+            fds::parse_fdinfo(&info).ino
+        });
         let inet = match target {
             Target::Socket(inode) => cx.sockets.inet.get(&inode).copied(),
             _ => None,
@@ -113,7 +124,7 @@ pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Res
                 Field::ProcessHandleSize if regular => {
                     Value::Int(i64::try_from(meta.as_ref()?.size()).ok()?)
                 }
-                Field::ProcessHandleINode => Value::Int(i64::try_from(meta.as_ref()?.ino()).ok()?),
+                Field::ProcessHandleINode => Value::Int(i64::try_from(inode?).ok()?),
                 Field::ProcessHandleSocketType => match (inet, unix) {
                     (Some(s), _) => {
                         Value::from(if s.protocol == "TCP" { "STREAM" } else { "DGRAM" })
@@ -215,5 +226,23 @@ mod tests {
         let wanted = escape(file.path().as_os_str()).into_owned();
         let at = names.iter().position(|n| n == &Value::Str(wanted.clone())).unwrap();
         assert_eq!(md5s[at], Value::from("900150983cd24fb0d6963f7d28e17f72"));
+
+        // INode alone: from fdinfo, no stat.
+        let asked: crate::terms::FieldSet = [Field::ProcessHandleINode].into_iter().collect();
+        let mut columns = Columns::new(&asked, crate::terms::Element::Handle).unwrap();
+        fill(&mut columns, std::process::id(), &cx).unwrap();
+        let mut item = crate::item::Item::new(crate::item::ItemKind::Process);
+        columns.finish(&mut item);
+        let names = item.get(Field::ProcessHandleName).unwrap().each().to_vec();
+        let inodes = item.get(Field::ProcessHandleINode).unwrap().each().to_vec();
+        let at = names.iter().position(|n| n == &Value::Str(wanted.clone())).unwrap();
+        let ino = std::fs::metadata(file.path()).unwrap().ino();
+        let has_ino =
+            std::fs::read_to_string("/proc/self/fdinfo/0").is_ok_and(|t| t.contains("ino:"));
+        if has_ino {
+            assert_eq!(inodes[at], Value::Int(ino as i64));
+        } else {
+            eprintln!("fdinfo has no ino line on this kernel: INode not checked");
+        }
     }
 }
