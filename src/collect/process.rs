@@ -274,7 +274,7 @@ pub fn collect_family(
             process_items.push(item);
         }
     }
-    let network_items =
+    let mut network_items =
         if plan.network { events::network(&plan.want, &sockets, &by_pid) } else { Vec::new() };
 
     let mut port_result = None;
@@ -288,19 +288,13 @@ pub fn collect_family(
     let mut pass_errors = Some(errors.finish());
     let mut out = Vec::new();
     for &kind in kinds {
+        let listed =
+            |items: &mut Vec<Item>| Collected { items: std::mem::take(items), errors: Vec::new() };
         let mut collected = match kind {
-            ItemKind::Process => {
-                Collected { items: std::mem::take(&mut process_items), errors: Vec::new() }
-            }
-            ItemKind::ProcessEvent => {
-                Collected { items: std::mem::take(&mut event_items), errors: Vec::new() }
-            }
-            ItemKind::ImageLoadEvent => {
-                Collected { items: std::mem::take(&mut image_items), errors: Vec::new() }
-            }
-            ItemKind::Ipv4NetworkEvent => {
-                Collected { items: network_items.clone(), errors: Vec::new() }
-            }
+            ItemKind::Process => listed(&mut process_items),
+            ItemKind::ProcessEvent => listed(&mut event_items),
+            ItemKind::ImageLoadEvent => listed(&mut image_items),
+            ItemKind::Ipv4NetworkEvent => listed(&mut network_items),
             ItemKind::Port => port_result.take().unwrap_or_default(),
             _ => Collected::default(),
         };
@@ -375,7 +369,7 @@ fn read_maps(pid: u32, errors: &mut Errors) -> Vec<maps::Region> {
         let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         bytes.truncate(end);
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = maps::text_of(&bytes);
     let (regions, more) = maps::parse(&text, MAX_SECTIONS_PER_PROCESS);
     cut |= more;
     if cut {

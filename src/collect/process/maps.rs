@@ -74,6 +74,17 @@ pub(crate) fn parse_line(line: &str) -> Option<Region> {
     Some(Region { start, perms: perms.to_owned(), name, inode })
 }
 
+/// Maps bytes as text: paths are bytes, escaped losslessly as FileItem's paths are
+/// ([`crate::path_text`]); escaping keeps spaces, `/` and `-`, so the columns still parse.
+pub(crate) fn text_of(bytes: &[u8]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let lines: Vec<_> = bytes
+        .split(|&b| b == b'\n')
+        .map(|line| crate::path_text::escape(std::ffi::OsStr::from_bytes(line)))
+        .collect();
+    lines.join("\n")
+}
+
 /// The regions of maps text, at most `cap` (the rest is dropped; the second value says so).
 pub(crate) fn parse(text: &str, cap: usize) -> (Vec<Region>, bool) {
     let mut regions = Vec::new();
@@ -148,6 +159,14 @@ garbage line
                 "/tmp/my lib.so"
             ]
         );
+    }
+
+    #[test]
+    fn non_utf8_paths_are_escaped() {
+        let text = text_of(b"1000-2000 r-xp 0 08:01 5 /tmp/lib\xff.so\n");
+        let (regions, _) = parse(&text, 10);
+        assert_eq!(regions[0].name, "/tmp/lib\\xff.so");
+        assert_eq!(regions[0].file_path(), Some("/tmp/lib\\xff.so"));
     }
 
     #[test]
