@@ -103,6 +103,14 @@ pub const SNAPSHOT_BATCH_ITEMS: usize = 4096;
 /// needs it); the cap bounds the time and the memory of one process's list.
 pub const MAX_HANDLES_PER_PROCESS: usize = 4096;
 
+/// Bytes of open files hashed per process for the HandleList digest columns (1 GiB); later
+/// files of that process get no digest (not evaluated) and the cut is reported.
+///
+/// Each file is already capped by the hash size limit, but a process can hold thousands of
+/// large files open (a database): without a per-process budget one process could make the
+/// scan read terabytes.
+pub const MAX_HANDLE_HASH_BYTES_PER_PROCESS: u64 = 1024 * 1024 * 1024;
+
 /// Bytes of `/proc/PID/maps` read per process (SectionList, DllPath, imageLoadEvent).
 ///
 /// A maps line is about 100 bytes and the kernel's default map count limit is 65,530, so a

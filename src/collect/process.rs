@@ -257,15 +257,7 @@ pub fn collect_family(
                         max_hash_bytes,
                     };
                     match handles::fill(&mut columns, p.pid, &cx) {
-                        Ok(false) => {}
-                        Ok(true) => errors.push(
-                            Subject::Pid(p.pid),
-                            Reason::TooLarge,
-                            format!(
-                                "more than {} open files; the rest are not listed",
-                                crate::limits::MAX_HANDLES_PER_PROCESS
-                            ),
-                        ),
+                        Ok(cuts) => report_cuts(&mut errors, p.pid, cuts),
                         Err(e) => push_read_error(&mut errors, p.pid, "open files", &e),
                     }
                 }
@@ -342,6 +334,23 @@ fn process_item(want: &Wanted, p: &Proc) -> Item {
         want.put(&mut item, Field::ProcessStartTime, start);
     }
     item
+}
+
+/// What a handle list left out, as problems of the process.
+fn report_cuts(errors: &mut Errors, pid: u32, cuts: handles::Cuts) {
+    use crate::limits::{MAX_HANDLES_PER_PROCESS, MAX_HANDLE_HASH_BYTES_PER_PROCESS};
+    if cuts.handles {
+        let message =
+            format!("more than {MAX_HANDLES_PER_PROCESS} open files; the rest are not listed");
+        errors.push(Subject::Pid(pid), Reason::TooLarge, message);
+    }
+    if cuts.digests {
+        let message = format!(
+            "open files hold more than {MAX_HANDLE_HASH_BYTES_PER_PROCESS} bytes; \
+             the later ones are not hashed"
+        );
+        errors.push(Subject::Pid(pid), Reason::TooLarge, message);
+    }
 }
 
 /// A failed per-process read: the process vanished (not found) or refused it.

@@ -15,7 +15,7 @@ use super::lists::Columns;
 use crate::collect::file::digest::{hash_file, HashPlan};
 use crate::collect::port::Socket;
 use crate::item::Value;
-use crate::limits::MAX_HANDLES_PER_PROCESS;
+use crate::limits::{MAX_HANDLES_PER_PROCESS, MAX_HANDLE_HASH_BYTES_PER_PROCESS};
 use crate::path_text::escape;
 use crate::terms::Field;
 use std::collections::HashMap;
@@ -43,16 +43,27 @@ pub(crate) struct Context<'a> {
     pub max_hash_bytes: u64,
 }
 
-/// Fills `columns` with the handles of `pid`. Returns true when the list was cut at the cap;
-/// an error when the fd directory cannot be listed (permission denied, process gone).
-pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Result<bool> {
+/// What a handle list fill had to leave out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cuts {
+    /// More descriptors than [`MAX_HANDLES_PER_PROCESS`]: the rest are not listed.
+    pub handles: bool,
+    /// The digest budget ([`MAX_HANDLE_HASH_BYTES_PER_PROCESS`]) ran out: later files have
+    /// no digest.
+    pub digests: bool,
+}
+
+/// Fills `columns` with the handles of `pid` and says what was cut; an error when the fd
+/// directory cannot be listed (permission denied, process gone).
+pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Result<Cuts> {
     let dir = PathBuf::from(format!("/proc/{pid}/fd"));
     let fdinfo = PathBuf::from(format!("/proc/{pid}/fdinfo"));
     let mut numbers: Vec<u32> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
         .collect();
     numbers.sort_unstable();
-    let truncated = numbers.len() > MAX_HANDLES_PER_PROCESS;
+    let mut cuts = Cuts { handles: numbers.len() > MAX_HANDLES_PER_PROCESS, digests: false };
+    let mut budget = MAX_HANDLE_HASH_BYTES_PER_PROCESS;
     numbers.truncate(MAX_HANDLES_PER_PROCESS);
     // `INode` alone comes from fdinfo, which never touches the file's own file system.
     let needs_stat = [
@@ -95,8 +106,16 @@ pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Res
             _ => None,
         };
         let regular = target == Target::Path && meta.as_ref().is_some_and(|m| m.is_file());
+        let size = meta.as_ref().map_or(0, |m| m.size());
         let digests = if regular && (plan.md5 || plan.sha1 || plan.sha256) {
-            hash_file(&path, &plan, true).0.ok()
+            if size.min(plan.max_bytes) > budget {
+                cuts.digests = true;
+                None
+            } else {
+                let (digests, read) = hash_file(&path, &plan, true);
+                budget = budget.saturating_sub(read);
+                digests.ok()
+            }
         } else {
             None
         };
@@ -153,7 +172,7 @@ pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Res
             })
         });
     }
-    Ok(truncated)
+    Ok(cuts)
 }
 
 /// The Name column: the link text, a resolved socket instead of `socket:[ino]` when known.
@@ -217,7 +236,7 @@ mod tests {
         let mut columns = Columns::new(&asked, crate::terms::Element::Handle).unwrap();
         let tables = SocketTables::default();
         let cx = Context { user: None, sockets: &tables, max_hash_bytes: 1 << 20 };
-        assert!(!fill(&mut columns, std::process::id(), &cx).unwrap());
+        assert_eq!(fill(&mut columns, std::process::id(), &cx).unwrap(), Cuts::default());
         let mut item = crate::item::Item::new(crate::item::ItemKind::Process);
         columns.finish(&mut item);
         let names = item.get(Field::ProcessHandleName).unwrap().each().to_vec();
