@@ -78,7 +78,8 @@ pub fn collect(fields: &FieldSet) -> Collected {
     one(ItemKind::Process, fields)
 }
 
-/// Collects processEvent items (one per live process).
+/// Collects processEvent items (one per live process); `md5` only for executables within the
+/// default hash size limit (the driver passes the scan's own limit to [`collect_family`]).
 pub fn collect_process_events(fields: &FieldSet) -> Collected {
     one(ItemKind::ProcessEvent, fields)
 }
@@ -400,6 +401,23 @@ fn exe_md5(pid: u32, max_bytes: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_process_terms_read_nothing_new() {
+        let plain: FieldSet = [Field::ProcessName, Field::ProcessArguments].into_iter().collect();
+        let plan = Plan::new(&[ItemKind::Process], &plain);
+        assert!(!plan.needs_maps() && !plan.needs_sockets() && !plan.exe_md5);
+        assert!(plan.handles.is_none() && plan.sections.is_none() && plan.ports.is_none());
+        // Event kinds in the same pass do not make ProcessItem read its lists.
+        let kinds = [ItemKind::Process, ItemKind::ProcessEvent];
+        let plan = Plan::new(&kinds, &plain);
+        assert!(!plan.needs_maps() && !plan.needs_sockets() && !plan.exe_md5);
+        let handles: FieldSet = [Field::ProcessHandleINode].into_iter().collect();
+        let plan = Plan::new(&[ItemKind::Process], &handles);
+        assert!(plan.needs_sockets() && !plan.needs_maps());
+        let on_events: FieldSet = [Field::ProcessHandleINode].into_iter().collect();
+        assert!(Plan::new(&[ItemKind::ProcessEvent], &on_events).handles.is_none());
+    }
 
     #[test]
     fn a_vanished_process_is_a_typed_problem() {
