@@ -95,3 +95,29 @@ pub const MAX_REPORTED_SNAPSHOT_ERRORS: usize = 1000;
 /// Lines are read one at a time; a batch bounds the items held in memory at once while still
 /// giving the thread pool enough work to share.
 pub const SNAPSHOT_BATCH_ITEMS: usize = 4096;
+
+/// Open file descriptors read per process for its HandleList (in fd order; the rest are left
+/// out and the cut is reported).
+///
+/// A busy server holds 10^5 descriptors, each costing a `readlink` (and a `stat` when a column
+/// needs it); the cap bounds the time and the memory of one process's list.
+pub const MAX_HANDLES_PER_PROCESS: usize = 4096;
+
+/// Bytes of open files hashed per process for the HandleList digest columns (1 GiB); later
+/// files of that process get no digest (not evaluated) and the cut is reported.
+///
+/// Each file is already capped by the hash size limit, but a process can hold thousands of
+/// large files open (a database): without a per-process budget one process could make the
+/// scan read terabytes.
+pub const MAX_HANDLE_HASH_BYTES_PER_PROCESS: u64 = 1024 * 1024 * 1024;
+
+/// Bytes of `/proc/PID/maps` read per process (SectionList, DllPath, imageLoadEvent).
+///
+/// A maps line is about 100 bytes and the kernel's default map count limit is 65,530, so a
+/// normal process fits well below; a process with a pathological map count cannot grow the
+/// scan's memory past this. A cut is reported.
+pub const MAX_MAPS_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Memory regions (maps lines) kept per process, for the same reason as [`MAX_MAPS_BYTES`]:
+/// each region becomes one SectionList element in several columns.
+pub const MAX_SECTIONS_PER_PROCESS: usize = 65_536;

@@ -53,18 +53,19 @@ type Collector = fn(&FieldSet) -> Collected;
 fn collector(kind: ItemKind) -> Option<Collector> {
     Some(match kind {
         ItemKind::Process => process::collect,
+        ItemKind::ProcessEvent => process::collect_process_events,
+        ItemKind::ImageLoadEvent => process::collect_image_loads,
+        ItemKind::Ipv4NetworkEvent => process::collect_network_events,
         ItemKind::Port => port::collect,
         ItemKind::ArpEntry => arp::collect,
         ItemKind::SystemInfo => system::collect,
         ItemKind::User => user::collect,
-        // Walked, not listed.
-        ItemKind::File => return None,
-        // Nothing on a live host records these: their conditions are unknown.
-        ItemKind::ProcessEvent
-        | ItemKind::ImageLoadEvent
-        | ItemKind::FileWriteEvent
-        | ItemKind::Ipv4NetworkEvent
-        | ItemKind::DnsLookupEvent
+        // Walked, not listed: each walked file is also a fileWriteEvent (see `walked`).
+        ItemKind::File | ItemKind::FileWriteEvent => return None,
+        // Nothing on a live Linux host records these (no HTTP or registry state; no readable
+        // resolver cache is assumed, so no DNS lookups; address changes leave no record):
+        // their conditions are unknown.
+        ItemKind::DnsLookupEvent
         | ItemKind::UrlMonitorEvent
         | ItemKind::RegKeyEvent
         | ItemKind::AddressNotificationEvent
@@ -78,16 +79,62 @@ fn collector(_kind: ItemKind) -> Option<Collector> {
     None
 }
 
+/// True for the kinds the file walk yields (FileItem, and fileWriteEvent: a file present
+/// now, as a view over the same entry), which [`collect`] does not list.
+pub fn walked(kind: ItemKind) -> bool {
+    matches!(kind, ItemKind::File | ItemKind::FileWriteEvent)
+}
+
 /// True when this platform has a collector for `kind` (the file walk included).
 pub fn available(kind: ItemKind) -> bool {
-    kind == ItemKind::File || collector(kind).is_some()
+    walked(kind) || collector(kind).is_some()
+}
+
+/// The listed kinds of `kinds` (walked ones left out) grouped by shared source: the kinds of
+/// [`process::FAMILY`] form one group (one `/proc` pass and one socket table serve them
+/// all), every other kind is a group of its own. Order follows `kinds`.
+pub fn groups(kinds: &[ItemKind]) -> Vec<Vec<ItemKind>> {
+    let mut family = Vec::new();
+    let mut groups = Vec::new();
+    for &kind in kinds.iter().filter(|k| !walked(**k)) {
+        #[cfg(target_os = "linux")]
+        if process::FAMILY.contains(&kind) && collector(kind).is_some() {
+            if family.is_empty() {
+                groups.push(Vec::new());
+            }
+            family.push(kind);
+            continue;
+        }
+        groups.push(vec![kind]);
+    }
+    // The family's group sits where its first kind came.
+    if let Some(slot) = groups.iter_mut().find(|g| g.is_empty()) {
+        *slot = family;
+    }
+    groups
+}
+
+/// Collects one group of [`groups`]: a family group in one pass (files hashed there, such
+/// as executables for `processEvent/md5`, are at most `max_hash_bytes`), any other kind with
+/// [`collect`].
+pub fn collect_group(
+    group: &[ItemKind],
+    fields: &FieldSet,
+    max_hash_bytes: u64,
+) -> Vec<(ItemKind, Collected)> {
+    #[cfg(target_os = "linux")]
+    if group.len() > 1 || group.first().is_some_and(|k| process::FAMILY.contains(k)) {
+        return process::collect_family(group, fields, max_hash_bytes);
+    }
+    let _ = max_hash_bytes;
+    group.iter().map(|&kind| (kind, collect(kind, fields))).collect()
 }
 
 /// Collects all items of a non-file `kind` with the fields in `fields` (fields of other kinds
 /// are ignored). Files are walked with [`file::walk`] instead; asking for them here yields
 /// nothing. A kind without a collector on this platform yields no items and one error.
 pub fn collect(kind: ItemKind, fields: &FieldSet) -> Collected {
-    if kind == ItemKind::File {
+    if walked(kind) {
         return Collected::default();
     }
     match collector(kind) {
@@ -123,8 +170,23 @@ mod tests {
         for kind in ItemKind::ALL.into_iter().filter(|k| !k.is_event()) {
             assert_eq!(collector(kind).is_some(), kind != ItemKind::File, "{kind}");
         }
+        for kind in [ItemKind::ProcessEvent, ItemKind::ImageLoadEvent, ItemKind::Ipv4NetworkEvent] {
+            assert!(collector(kind).is_some(), "{kind}");
+        }
+        assert!(available(ItemKind::FileWriteEvent) && !available(ItemKind::DnsLookupEvent));
         let files = collect(ItemKind::File, &FieldSet::all());
         assert!(files.items.is_empty() && files.errors.is_empty());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_process_family_is_one_group() {
+        use ItemKind::*;
+        let kinds = [File, User, Port, Process, FileWriteEvent, ImageLoadEvent, ArpEntry];
+        assert_eq!(
+            groups(&kinds),
+            [vec![User], vec![Port, Process, ImageLoadEvent], vec![ArpEntry]]
+        );
     }
 
     #[test]

@@ -14,24 +14,42 @@ use crate::item::{Item, ItemKind};
 use crate::terms::{Field, FieldSet};
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
 
-/// Collects one item per socket with the fields in `fields` (plus card fields).
-pub fn collect(fields: &FieldSet) -> Collected {
-    let want = Wanted::new(fields);
-    let mut errors = Errors::new(ItemKind::Port);
-    let sockets = match netstat2::get_sockets_info(
+/// One TCP or UDP socket of the host, as every socket view (PortItem, a process's PortList
+/// and handles, ipv4NetworkEvent) reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Socket {
+    /// `TCP` or `UDP`.
+    pub protocol: &'static str,
+    /// Local address and port.
+    pub local: (IpAddr, u16),
+    /// Remote address and port: always for TCP, for a connected UDP socket only.
+    pub remote: Option<(IpAddr, u16)>,
+    /// TCP state (`LISTEN`, ...); none for UDP.
+    pub state: Option<&'static str>,
+    /// The socket's inode (`socket:[inode]` in fd links).
+    pub inode: u64,
+    /// The pids holding it, sorted (empty when not visible: other users without root).
+    pub pids: Vec<u32>,
+}
+
+/// The host's TCP and UDP sockets (UDP peers only when `peers`), or `None` when the socket
+/// table cannot be read (the error is in `errors`).
+pub(crate) fn sockets(peers: bool, errors: &mut Errors) -> Option<Vec<Socket>> {
+    let table = match netstat2::get_sockets_info(
         AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6,
         ProtocolFlags::TCP | ProtocolFlags::UDP,
     ) {
         Ok(sockets) => sockets,
         Err(e) => {
             errors.push(Subject::source("socket table"), Reason::Other, e);
-            return failed(errors);
+            return None;
         }
     };
     let mut udp_peers = HashMap::new();
-    if want.any(&[Field::PortRemoteIp, Field::PortRemotePort]) {
+    if peers {
         for table in ["/proc/net/udp", "/proc/net/udp6"] {
             match read_text(Path::new(table)) {
                 Ok(text) => {
@@ -43,39 +61,71 @@ pub fn collect(fields: &FieldSet) -> Collected {
             }
         }
     }
-    let mut images: HashMap<u32, (Option<String>, Option<String>)> = HashMap::new();
+    let sockets = table
+        .into_iter()
+        .map(|s| {
+            let mut pids = s.associated_pids;
+            pids.sort_unstable();
+            pids.dedup();
+            let inode = u64::from(s.inode);
+            match s.protocol_socket_info {
+                ProtocolSocketInfo::Tcp(t) => Socket {
+                    protocol: "TCP",
+                    local: (t.local_addr, t.local_port),
+                    remote: Some((t.remote_addr, t.remote_port)),
+                    state: Some(tcp_state_name(&t.state)),
+                    inode,
+                    pids,
+                },
+                ProtocolSocketInfo::Udp(u) => Socket {
+                    protocol: "UDP",
+                    local: (u.local_addr, u.local_port),
+                    remote: udp_peers.get(&s.inode).map(|p| (p.ip, p.port)),
+                    state: None,
+                    inode,
+                    pids,
+                },
+            }
+        })
+        .collect();
+    Some(sockets)
+}
+
+/// Collects one item per socket with the fields in `fields` (plus card fields).
+pub fn collect(fields: &FieldSet) -> Collected {
+    let mut errors = Errors::new(ItemKind::Port);
+    let want = Wanted::new(fields);
+    match sockets(want.any(&[Field::PortRemoteIp, Field::PortRemotePort]), &mut errors) {
+        Some(sockets) => items(&sockets, fields, errors, &mut HashMap::new()),
+        None => failed(errors),
+    }
+}
+
+/// The PortItems of `sockets`; `images` caches each pid's (name, path).
+pub(crate) fn items(
+    sockets: &[Socket],
+    fields: &FieldSet,
+    errors: Errors,
+    images: &mut HashMap<u32, (Option<String>, Option<String>)>,
+) -> Collected {
+    let want = Wanted::new(fields);
     let items = sockets
         .iter()
         .map(|s| {
             let mut item = Item::new(ItemKind::Port);
-            let (local, local_port, remote, state) = match &s.protocol_socket_info {
-                ProtocolSocketInfo::Tcp(t) => {
-                    want.put(&mut item, Field::PortProtocol, "TCP");
-                    (
-                        t.local_addr,
-                        t.local_port,
-                        Some((t.remote_addr, t.remote_port)),
-                        Some(tcp_state_name(&t.state)),
-                    )
-                }
-                ProtocolSocketInfo::Udp(u) => {
-                    want.put(&mut item, Field::PortProtocol, "UDP");
-                    let peer = udp_peers.get(&s.inode).map(|p| (p.ip, p.port));
-                    (u.local_addr, u.local_port, peer, None)
-                }
-            };
-            want.put(&mut item, Field::PortLocalIp, local);
-            want.put(&mut item, Field::PortLocalPort, i64::from(local_port));
-            if let Some((ip, port)) = remote {
+            want.put(&mut item, Field::PortProtocol, s.protocol);
+            want.put(&mut item, Field::PortLocalIp, s.local.0);
+            want.put(&mut item, Field::PortLocalPort, i64::from(s.local.1));
+            if let Some((ip, port)) = s.remote {
                 want.put(&mut item, Field::PortRemoteIp, ip);
                 want.put(&mut item, Field::PortRemotePort, i64::from(port));
             }
-            if let Some(state) = state {
+            if let Some(state) = s.state {
                 want.put(&mut item, Field::PortState, state);
             }
-            want.put(&mut item, Field::PortIsIpv6, local.is_ipv6());
-            // The pid set comes from a hash set: take the lowest for a stable answer.
-            if let Some(&pid) = s.associated_pids.iter().min() {
+            want.put(&mut item, Field::PortIsIpv6, s.local.0.is_ipv6());
+            // The lowest pid, for a stable answer.
+            if let Some(&pid) = s.pids.first() {
                 want.put(&mut item, Field::PortPid, i64::from(pid));
                 if want.any(&[Field::PortProcess, Field::PortPath]) {
                     let (name, path) = images.entry(pid).or_insert_with(|| process_image(pid));

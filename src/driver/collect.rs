@@ -6,7 +6,7 @@
 
 use super::tally::Tally;
 use super::{in_pool, DriverError, ProgressFn};
-use crate::collect::file::{self, FileEntry, FileOptions, FileSink, FileStats};
+use crate::collect::file::{self, FileEntry, FileOptions, FileSink, FileStats, WriteEvent};
 use crate::collect::{self, CollectError};
 use crate::item::{Item, ItemKind, ItemView};
 use crate::snapshot::{self, Header, SnapshotError, SnapshotWriter};
@@ -127,6 +127,10 @@ struct SnapshotSink<'a, W: Write> {
     failed: Mutex<Option<std::io::Error>>,
     stop: AtomicBool,
     cancel: &'a AtomicBool,
+    /// Save each walked file as a FileItem.
+    files: bool,
+    /// Save each walked file as a fileWriteEvent too.
+    writes: bool,
 }
 
 impl<W: Write> SnapshotSink<'_, W> {
@@ -154,7 +158,12 @@ impl<W: Write + Send> FileSink for SnapshotSink<'_, W> {
         if self.own_output.as_ref().is_some_and(|own| own.is(entry.path())) {
             return;
         }
-        self.write(&entry.to_item(&self.fields));
+        if self.files {
+            self.write(&entry.to_item(&self.fields));
+        }
+        if self.writes {
+            self.write(&WriteEvent(entry).to_item(&self.fields));
+        }
     }
 
     fn error(&self, error: CollectError) {
@@ -178,7 +187,7 @@ pub fn collect_snapshot<W: Write + Send>(
     out_path: Option<&Path>,
 ) -> Result<CollectReport, DriverError> {
     let kinds = options.kinds_collected();
-    let excludes = if kinds.contains(&ItemKind::File) {
+    let excludes = if kinds.iter().any(|&k| collect::walked(k)) {
         Some(options.files.compile_excludes()?)
     } else {
         None
@@ -195,16 +204,20 @@ pub fn collect_snapshot<W: Write + Send>(
         failed: Mutex::new(None),
         stop: AtomicBool::new(false),
         cancel: &options.cancel,
+        files: kinds.contains(&ItemKind::File),
+        writes: kinds.contains(&ItemKind::FileWriteEvent),
     };
     let mut file_stats = FileStats::default();
     in_pool(options.threads, || {
-        for &kind in kinds.iter().filter(|&&k| k != ItemKind::File) {
+        for group in collect::groups(&kinds) {
             if sink.cancelled() {
                 break;
             }
-            let collected = collect::collect(kind, &fields);
-            tally.errors(collected.errors);
-            collected.items.iter().for_each(|item| sink.write(item));
+            let max_hash_bytes = options.files.max_hash_bytes;
+            for (_, collected) in collect::collect_group(&group, &fields, max_hash_bytes) {
+                tally.errors(collected.errors);
+                collected.items.iter().for_each(|item| sink.write(item));
+            }
         }
         if let (Some(excludes), false) = (&excludes, sink.cancelled()) {
             file_stats = file::walk_with(&options.files, excludes, &fields, &sink);

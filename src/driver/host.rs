@@ -1,11 +1,14 @@
 //! [`scan_host`]: the live host, collected and evaluated in one pass.
 //!
-//! Files stream from the walker straight into the evaluator and are never stored; each small
-//! kind is collected as a list on a task of its own, then evaluated. Nothing is written.
+//! Files stream from the walker straight into the evaluator and are never stored (each walked
+//! file is evaluated as a FileItem and, when the ruleset needs it, as a fileWriteEvent: one
+//! entry, one lazy read); the other kinds are collected as lists, one task per source group
+//! ([`collect::groups`]: the process family shares one `/proc` pass), then evaluated.
+//! Nothing is written.
 
 use super::tally::Tally;
 use super::{in_pool, needed_kinds, report, DriverError, ScanOptions, ScanReport};
-use crate::collect::file::{self, FileEntry, FileSink, FileStats};
+use crate::collect::file::{self, FileEntry, FileSink, FileStats, WriteEvent};
 use crate::collect::{self, CollectError};
 use crate::compile::Ruleset;
 use crate::eval::Scanner;
@@ -17,15 +20,29 @@ struct ScanSink<'a, 'r> {
     scanner: &'a Scanner<'r>,
     tally: &'a Tally,
     cancel: &'a AtomicBool,
+    /// Evaluate each file as a FileItem.
+    files: bool,
+    /// Evaluate each file as a fileWriteEvent too.
+    writes: bool,
 }
 
 impl FileSink for ScanSink<'_, '_> {
     fn file(&self, entry: &FileEntry) {
-        self.scanner.scan_item(entry);
+        if self.files {
+            self.scanner.scan_item(entry);
+        }
+        if self.writes {
+            self.scanner.scan_item(&WriteEvent(entry));
+        }
         if let Some((_, bytes, _)) = entry.hash_report() {
             self.tally.hashed(bytes);
         }
-        self.tally.scanned(self.scanner, ItemKind::File, 1);
+        if self.files {
+            self.tally.scanned(self.scanner, ItemKind::File, 1);
+        }
+        if self.writes {
+            self.tally.scanned(self.scanner, ItemKind::FileWriteEvent, 1);
+        }
     }
 
     fn error(&self, error: CollectError) {
@@ -45,30 +62,36 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
     let kinds = needed_kinds(ruleset, options);
     let fields = ruleset.requirements().fields;
     // Compiled before anything is collected, so that a typo fails at once.
-    let excludes = if kinds.contains(&ItemKind::File) {
-        Some(options.files.compile_excludes()?)
-    } else {
-        None
-    };
+    let walk = kinds.iter().any(|&k| collect::walked(k));
+    let excludes = if walk { Some(options.files.compile_excludes()?) } else { None };
     let tally = Tally::new(options.progress.clone());
     let scanner = super::scanner(ruleset, options, |k| kinds.contains(&k) && collect::available(k));
     let mut file_stats = FileStats::default();
     in_pool(options.threads, || {
         rayon::scope(|scope| {
-            for &kind in kinds.iter().filter(|&&k| k != ItemKind::File) {
+            for group in collect::groups(&kinds) {
                 let (scanner, tally) = (&scanner, &tally);
+                let max_hash_bytes = options.files.max_hash_bytes;
                 scope.spawn(move |_| {
                     if options.cancelled() {
                         return;
                     }
-                    let collected = collect::collect(kind, &fields);
-                    tally.errors(collected.errors);
-                    scanner.scan_items(&collected.items);
-                    tally.scanned(scanner, kind, collected.items.len() as u64);
+                    for (kind, collected) in collect::collect_group(&group, &fields, max_hash_bytes)
+                    {
+                        tally.errors(collected.errors);
+                        scanner.scan_items(&collected.items);
+                        tally.scanned(scanner, kind, collected.items.len() as u64);
+                    }
                 });
             }
             if let (Some(excludes), false) = (&excludes, options.cancelled()) {
-                let sink = ScanSink { scanner: &scanner, tally: &tally, cancel: &options.cancel };
+                let sink = ScanSink {
+                    scanner: &scanner,
+                    tally: &tally,
+                    cancel: &options.cancel,
+                    files: kinds.contains(&ItemKind::File),
+                    writes: kinds.contains(&ItemKind::FileWriteEvent),
+                };
                 file_stats = file::walk_with(&options.files, excludes, &fields, &sink);
             }
         });

@@ -29,6 +29,9 @@ pub(crate) struct HashPlan {
     pub(crate) sha1: bool,
     /// SHA-256 asked.
     pub(crate) sha256: bool,
+    /// The first [`HEAD_BYTES`] of the content asked (fileWriteEvent's data at the lowest
+    /// offset), kept from the same read.
+    pub(crate) head: bool,
     /// Files larger than this are not read.
     pub(crate) max_bytes: u64,
 }
@@ -40,6 +43,8 @@ impl HashPlan {
             md5: fields.contains(Field::FileMd5sum),
             sha1: fields.contains(Field::FileSha1sum),
             sha256: fields.contains(Field::FileSha256sum),
+            head: fields.contains(Field::FileWriteEvTextAtLowestOffset)
+                || fields.contains(Field::FileWriteEvDataAtLowestOffset),
             max_bytes,
         }
     }
@@ -50,6 +55,9 @@ impl HashPlan {
             Field::FileMd5sum => self.md5,
             Field::FileSha1sum => self.sha1,
             Field::FileSha256sum => self.sha256,
+            Field::FileWriteEvTextAtLowestOffset | Field::FileWriteEvDataAtLowestOffset => {
+                self.head
+            }
             _ => false,
         }
     }
@@ -61,7 +69,13 @@ pub(crate) struct Digests {
     pub(crate) md5: Option<String>,
     pub(crate) sha1: Option<String>,
     pub(crate) sha256: Option<String>,
+    /// The first [`HEAD_BYTES`] of the content (fewer for a shorter file), when asked.
+    pub(crate) head: Option<Vec<u8>>,
 }
+
+/// How many leading bytes [`HashPlan::head`] keeps: HX's `textAtLowestOffset` is 64
+/// characters.
+pub(crate) const HEAD_BYTES: usize = 64;
 
 /// Why a file was not hashed.
 #[derive(Debug)]
@@ -133,8 +147,14 @@ fn read_and_hash(
     let mut md5 = plan.md5.then(Md5::new);
     let mut sha1 = plan.sha1.then(Sha1::new);
     let mut sha256 = plan.sha256.then(Sha256::new);
+    let mut head = plan.head.then(Vec::new);
+    let digesting = md5.is_some() || sha1.is_some() || sha256.is_some();
     let mut total: u64 = 0;
     loop {
+        // Only the head asked: stop reading once it is full.
+        if !digesting && head.as_ref().is_some_and(|h| h.len() >= HEAD_BYTES) {
+            break;
+        }
         let n = match file.read(buffer) {
             Ok(0) => break,
             Ok(n) => n,
@@ -147,6 +167,10 @@ fn read_and_hash(
             return (Err(HashError::TooLarge), total);
         }
         let chunk = &buffer[..n];
+        if let Some(head) = head.as_mut() {
+            let room = HEAD_BYTES.saturating_sub(head.len());
+            head.extend_from_slice(&chunk[..room.min(n)]);
+        }
         if let Some(h) = md5.as_mut() {
             h.update(chunk);
         }
@@ -161,6 +185,7 @@ fn read_and_hash(
         md5: md5.map(|h| hex::encode(h.finalize())),
         sha1: sha1.map(|h| hex::encode(h.finalize())),
         sha256: sha256.map(|h| hex::encode(h.finalize())),
+        head,
     };
     (Ok(digests), total)
 }
@@ -170,7 +195,7 @@ mod tests {
     use super::*;
 
     fn plan(md5: bool, sha1: bool, sha256: bool) -> HashPlan {
-        HashPlan { md5, sha1, sha256, max_bytes: 1 << 30 }
+        HashPlan { md5, sha1, sha256, head: false, max_bytes: 1 << 30 }
     }
 
     #[test]
@@ -185,6 +210,24 @@ mod tests {
         assert_eq!(digests.md5, None);
         assert_eq!(digests.sha1, None);
         assert_eq!(digests.sha256, Some(hex::encode(Sha256::digest(&content))));
+    }
+
+    #[test]
+    fn the_head_comes_from_the_same_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let path = dir.path().join("f");
+        let content: Vec<u8> = (0..=255u8).cycle().take(HASH_BUFFER_BYTES + 3).collect();
+        std::fs::write(&path, &content).unwrap_or_else(|e| panic!("write: {e}"));
+        let with_md5 = HashPlan { head: true, ..plan(true, false, false) };
+        let (digests, read) = hash_file(&path, &with_md5, false);
+        let digests = digests.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(read, content.len() as u64);
+        assert_eq!(digests.head.as_deref(), Some(&content[..HEAD_BYTES]));
+        assert_eq!(digests.md5, Some(hex::encode(Md5::digest(&content))));
+        let alone = HashPlan { head: true, ..plan(false, false, false) };
+        let (digests, read) = hash_file(&path, &alone, false);
+        assert_eq!(digests.unwrap_or_else(|e| panic!("{e:?}")).head.map(|h| h.len()), Some(64));
+        assert!(read < content.len() as u64, "only the head is read");
     }
 
     #[test]

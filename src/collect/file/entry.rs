@@ -41,8 +41,9 @@ pub(crate) const STAT_FIELDS: [Field; 10] = [
 /// The outcome of the one hashing attempt of an entry.
 #[derive(Debug)]
 struct Hashed {
-    /// Digest values, or why there are none.
-    result: Result<[Option<Value>; 3], NotEvaluated>,
+    /// Content values (MD5, SHA-1, SHA-256, then the fileWriteEvent head text and
+    /// data), or why there are none.
+    result: Result<[Option<Value>; 5], NotEvaluated>,
     /// Bytes read.
     bytes_read: u64,
     /// True when the content was read to the end.
@@ -126,8 +127,10 @@ impl FileEntry {
         let (result, bytes_read) = digest::hash_file(&self.path, &self.plan, self.follow);
         let (result, error) = match result {
             Ok(d) => {
-                let values = [d.md5, d.sha1, d.sha256].map(|v| v.map(Value::Str));
-                (Ok(values), None)
+                let text = d.head.as_deref().map(|h| Value::Str(super::write_event::text(h)));
+                let data = d.head.as_deref().map(|h| Value::Str(super::write_event::base64(h)));
+                let [md5, sha1, sha256] = [d.md5, d.sha1, d.sha256].map(|v| v.map(Value::Str));
+                (Ok([md5, sha1, sha256, text, data]), None)
             }
             Err(HashError::TooLarge) => (Err(NotEvaluated::TooLargeToHash), None),
             // A file that is not regular has no content to hash: nothing went wrong.
@@ -146,6 +149,26 @@ impl FileEntry {
         Hashed { result, bytes_read, complete, error }
     }
 
+    /// A content field (a digest, or fileWriteEvent's head text or data), computed by the
+    /// entry's one read on first request; absent when the walk's plan does not have it.
+    pub(crate) fn content(&self, field: Field) -> Lookup<'_> {
+        let slot = match field {
+            Field::FileMd5sum => 0,
+            Field::FileSha1sum => 1,
+            Field::FileSha256sum => 2,
+            Field::FileWriteEvTextAtLowestOffset => 3,
+            Field::FileWriteEvDataAtLowestOffset => 4,
+            _ => return Lookup::Absent,
+        };
+        if !self.plan.wants(field) {
+            return Lookup::Absent;
+        }
+        match &self.hashed().result {
+            Ok(values) => values[slot].as_ref().map_or(Lookup::Absent, Lookup::Value),
+            Err(reason) => Lookup::NotEvaluated(*reason),
+        }
+    }
+
     /// After the sink is done with the entry: (hashed to the end, bytes read, problem), or
     /// `None` when no digest was asked.
     pub(crate) fn hash_report(&self) -> Option<(bool, u64, Option<CollectError>)> {
@@ -159,18 +182,9 @@ impl ItemView for FileEntry {
     }
 
     fn lookup(&self, field: Field) -> Lookup<'_> {
-        let slot = match field {
-            Field::FileMd5sum => 0,
-            Field::FileSha1sum => 1,
-            Field::FileSha256sum => 2,
-            _ => return self.item.lookup(field),
-        };
-        if !self.plan.wants(field) {
-            return Lookup::Absent;
-        }
-        match &self.hashed().result {
-            Ok(values) => values[slot].as_ref().map_or(Lookup::Absent, Lookup::Value),
-            Err(reason) => Lookup::NotEvaluated(*reason),
+        match field {
+            Field::FileMd5sum | Field::FileSha1sum | Field::FileSha256sum => self.content(field),
+            _ => self.item.lookup(field),
         }
     }
 

@@ -15,18 +15,21 @@
 //! symlinks, loops) in `walker`; the compiled exclude patterns in [`Excludes`]; the mount
 //! table in `mounts`; the side-effect-free look at a
 //! directory in `dir_stat`; [`FileEntry`] and its fields in `entry`; one-read digests in
-//! `digest`; owner names in `owners`; lossless path text comes from [`crate::path_text`].
+//! `digest`; owner names in `owners`; the fileWriteEvent view of an entry in [`WriteEvent`];
+//! lossless path text comes from [`crate::path_text`].
 
-mod digest;
+pub(crate) mod digest;
 mod dir_stat;
 mod entry;
 mod excludes;
 mod mounts;
 mod owners;
 mod walker;
+mod write_event;
 
 pub use entry::FileEntry;
 pub use excludes::Excludes;
+pub use write_event::{with_file_fields, WriteEvent};
 
 use super::CollectError;
 use crate::limits::DEFAULT_MAX_HASH_BYTES;
@@ -145,5 +148,7 @@ pub fn walk_with(
     fields: &FieldSet,
     sink: &dyn FileSink,
 ) -> FileStats {
-    walker::Walker::new(options, excludes, fields, sink).run()
+    // A fileWriteEvent reads the FileItem values of the same entry.
+    let fields = with_file_fields(fields);
+    walker::Walker::new(options, excludes, &fields, sink).run()
 }
