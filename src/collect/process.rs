@@ -438,6 +438,7 @@ mod tests {
             Field::ProcessParentProcessName,
             Field::ProcessDllPath,
             Field::ProcessSectionInjected,
+            Field::ProcessSectionName,
             Field::ImageLoadEvFileName,
             Field::ProcessEvMd5,
         ]

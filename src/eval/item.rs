@@ -209,7 +209,11 @@ impl Scanner<'_> {
         for (l, _) in group.leaves.iter().zip(&true_leaves).filter(|(_, t)| **t) {
             let leaf = &leaves[*l as usize];
             let Some(field) = leaf.field else { continue };
-            fields.push(field);
+            // A sub-list column is shown through its evidence (the matching element), not
+            // as the whole list of the object's handles or sections.
+            if field.term().element.is_none() {
+                fields.push(field);
+            }
             if let Lookup::Value(v) = item.lookup(field) {
                 // A record is what happened; a state value is graded by the catalogue.
                 let grade = if item.record().is_some() { Grade::Exact } else { field.term().grade };

@@ -267,8 +267,8 @@ catalogue! {
     ProcessHandleObjectAddress = "ProcessItem/HandleList/Handle/ObjectAddress", Process, Int, many, handle;
     ProcessHandleHandleCount = "ProcessItem/HandleList/Handle/HandleCount", Process, Int, many, handle;
     ProcessHandlePointerCount = "ProcessItem/HandleList/Handle/PointerCount", Process, Int, many, handle;
-    ProcessHandleType = "ProcessItem/HandleList/Handle/Type", Process, String, card, many, handle, linux;
-    ProcessHandleName = "ProcessItem/HandleList/Handle/Name", Process, String, card, many, handle, linux;
+    ProcessHandleType = "ProcessItem/HandleList/Handle/Type", Process, String, many, handle, linux;
+    ProcessHandleName = "ProcessItem/HandleList/Handle/Name", Process, String, many, handle, linux;
     ProcessHandleFileDescriptor = "ProcessItem/HandleList/Handle/FileDescriptor", Process, Int, many, handle, linux;
     ProcessHandleUser = "ProcessItem/HandleList/Handle/User", Process, String, many, handle, linux;
     ProcessHandleDevice = "ProcessItem/HandleList/Handle/Device", Process, String, many, handle, linux;
@@ -287,7 +287,7 @@ catalogue! {
     ProcessSectionProtection = "ProcessItem/SectionList/MemorySection/Protection", Process, String, many, section, linux;
     ProcessSectionRegionStart = "ProcessItem/SectionList/MemorySection/RegionStart", Process, Int, many, section, linux;
     ProcessSectionMapped = "ProcessItem/SectionList/MemorySection/Mapped", Process, Bool, many, section, linux;
-    ProcessSectionName = "ProcessItem/SectionList/MemorySection/Name", Process, String, card, many, section, linux;
+    ProcessSectionName = "ProcessItem/SectionList/MemorySection/Name", Process, String, many, section, linux;
     ProcessSectionInjected = "ProcessItem/SectionList/MemorySection/Injected", Process, Bool, many, section, linux, approximate;
     ProcessSectionPEInfoType = "ProcessItem/SectionList/MemorySection/PEInfo/Type", Process, String, many, section;
     ProcessSectionPEInfoSubsystem = "ProcessItem/SectionList/MemorySection/PEInfo/Subsystem", Process, String, many, section;

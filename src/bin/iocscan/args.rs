@@ -112,8 +112,9 @@ pub struct WalkArgs {
     /// Glob matched against full paths; a matching folder is not entered (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
-    /// Item kinds to collect, comma-separated: file, process, port, arp, system, user
-    /// (default: all).
+    /// Item kinds to collect, comma-separated: file, process, port, arp, system, user,
+    /// process-event, image-load-event, file-write-event, ipv4-network-event, ... (or their
+    /// document names, `processEvent`; default: all).
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_kind)]
     pub items: Vec<ItemKind>,
     /// Stay on the file system of each --path.

@@ -231,8 +231,13 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), b"abc").unwrap();
         let _open = std::fs::File::open(file.path()).unwrap();
-        let asked: crate::terms::FieldSet =
-            [Field::ProcessHandleMd5sum, Field::ProcessHandleFileDescriptor].into_iter().collect();
+        let asked: crate::terms::FieldSet = [
+            Field::ProcessHandleMd5sum,
+            Field::ProcessHandleFileDescriptor,
+            Field::ProcessHandleName,
+        ]
+        .into_iter()
+        .collect();
         let mut columns = Columns::new(&asked, crate::terms::Element::Handle).unwrap();
         let tables = SocketTables::default();
         let cx = Context { user: None, sockets: &tables, max_hash_bytes: 1 << 20 };
@@ -247,7 +252,8 @@ mod tests {
         assert_eq!(md5s[at], Value::from("900150983cd24fb0d6963f7d28e17f72"));
 
         // INode alone: from fdinfo, no stat.
-        let asked: crate::terms::FieldSet = [Field::ProcessHandleINode].into_iter().collect();
+        let asked: crate::terms::FieldSet =
+            [Field::ProcessHandleINode, Field::ProcessHandleName].into_iter().collect();
         let mut columns = Columns::new(&asked, crate::terms::Element::Handle).unwrap();
         fill(&mut columns, std::process::id(), &cx).unwrap();
         let mut item = crate::item::Item::new(crate::item::ItemKind::Process);

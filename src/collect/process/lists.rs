@@ -111,7 +111,13 @@ mod tests {
         assert!(Columns::new(&card_only, Element::MemorySection).is_none());
         let asked: FieldSet = [Field::ProcessSectionInjected].into_iter().collect();
         let mut columns = Columns::new(&asked, Element::MemorySection).unwrap();
-        assert!(columns.wants(Field::ProcessSectionName), "card column of an asked list");
+        // Only asked columns: cards show the matched element through its evidence, never a
+        // whole list.
+        assert!(!columns.wants(Field::ProcessSectionName), "no card columns in lists");
+        let asked: FieldSet =
+            [Field::ProcessSectionInjected, Field::ProcessSectionName].into_iter().collect();
+        let mut columns = Columns::new(&asked, Element::MemorySection).unwrap();
+        assert!(columns.wants(Field::ProcessSectionName));
         assert!(!columns.wants(Field::ProcessSectionProtection));
         let (regions, _) = super::super::maps::parse(
             "1000-2000 r-xp 0 08:01 5 /bin/x\nffffffffff600000-ffffffffff601000 --xp 0 00:00 0 [vsyscall]\n",
