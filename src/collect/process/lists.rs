@@ -110,7 +110,7 @@ mod tests {
         let card_only: FieldSet = [Field::ProcessName].into_iter().collect();
         assert!(Columns::new(&card_only, Element::MemorySection).is_none());
         let asked: FieldSet = [Field::ProcessSectionInjected].into_iter().collect();
-        let mut columns = Columns::new(&asked, Element::MemorySection).unwrap();
+        let columns = Columns::new(&asked, Element::MemorySection).unwrap();
         // Only asked columns: cards show the matched element through its evidence, never a
         // whole list.
         assert!(!columns.wants(Field::ProcessSectionName), "no card columns in lists");
