@@ -147,6 +147,31 @@ pub struct Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_omits_unset_dates_and_empty_elements() {
+        use crate::compile::compile;
+        use crate::compile::tests::{doc10, ind, item, one};
+        let doc = doc10(
+            "y",
+            r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="is"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">a</Content></IndicatorItem></Indicator>"#,
+        );
+        let (rs, _) = compile(&[doc]);
+        assert_eq!(
+            CardMetadata::of(rs.iocs().next().unwrap()).last_modified.as_deref(),
+            Some("2013-01-01T00:00:00")
+        );
+        let (rs, _) =
+            one(&[ind("t", "OR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
+        assert_eq!(CardMetadata::of(rs.iocs().next().unwrap()).authored_date, None);
+        let doc = crate::compile::tests::parse_doc(
+            r#"<ioc xmlns="http://schemas.mandiant.com/2010/ioc" id="e"><short_description>s</short_description><description> </description><keywords /><authored_by></authored_by><definition><Indicator operator="OR"><IndicatorItem condition="is"><Context document="FileItem" search="FileItem/FileName"/><Content>a</Content></IndicatorItem></Indicator></definition></ioc>"#,
+        );
+        let (rs, _) = compile(&[doc]);
+        let m = CardMetadata::of(rs.iocs().next().unwrap());
+        assert_eq!(m.short_description.as_deref(), Some("s"));
+        assert_eq!((&m.description, &m.keywords, &m.authored_by), (&None, &None, &None));
+    }
     use std::os::unix::ffi::OsStrExt;
 
     #[test]

@@ -10,7 +10,7 @@
 //! and gets a warning that states the effect; an IOC that can never match as a whole gets
 //! `W-never-matches`. Terms are resolved only through [`crate::terms::lookup`]. The compiler
 //! reads no files and evaluates nothing on items: it only folds constant structure (which
-//! branches can ever match) with [`crate::logic`]; per-item evaluation is [`crate::eval`].
+//! branches can ever match) with [`crate::logic`]; per-item evaluation is the evaluator's (`eval`).
 //!
 //! Decisions where openioc.md is silent: an empty Indicator or one with an unknown operator
 //! never matches; a `Context/@document` that disagrees with the term is warned about and the
@@ -20,6 +20,7 @@
 //! search is meant); a nested Indicator inside an item-scoped group is reported on the card
 //! through its group (one branch), not as a branch of its own.
 
+mod cond;
 mod dump;
 mod group;
 pub(crate) mod index;
@@ -64,7 +65,7 @@ pub struct IocInfo {
     /// Position of the root element.
     pub position: Position,
     /// The document's metadata, as written (cards omit what says nothing:
-    /// [`crate::card::CardMetadata::of`]).
+    /// `card::CardMetadata::of`).
     pub metadata: Metadata,
     /// Root `last-modified`, as written.
     pub last_modified: Option<String>,

@@ -2,7 +2,6 @@
 
 use super::tree::{GExpr, Part};
 use super::*;
-use crate::card::CardMetadata;
 use crate::diag::Code;
 use crate::logic::Truth;
 use crate::terms::Field;
@@ -45,7 +44,7 @@ pub(crate) fn doc10(id: &str, top: &str) -> IocDocument {
     parse_doc(&xml)
 }
 
-fn parse_doc(xml: &str) -> IocDocument {
+pub(crate) fn parse_doc(xml: &str) -> IocDocument {
     match crate::parse::parse(Path::new("t.ioc"), xml.as_bytes()) {
         Ok(parsed) => parsed.document,
         Err(e) => panic!("test XML does not parse: {e}\n{xml}"),
@@ -56,7 +55,7 @@ fn codes(diags: &[Diagnostic]) -> Vec<Code> {
     diags.iter().map(|d| d.code).collect()
 }
 
-fn one(tops: &[String]) -> (Ruleset, Vec<Diagnostic>) {
+pub(crate) fn one(tops: &[String]) -> (Ruleset, Vec<Diagnostic>) {
     compile(&[doc11("x", tops)])
 }
 
@@ -261,30 +260,16 @@ fn document_mismatch_warns_and_term_wins() {
 }
 
 #[test]
-fn metadata_omits_unset_dates_and_comments_attach() {
+fn metadata_is_kept_as_written_and_comments_attach() {
     let doc = doc10(
         "y",
         r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="is"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">a</Content><Comment>seen in the wild</Comment></IndicatorItem></Indicator>"#,
     );
     let (rs, _) = compile(&[doc]);
     let info = rs.iocs().next().unwrap();
-    assert_eq!(CardMetadata::of(info).last_modified.as_deref(), Some("2013-01-01T00:00:00"));
+    assert_eq!(info.last_modified.as_deref(), Some("2013-01-01T00:00:00"));
     assert_eq!(rs.leaves[0].comment.as_deref(), Some("seen in the wild"));
-    let (rs, _) =
-        one(&[ind("t", "OR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
-    assert_eq!(CardMetadata::of(&rs.iocs[0].info).authored_date, None);
     assert_eq!(rs.len(), 1);
-}
-
-#[test]
-fn empty_metadata_elements_are_omitted() {
-    let doc = parse_doc(
-        r#"<ioc xmlns="http://schemas.mandiant.com/2010/ioc" id="e"><short_description>s</short_description><description> </description><keywords /><authored_by></authored_by><definition><Indicator operator="OR"><IndicatorItem condition="is"><Context document="FileItem" search="FileItem/FileName"/><Content>a</Content></IndicatorItem></Indicator></definition></ioc>"#,
-    );
-    let (rs, _) = compile(&[doc]);
-    let m = &CardMetadata::of(rs.iocs().next().unwrap());
-    assert_eq!(m.short_description.as_deref(), Some("s"));
-    assert_eq!((&m.description, &m.keywords, &m.authored_by), (&None, &None, &None));
 }
 
 #[test]
@@ -410,11 +395,16 @@ fn chunks_merge_with_consistent_ids() {
         let leaf = &rs.leaves[g.leaves[0] as usize];
         assert_eq!(leaf.field.map(|f| f.kind()), Some(g.kind), "group {gid}");
     }
+    // The last document's branch names its own groups, and they their own leaves.
     let last = n - 1;
-    let target =
-        crate::item::Item::new(ItemKind::Process).with(Field::ProcessName, format!("P{last}"));
-    let d = crate::eval::scan(&rs, &[target]);
-    assert_eq!(d.cards.len(), 1);
-    assert_eq!(d.cards[0].id, format!("d{last}"));
-    assert_eq!(d.cards[0].branches[1].conditions[0].item_id, Some(format!("p{last}")));
+    let ids: Vec<Option<String>> = rs.iocs[last].tops[0]
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Group(g) => Some(&rs.groups[*g as usize]),
+            _ => None,
+        })
+        .flat_map(|g| g.leaves.iter().map(|l| rs.leaves[*l as usize].item_id.clone()))
+        .collect();
+    assert_eq!(ids, [Some(format!("n{last}")), Some(format!("p{last}"))]);
 }

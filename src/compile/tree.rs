@@ -7,7 +7,7 @@
 //! ```
 //! Leaves and groups live in flat vectors of the [`super::Ruleset`] and are referred to by
 //! index, so the evaluator's per-item state is a few integers. Plain data: building is
-//! [`super::lower`] and [`super::group`]; per-item evaluation is [`crate::eval`], and the
+//! [`super::lower`] and [`super::group`]; per-item evaluation is the evaluator's (`eval`), and the
 //! only evaluation here is folding constant structure (`can_match`) with [`crate::logic`].
 
 use super::value::{Cond, Test};

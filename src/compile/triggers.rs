@@ -14,7 +14,7 @@
 //!
 //! A field that could not be observed on an item makes the leaves on it unknown: the groups
 //! that read it ([`Triggers::unknown_field`]) are then tried for the verdict. This module
-//! chooses and stores; the evaluator ([`crate::eval`]) uses.
+//! chooses and stores; the evaluator (`eval`) uses.
 
 use super::tree::{GExpr, Group, GroupId, Leaf, LeafId, Op};
 use super::value::Test;

@@ -362,3 +362,25 @@ fn evidence_is_graded_state_or_record() {
     let d = scan(&rs, &[record]);
     assert_eq!(d.stats.recorded[&ItemKind::ProcessEvent].records, 1);
 }
+
+#[test]
+fn cards_come_right_across_compilation_chunks() {
+    // More documents than one compilation chunk: the last one still detects by its own leaves.
+    let n = 2 * 2048 + 7;
+    let docs: Vec<_> = (0..n)
+        .map(|i| {
+            let leaves = [
+                leaf(&format!("n{i}"), "is", "FileItem/FileName", "string", &format!("f{i}"), ""),
+                leaf(&format!("p{i}"), "is", "ProcessItem/name", "string", &format!("p{i}"), ""),
+            ];
+            doc11(&format!("d{i}"), &[ind(&format!("t{i}"), "OR", &leaves)])
+        })
+        .collect();
+    let (rs, _) = compile(&docs);
+    let last = n - 1;
+    let target = Item::new(ItemKind::Process).with(Field::ProcessName, format!("P{last}"));
+    let d = scan(&rs, &[target]);
+    assert_eq!(d.cards.len(), 1);
+    assert_eq!(d.cards[0].id, format!("d{last}"));
+    assert_eq!(d.cards[0].branches[1].conditions[0].item_id, Some(format!("p{last}")));
+}

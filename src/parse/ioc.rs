@@ -21,6 +21,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Namespace of OpenIOC 1.0.
+mod small;
+use small::{link, meta_field, param, MetaField};
+
 pub(crate) const NS_1_0: &str = "http://schemas.mandiant.com/2010/ioc";
 /// Namespace of OpenIOC 1.1.
 pub(crate) const NS_1_1: &str = "http://openioc.org/schemas/OpenIOC_1.1";
@@ -38,16 +41,6 @@ pub(crate) fn read(file: &Path, text: &str) -> Result<Parsed, Diagnostic> {
             XmlEvent::Eof => return builder.finish(),
         }
     }
-}
-
-/// Which metadata field a text element fills.
-#[derive(Debug, Clone, Copy)]
-enum MetaField {
-    ShortDescription,
-    Description,
-    Keywords,
-    AuthoredBy,
-    AuthoredDate,
 }
 
 /// Where the text of a text-only element goes.
@@ -474,67 +467,5 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn meta_field(name: &str) -> Option<MetaField> {
-    Some(match name {
-        "short_description" => MetaField::ShortDescription,
-        "description" => MetaField::Description,
-        "keywords" => MetaField::Keywords,
-        "authored_by" => MetaField::AuthoredBy,
-        "authored_date" => MetaField::AuthoredDate,
-        _ => return None,
-    })
-}
-
-fn link(el: &Element) -> Link {
-    Link {
-        rel: el.attr("rel").map(str::to_string),
-        href: el.attr("href").map(str::to_string),
-        value: String::new(),
-    }
-}
-
-fn param(el: &Element) -> Param {
-    Param {
-        id: el.attr("id").map(str::to_string),
-        ref_id: el.attr("ref-id").map(str::to_string),
-        name: el.attr("name").unwrap_or_default().to_string(),
-        value: String::new(),
-        value_type: None,
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn warnings(body: &str) -> Vec<Diagnostic> {
-        let text = format!(
-            "<OpenIOC xmlns=\"{NS_1_1}\" id=\"x\"><criteria>\n{body}\n</criteria></OpenIOC>"
-        );
-        read(Path::new("a.ioc"), &text).expect("reads").warnings
-    }
-
-    #[test]
-    fn a_duplicate_node_id_carries_its_first_use_as_data() {
-        let w = warnings(
-            "<Indicator operator=\"OR\" id=\"d\">\n  <Indicator operator=\"OR\" id=\"d\"/></Indicator>",
-        );
-        assert_eq!(w.len(), 1, "{w:?}");
-        assert_eq!(w[0].position, Some(Position::new(3, 3)));
-        let related = w[0].related.as_ref().expect("related");
-        assert_eq!(
-            (related.file.as_path(), related.position),
-            (Path::new("a.ioc"), Position::new(2, 1))
-        );
-        assert_eq!(w[0].note.as_deref(), Some("first used at 2:1; cards cite positions"));
-    }
-
-    #[test]
-    fn structure_warnings_stop_at_the_cap_and_say_so_once() {
-        let body: String =
-            (0..MAX_STRUCTURE_WARNINGS_PER_DOCUMENT + 5).map(|i| format!("<odd{i}/>")).collect();
-        let w = warnings(&format!("<Indicator operator=\"OR\">{body}</Indicator>"));
-        assert_eq!(w.len(), MAX_STRUCTURE_WARNINGS_PER_DOCUMENT + 1);
-        assert!(w.last().unwrap().message.starts_with("more than"), "{:?}", w.last());
-    }
-}
+mod tests;
