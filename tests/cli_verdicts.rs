@@ -63,7 +63,8 @@ fn every_ioc_gets_a_verdict_with_its_reasons() {
     // Text: the counts, the grouped reasons, and with --results every IOC's line.
     let out = s.scan(&["--results"]).output().expect("run");
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Verdicts: 1 detected, 1 undetermined, 1 clean (of 3 IOCs)"), "{text}");
+    assert!(text.contains("Verdicts of 3 IOCs:\n  1 detected\n  1 undetermined"), "{text}");
+    assert!(text.contains("\n  1 clean\n"), "{text}");
     assert!(text.contains("1 undetermined: 1 use terms not evaluated (RegistryItem 1)"), "{text}");
     assert!(text.contains("undetermined open "), "{text}");
     assert!(text.contains("unsupported term RegistryItem/Path (1 item)"), "{text}");

@@ -355,9 +355,9 @@ DETECTED  ioc-1  Evil file
         Text.print(&mut out, &scan).unwrap();
         let text = String::from_utf8(out).unwrap();
         // The verdict counts say what "nothing detected" covers, before the summary.
-        let verdicts = "No IOC detected.\n\nVerdicts: 0 detected, 0 undetermined, 0 clean";
+        let verdicts = "No IOC detected.\n\nVerdicts of 0 IOCs:\n  0 detected\n";
         assert!(text.starts_with(verdicts), "{text}");
-        assert!(text.contains(" IOCs)\nSummary: 0 IOCs loaded"), "{text}");
+        assert!(text.contains("  0 clean\nSummary: 0 IOCs loaded"), "{text}");
     }
 
     #[test]

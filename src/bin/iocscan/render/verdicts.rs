@@ -2,11 +2,11 @@
 //! grouped), every IOC's line with `--results`, and the trees of `--explain`.
 //!
 //! ```text
-//! Verdicts: 1 detected, 169 undetermined, 64 clean (of 234 IOCs)
-//!   169 undetermined: 160 use terms not evaluated (RegistryItem 80, processEvent 41, ...);
-//!     5 need kinds not collected (ProcessItem); 4 lack fields on some objects (FileItem/Md5sum)
-//!   "nothing detected" covers the clean ones only: --results lists every IOC, --explain ID
-//!   shows how one was evaluated
+//! Verdicts of 234 IOCs:
+//!   1 detected
+//!   169 undetermined: 160 use terms not evaluated (RegistryItem 80, processEvent 41, ...); 5 need kinds not collected (ProcessItem 5)
+//!   64 clean
+//!   "nothing detected" covers the clean IOCs only: --results lists every IOC, --explain ID shows how one was evaluated
 //! ```
 
 use super::escape_path;
@@ -19,42 +19,40 @@ use std::io::{self, Write};
 /// How many names a grouped reason lists before `...`.
 const NAMES_SHOWN: usize = 6;
 
-/// The verdict lines.
+/// The verdict lines: one per verdict class, the undetermined one with its reasons grouped.
 pub fn print_verdicts(out: &mut dyn Write, results: &[IocResult]) -> io::Result<()> {
     let counts = VerdictCounts::of(results);
-    writeln!(
-        out,
-        "Verdicts: {} detected, {} undetermined, {} clean (of {} IOC{})",
-        counts.detected,
-        counts.undetermined,
-        counts.clean,
-        results.len(),
-        plural(results.len())
-    )?;
+    writeln!(out, "Verdicts of {} IOC{}:", results.len(), plural(results.len()))?;
+    writeln!(out, "  {} detected", counts.detected)?;
     if counts.undetermined == 0 {
-        return Ok(());
+        writeln!(out, "  0 undetermined")?;
+    } else {
+        let mut groups: Vec<_> = group_reasons(results).into_iter().collect();
+        groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(what, (iocs, names))| {
+                let mut names: Vec<(&String, &usize)> = names.iter().collect();
+                names.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                let mut shown: Vec<String> =
+                    names.iter().take(NAMES_SHOWN).map(|(n, c)| format!("{n} {c}")).collect();
+                if names.len() > NAMES_SHOWN {
+                    shown.push("...".into());
+                }
+                format!("{iocs} {what} ({})", shown.join(", "))
+            })
+            .collect();
+        writeln!(out, "  {} undetermined: {}", counts.undetermined, parts.join("; "))?;
     }
-    let mut groups: Vec<_> = group_reasons(results).into_iter().collect();
-    groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(what, (iocs, names))| {
-            let mut names: Vec<(&String, &usize)> = names.iter().collect();
-            names.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            let mut shown: Vec<String> =
-                names.iter().take(NAMES_SHOWN).map(|(n, c)| format!("{n} {c}")).collect();
-            if names.len() > NAMES_SHOWN {
-                shown.push("...".into());
-            }
-            format!("{iocs} {what} ({})", shown.join(", "))
-        })
-        .collect();
-    writeln!(out, "  {} undetermined: {}", counts.undetermined, parts.join("; "))?;
-    writeln!(
-        out,
-        "  \"nothing detected\" covers the clean IOCs only: --results lists every IOC, \
-         --explain ID shows how one was evaluated"
-    )
+    writeln!(out, "  {} clean", counts.clean)?;
+    if counts.undetermined > 0 {
+        writeln!(
+            out,
+            "  \"nothing detected\" covers the clean IOCs only: --results lists every IOC, \
+             --explain ID shows how one was evaluated"
+        )?;
+    }
+    Ok(())
 }
 
 /// Reason categories: how many undetermined IOCs have one, and by name how many IOCs.
@@ -233,10 +231,8 @@ mod tests {
         let mut out = Vec::new();
         print_verdicts(&mut out, &results).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with("Verdicts: 0 detected, 3 undetermined, 1 clean (of 4 IOCs)\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("Verdicts of 4 IOCs:\n  0 detected\n"), "{text}");
+        assert!(text.contains("\n  1 clean\n"), "{text}");
         assert!(
             text.contains("3 undetermined: 2 use terms not evaluated (RegistryItem 1, processEvent 1); 1 need kinds not collected (ProcessItem 1)"),
             "{text}"
