@@ -4,7 +4,7 @@
 //! per truth value; the host-wide parts come from the verdicts.
 
 use super::item::{eval3, leaf_value, Scratch};
-use super::verdict::{group_reasons, GroupValues, Missing};
+use super::verdict::{group_reasons, groups_of, GroupValues, Missing};
 use crate::compile::tree::{Branch, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::compile::Ruleset;
 use crate::diag::Code;
@@ -107,16 +107,6 @@ impl Tallies {
                 }
             })
             .collect()
-    }
-}
-
-fn groups_of(b: &Branch, out: &mut Vec<GroupId>) {
-    for part in &b.parts {
-        match part {
-            Part::Group(g) => out.push(*g),
-            Part::Branch(sub) => groups_of(sub, out),
-            Part::Never(_) => {}
-        }
     }
 }
 

@@ -124,7 +124,8 @@ pub(super) fn results(
         .collect()
 }
 
-fn groups_of(b: &Branch, out: &mut Vec<GroupId>) {
+/// The item-scoped groups under a branch, in tree order.
+pub(super) fn groups_of(b: &Branch, out: &mut Vec<GroupId>) {
     for part in &b.parts {
         match part {
             Part::Group(g) => out.push(*g),
