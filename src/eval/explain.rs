@@ -4,10 +4,9 @@
 //! per truth value; the host-wide parts come from the verdicts.
 
 use super::item::{eval3, leaf_value, Scratch};
-use super::verdict::{group_reasons, groups_of, GroupValues, Missing};
+use super::verdict::{constant_reasons, group_reasons, groups_of, GroupValues, Missing};
 use crate::compile::tree::{Branch, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::compile::Ruleset;
-use crate::diag::Code;
 use crate::item::{ItemKind, ItemView};
 use crate::logic::{Op, Truth};
 use crate::terms::{Field, FieldSet};
@@ -225,16 +224,7 @@ impl Ctx<'_> {
             }
             GExpr::Unknown(Unknown::Leaf(l)) => {
                 let leaf = &self.rs.leaf_table()[*l as usize];
-                let reason = leaf.never.as_ref().map(|never| match never.code {
-                    Code::UnsupportedTerm => {
-                        Reason::UnsupportedTerm { term: never.term.to_string(), items: 1 }
-                    }
-                    code => Reason::NeverMatchingItem {
-                        code: code.as_str(),
-                        term: never.term.to_string(),
-                        items: 1,
-                    },
-                });
+                let reason = constant_reasons(self.rs, expr).into_iter().next();
                 self.condition(leaf, Truth::Unknown, [0; 3], reason)
             }
             GExpr::Unknown(Unknown::Indicator(info)) => ExplainNode::Nested {

@@ -147,6 +147,14 @@ pub(super) fn group_reasons(
     reasons.into_vec()
 }
 
+/// The reasons of an expression's constant unknowns (never-matching items, unknown
+/// operators): the same wording the results use.
+pub(super) fn constant_reasons(rs: &Ruleset, expr: &GExpr) -> Vec<Reason> {
+    let mut reasons = Reasons::default();
+    reasons.constants(rs, expr);
+    reasons.into_vec()
+}
+
 /// Reasons gathered over a tree, counted.
 #[derive(Default)]
 struct Reasons {

@@ -16,7 +16,7 @@ use super::{escape_path, verdicts, Printer, ScanOutput};
 use crate::common::bytes_text;
 use iocscan::card::{Card, MatchedBranch, MatchedObject};
 use iocscan::driver::Summary;
-use iocscan::item::Value;
+use iocscan::item::{ItemKind, Value};
 use iocscan::terms::Grade;
 use std::io::{self, Write};
 
@@ -207,20 +207,20 @@ pub fn print_summary(out: &mut dyn Write, s: &Summary, complete: bool) -> io::Re
             time(&span.last)
         )?;
     }
+    let kinds =
+        |kinds: &[ItemKind]| kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
     if !s.state_events.is_empty() {
-        let kinds: Vec<String> = s.state_events.iter().map(|k| k.to_string()).collect();
         writeln!(
             out,
             "  state scan ({}): events that left no present state are not covered",
-            kinds.join(", ")
+            kinds(&s.state_events)
         )?;
     }
     if !s.not_collected.is_empty() {
-        let kinds: Vec<String> = s.not_collected.iter().map(|k| k.to_string()).collect();
         writeln!(
             out,
             "  not collected: {} (the IOCs ask for them; their conditions are unknown)",
-            kinds.join(", ")
+            kinds(&s.not_collected)
         )?;
     }
     writeln!(
