@@ -121,3 +121,23 @@ pub const MAX_MAPS_BYTES: u64 = 8 * 1024 * 1024;
 /// Memory regions (maps lines) kept per process, for the same reason as [`MAX_MAPS_BYTES`]:
 /// each region becomes one SectionList element in several columns.
 pub const MAX_SECTIONS_PER_PROCESS: usize = 65_536;
+
+// ---- Content: PE structure, strings, process memory --------------------------------------
+
+/// Largest file whose bytes are kept for PE parsing and string search (32 MiB), from the same
+/// read that hashes it; a larger file still gets its digests, and its PE and string terms are
+/// not evaluated.
+///
+/// PE parsing needs the whole image at once (headers point anywhere in the file); a cap keeps
+/// one worker's buffer bounded. Real executables above 32 MiB exist (installers, Electron
+/// apps), but IOCs describe droppers and implants, which are small.
+pub const MAX_CONTENT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Strings kept per item for `StringList/string` when every string is needed (a `matches`
+/// condition); past this the term is not evaluated for the item rather than decided on part
+/// of its strings. A 32 MiB binary has about 10^5 strings.
+pub const MAX_STRINGS_PER_ITEM: usize = 200_000;
+
+/// Bytes kept of one string (4 KiB). A longer printable run (a text file's long line, a
+/// base64 blob) is cut: `StringList` IOCs name paths, mutex names and messages.
+pub const MAX_STRING_BYTES: usize = 4096;

@@ -235,6 +235,7 @@ fn has_type(value: &Value, ty: ValueType) -> bool {
         Value::Date(_) => ty == ValueType::Date,
         Value::Ip(_) => ty == ValueType::Ip,
         Value::Bool(_) => ty == ValueType::Bool,
+        Value::Float(_) => ty == ValueType::Float,
         Value::List(_) => false,
     }
 }

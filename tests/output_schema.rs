@@ -46,6 +46,7 @@ fn sample_value(ty: ValueType, many: bool) -> Value {
         ValueType::Mac => Value::from("00:0c:29:ab:cd:ef"),
         ValueType::Ip => Value::Ip("fe80::1".parse().expect("ip")),
         ValueType::Date => Value::Date(chrono::DateTime::UNIX_EPOCH),
+        ValueType::Float => Value::Float(4.792_936_513_54),
     };
     if many {
         Value::List(vec![one.clone(), one])

@@ -18,6 +18,7 @@
 
 #[cfg(target_os = "linux")]
 pub mod arp;
+pub mod content;
 mod error;
 pub mod file;
 #[cfg(target_os = "linux")]

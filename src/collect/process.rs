@@ -393,7 +393,8 @@ fn read_maps(pid: u32, errors: &mut Errors) -> Vec<maps::Region> {
 /// readable and at most `max_bytes`.
 fn exe_md5(pid: u32, max_bytes: u64) -> Option<String> {
     use super::file::digest::{hash_file, HashPlan};
-    let plan = HashPlan { md5: true, sha1: false, sha256: false, head: false, max_bytes };
+    let plan =
+        HashPlan { md5: true, sha1: false, sha256: false, head: false, max_bytes, content: None };
     let link = Path::new("/proc").join(pid.to_string()).join("exe");
     hash_file(&link, &plan, true).0.ok()?.md5
 }

@@ -63,7 +63,9 @@ impl Cond {
             Cond::Contains | Cond::StartsWith | Cond::EndsWith | Cond::Matches => {
                 ty != ValueType::Bool
             }
-            Cond::GreaterThan | Cond::LessThan => matches!(ty, ValueType::Int | ValueType::Date),
+            Cond::GreaterThan | Cond::LessThan => {
+                matches!(ty, ValueType::Int | ValueType::Date | ValueType::Float)
+            }
         }
     }
 }

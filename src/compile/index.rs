@@ -257,6 +257,8 @@ impl FieldIndex {
             Value::Ip(ip) => hit(self.ips.get(&ip.to_canonical()), out),
             Value::Date(d) => hit(self.dates.get(d), out),
             Value::Bool(b) => out.extend_from_slice(&self.bools[usize::from(*b)]),
+            // Number tests are ranges: in the scan list.
+            Value::Float(_) => {}
             Value::List(_) => return,
         }
         // Substring conditions on typed values see their text.

@@ -49,6 +49,13 @@ pub(crate) enum Test {
     DateGt(DateTime<Utc>),
     /// Strictly earlier than.
     DateLt(DateTime<Utc>),
+    /// A number within a tolerance: the Content's value and half a unit of its last written
+    /// decimal (`4.79` is `[4.785, 4.795]`).
+    FloatNear(f64, f64),
+    /// Strictly greater than.
+    FloatGt(f64),
+    /// Strictly less than.
+    FloatLt(f64),
 }
 
 impl Test {
@@ -67,6 +74,9 @@ impl Test {
             (Test::IntLt(x), Value::Int(n)) => n < x,
             (Test::DateGt(x), Value::Date(d)) => d > x,
             (Test::DateLt(x), Value::Date(d)) => d < x,
+            (Test::FloatNear(want, tolerance), Value::Float(x)) => (x - want).abs() <= *tolerance,
+            (Test::FloatGt(want), Value::Float(x)) => x > want,
+            (Test::FloatLt(want), Value::Float(x)) => x < want,
             (Test::Contains(p), v) => value_text(v, fold).contains(&**p),
             (Test::StartsWith(p), v) => value_text(v, fold).starts_with(&**p),
             (Test::EndsWith(p), v) => value_text(v, fold).ends_with(&**p),
@@ -197,6 +207,9 @@ pub(crate) fn build_test(
             ValueType::Ip => parse_ip(text).map(Test::IpEq),
             ValueType::Bool => parse_bool(text).map(Test::BoolEq),
             ValueType::Mac => parse_mac(text).map(|mac| Test::TextEq(Arc::from(mac))),
+            ValueType::Float => {
+                parse_float(text.trim()).map(|(x, tolerance)| Test::FloatNear(x, tolerance))
+            }
         },
         Cond::GreaterThan | Cond::LessThan => {
             let gt = cond == Cond::GreaterThan;
@@ -208,6 +221,10 @@ pub(crate) fn build_test(
                 ValueType::Date => {
                     let d = parse_date(text.trim())?;
                     Ok(if gt { Test::DateGt(d) } else { Test::DateLt(d) })
+                }
+                ValueType::Float => {
+                    let (x, _) = parse_float(text.trim())?;
+                    Ok(if gt { Test::FloatGt(x) } else { Test::FloatLt(x) })
                 }
                 _ => Err(ContentError::Bad(format!("`{}` does not apply", cond.as_str()))),
             }
@@ -319,6 +336,25 @@ fn parse_ip(text: &str) -> Result<IpAddr, ContentError> {
 }
 
 /// `true`/`false`, `1`/`0`, `yes`/`no`, any case.
+/// A decimal number and half a unit of its last written digit: `4.79293651354` is
+/// 4.79293651354 ± 0.000000000005, `5` is 5 ± 0.5 (Redline prints entropies rounded; an IOC
+/// copies the digits it saw).
+pub(crate) fn parse_float(t: &str) -> Result<(f64, f64), ContentError> {
+    let bad = || ContentError::Bad(format!("`{t}` is not a decimal number"));
+    let mantissa = t.split(['e', 'E']).next().unwrap_or(t);
+    let decimals = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
+    let exponent: i32 = match t.split_once(['e', 'E']) {
+        Some((_, e)) => e.parse().map_err(|_| bad())?,
+        None => 0,
+    };
+    let x: f64 = t.parse().map_err(|_| bad())?;
+    if !x.is_finite() || decimals > 30 {
+        return Err(bad());
+    }
+    let places = i32::try_from(decimals).unwrap_or(30) - exponent;
+    Ok((x, 0.5 * 10f64.powi(-places)))
+}
+
 pub(crate) fn parse_bool(text: &str) -> Result<bool, ContentError> {
     let t = text.trim();
     match t.to_ascii_lowercase().as_str() {
@@ -354,6 +390,8 @@ pub(crate) fn content_type(name: &str) -> Option<ValueType> {
         ("bool", ValueType::Bool),
         ("boolean", ValueType::Bool),
         ("mac", ValueType::Mac),
+        ("float", ValueType::Float),
+        ("double", ValueType::Float),
     ];
     NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(n)).map(|(_, ty)| *ty)
 }
@@ -453,11 +491,26 @@ mod tests {
     }
 
     #[test]
+    fn floats_compare_with_the_precision_written() {
+        let is = t(Cond::Is, ValueType::Float, " 4.79293651354 ").unwrap();
+        assert!(is.matches(&Value::Float(4.792_936_513_541_7), true));
+        assert!(!is.matches(&Value::Float(4.792_936_513_56), true));
+        let coarse = t(Cond::Is, ValueType::Float, "4.8").unwrap();
+        assert!(coarse.matches(&Value::Float(4.7853), true));
+        assert!(!coarse.matches(&Value::Float(4.7), true));
+        let gt = t(Cond::GreaterThan, ValueType::Float, "7.5").unwrap();
+        assert!(gt.matches(&Value::Float(7.9), true) && !gt.matches(&Value::Float(7.5), true));
+        assert!(t(Cond::Is, ValueType::Float, "high").is_err());
+        assert!(t(Cond::Is, ValueType::Float, "inf").is_err());
+    }
+
+    #[test]
     fn conditions_fit_types() {
         assert!(!Cond::GreaterThan.fits(ValueType::String));
         assert!(Cond::LessThan.fits(ValueType::Date));
         assert!(!Cond::Contains.fits(ValueType::Bool));
         assert_eq!(content_type("xs:String"), Some(ValueType::String));
-        assert_eq!(content_type("float"), None);
+        assert_eq!(content_type("float"), Some(ValueType::Float));
+        assert!(Cond::GreaterThan.fits(ValueType::Float));
     }
 }

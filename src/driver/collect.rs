@@ -6,6 +6,7 @@
 
 use super::tally::Tally;
 use super::{in_pool, DriverError, ProgressFn};
+use crate::collect::content::ContentProbes;
 use crate::collect::file::{self, FileEntry, FileOptions, FileSink, FileStats, WriteEvent};
 use crate::collect::{self, CollectError};
 use crate::item::{Item, ItemKind, ItemView};
@@ -78,11 +79,14 @@ pub struct CollectReport {
 }
 
 /// The fields a collection saves: every field of `kinds`, content fields (file digests) only
-/// when `hash`.
+/// when `hash`, never the PE and string terms (a snapshot would hold an empty list per term
+/// for every non-PE file, and strings depend on the ruleset).
 fn collect_fields(kinds: &[ItemKind], hash: bool) -> FieldSet {
     terms::TERMS
         .iter()
-        .filter(|t| kinds.contains(&t.kind) && (hash || t.cost != Cost::Content))
+        .filter(|t| kinds.contains(&t.kind) && (t.cost != Cost::Content || hash))
+        // PE structure and strings are answered at scan time from the file itself.
+        .filter(|t| !crate::collect::content::from_bytes(t.field))
         .map(|t| t.field)
         .collect()
 }
@@ -220,7 +224,9 @@ pub fn collect_snapshot<W: Write + Send>(
             }
         }
         if let (Some(excludes), false) = (&excludes, sink.cancelled()) {
-            file_stats = file::walk_with(&options.files, excludes, &fields, &sink);
+            // No ruleset: no string searches (StringList is not collected into snapshots).
+            let probes = ContentProbes::default();
+            file_stats = file::walk_with(&options.files, excludes, &fields, &probes, &sink);
         }
     });
     let failed = sink.failed.into_inner().unwrap_or_else(PoisonError::into_inner);

@@ -8,6 +8,7 @@
 
 use super::tally::Tally;
 use super::{in_pool, needed_kinds, report, DriverError, ScanOptions, ScanReport};
+use crate::collect::content::ContentProbes;
 use crate::collect::file::{self, FileEntry, FileSink, FileStats, WriteEvent};
 use crate::collect::{self, CollectError};
 use crate::compile::Ruleset;
@@ -92,7 +93,8 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
                     files: kinds.contains(&ItemKind::File),
                     writes: kinds.contains(&ItemKind::FileWriteEvent),
                 };
-                file_stats = file::walk_with(&options.files, excludes, &fields, &sink);
+                let probes = ContentProbes::of(ruleset);
+                file_stats = file::walk_with(&options.files, excludes, &fields, &probes, &sink);
             }
         });
     });

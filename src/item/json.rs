@@ -24,6 +24,7 @@ impl Serialize for Value {
             // Dates and addresses are written as their one text form (`Value`'s `Display`).
             Value::Date(_) | Value::Ip(_) => s.collect_str(self),
             Value::Bool(b) => s.serialize_bool(*b),
+            Value::Float(x) => s.serialize_f64(*x),
             Value::List(values) => values.serialize(s),
         }
     }
@@ -136,6 +137,11 @@ fn typed(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
             .ok_or_else(|| want("a string")),
         ValueType::Int => json.as_i64().map(Value::Int).ok_or_else(|| want("an integer")),
         ValueType::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| want("a boolean")),
+        ValueType::Float => json
+            .as_f64()
+            .filter(|x| x.is_finite())
+            .map(Value::Float)
+            .ok_or_else(|| want("a number")),
         ValueType::Ip => json
             .as_str()
             .and_then(|s| s.parse().ok())

@@ -24,6 +24,13 @@ pub enum NotEvaluated {
     TooLargeToHash,
     /// Reading the content failed (permission denied, vanished, not a regular file).
     Unreadable,
+    /// The file is larger than the content limit for PE parsing and string search
+    /// ([`crate::limits::MAX_CONTENT_BYTES`]).
+    TooLargeToRead,
+    /// The content has a PE signature but the PE parser could not make sense of it.
+    Unparsable,
+    /// More strings than [`crate::limits::MAX_STRINGS_PER_ITEM`]: the list would be partial.
+    TooManyStrings,
 }
 
 /// The answer of an [`ItemView`] for one field.

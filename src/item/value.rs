@@ -24,6 +24,8 @@ pub enum Value {
     Ip(IpAddr),
     /// Boolean.
     Bool(bool),
+    /// Floating-point number (finite).
+    Float(f64),
     /// Several values of one field.
     List(Vec<Value>),
 }
@@ -75,6 +77,8 @@ impl fmt::Display for Value {
             Value::Date(d) => f.write_str(&d.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             Value::Ip(ip) => write!(f, "{}", ip.to_canonical()),
             Value::Bool(b) => write!(f, "{b}"),
+            // The shortest text that reads back as the same number.
+            Value::Float(x) => write!(f, "{x}"),
             Value::List(values) => {
                 f.write_str("[")?;
                 for (i, v) in values.iter().enumerate() {

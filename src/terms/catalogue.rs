@@ -3,7 +3,8 @@
 //! Flags: `card` (cards show it for every matched object), `linux` (a live Linux scan fills
 //! it; without it a state scan cannot observe the term), `many` (a list of values), `content`
 //! (needs the item's content read), `inferred` / `approximate` (the grade of a state scan's
-//! value, exact otherwise), `handle` / `section` / `port` (a column of that process sub-list).
+//! value, exact otherwise), `handle` / `section` / `port` (a column of that process sub-list), `pesection` /
+//! `peimport` / `peversion` (a column of that PE list).
 //! Rows are data: the rules that read them are in [`super`].
 
 use super::flags;
@@ -40,6 +41,50 @@ catalogue! {
     FileFilenameChanged = "FileItem/FilenameChanged", File, Date;
     FileDetectedAnomaly = "FileItem/detectedAnomaly", File, String;
 
+    // FileItem/StringList: printable runs of the file's content (see `collect::content`).
+    FileStringListString = "FileItem/StringList/string", File, String, many, linux, content;
+
+    // FileItem/PEInfo: read from the file's own bytes, in the hashing read. Sections, imported
+    // modules and version-info tables are lists whose columns bind one element under an AND;
+    // imported and exported function names are flat lists of the whole file.
+    FilePeType = "FileItem/PEInfo/Type", File, String, linux, content;
+    FilePeSubsystem = "FileItem/PEInfo/Subsystem", File, String, linux, content;
+    FilePeBaseAddress = "FileItem/PEInfo/BaseAddress", File, Int, linux, content;
+    FilePeTimeStamp = "FileItem/PEInfo/PETimeStamp", File, Date, linux, content;
+    FilePeChecksumRaw = "FileItem/PEInfo/PEChecksum/PEFileRaw", File, Int, linux, content;
+    FilePeChecksumFileApi = "FileItem/PEInfo/PEChecksum/PEFileAPI", File, Int, linux, content;
+    FilePeChecksumComputed = "FileItem/PEInfo/PEChecksum/PEComputedAPI", File, Int, linux, content;
+    FilePeNumberOfSections = "FileItem/PEInfo/Sections/NumberOfSections", File, Int, linux, content;
+    FilePeActualNumberOfSections = "FileItem/PEInfo/Sections/ActualNumberOfSections", File, Int, linux, content;
+    FilePeSectionName = "FileItem/PEInfo/Sections/Section/Name", File, String, many, pesection, linux, content;
+    FilePeSectionSize = "FileItem/PEInfo/Sections/Section/SizeInBytes", File, Int, many, pesection, linux, content;
+    FilePeSectionEntropy = "FileItem/PEInfo/Sections/Section/Entropy/AverageValue", File, Float, many, pesection, linux, content;
+    FilePeSectionEntropyCurve = "FileItem/PEInfo/Sections/Section/Entropy/CurveData/float", File, Float, many, pesection, linux, content, approximate;
+    FilePeImportModule = "FileItem/PEInfo/ImportedModules/Module/Name", File, String, many, peimport, linux, content;
+    FilePeImportModuleFunctions = "FileItem/PEInfo/ImportedModules/Module/NumberOfFunctions", File, Int, many, peimport, linux, content;
+    FilePeImportFunction = "FileItem/PEInfo/ImportedModules/Module/ImportedFunctions/string", File, String, many, linux, content;
+    FilePeExportsDllName = "FileItem/PEInfo/Exports/DllName", File, String, linux, content;
+    FilePeExportsTimeStamp = "FileItem/PEInfo/Exports/ExportsTimeStamp", File, Date, linux, content;
+    FilePeExportsNumberOfFunctions = "FileItem/PEInfo/Exports/NumberOfFunctions", File, Int, linux, content;
+    FilePeExportsNumberOfNames = "FileItem/PEInfo/Exports/NumberOfNames", File, Int, linux, content;
+    FilePeExportFunction = "FileItem/PEInfo/Exports/ExportedFunctions/string", File, String, many, linux, content;
+    FilePeSignatureExists = "FileItem/PEInfo/DigitalSignature/SignatureExists", File, Bool, linux, content;
+    // Verifying Authenticode needs the signer's chain and trust store: never observed here.
+    FilePeSignatureVerified = "FileItem/PEInfo/DigitalSignature/SignatureVerified", File, Bool, content;
+    FilePeVersionLanguage = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/Language", File, String, many, peversion, linux, content;
+    FilePeVersionComments = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/Comments", File, String, many, peversion, linux, content;
+    FilePeVersionCompanyName = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/CompanyName", File, String, many, peversion, linux, content;
+    FilePeVersionFileDescription = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/FileDescription", File, String, many, peversion, linux, content;
+    FilePeVersionFileVersion = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/FileVersion", File, String, many, peversion, linux, content;
+    FilePeVersionInternalName = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/InternalName", File, String, many, peversion, linux, content;
+    FilePeVersionLegalCopyright = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/LegalCopyright", File, String, many, peversion, linux, content;
+    FilePeVersionLegalTrademarks = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/LegalTrademarks", File, String, many, peversion, linux, content;
+    FilePeVersionOriginalFilename = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/OriginalFilename", File, String, many, peversion, linux, content;
+    FilePeVersionPrivateBuild = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/PrivateBuild", File, String, many, peversion, linux, content;
+    FilePeVersionProductName = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/ProductName", File, String, many, peversion, linux, content;
+    FilePeVersionProductVersion = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/ProductVersion", File, String, many, peversion, linux, content;
+    FilePeVersionSpecialBuild = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/SpecialBuild", File, String, many, peversion, linux, content;
+
     // ProcessItem: flat terms.
     ProcessPid = "ProcessItem/pid", Process, Int, card, linux;
     ProcessParentPid = "ProcessItem/parentpid", Process, Int, card, linux;
@@ -54,6 +99,8 @@ catalogue! {
     ProcessSecurityType = "ProcessItem/SecurityType", Process, String;
     ProcessDetectedAnomaly = "ProcessItem/detectedAnomaly", Process, String;
     ProcessHidden = "ProcessItem/hidden", Process, String;
+    // Strings of the process's readable memory (see `collect::process::memory`).
+    ProcessStringListString = "ProcessItem/StringList/string", Process, String, many, linux, content;
 
     // PortItem.
     PortPid = "PortItem/pid", Port, Int, linux;

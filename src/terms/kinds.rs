@@ -147,6 +147,12 @@ pub enum Element {
     MemorySection,
     /// `ProcessItem/PortList/PortItem`.
     ProcessPort,
+    /// `FileItem/PEInfo/Sections/Section`.
+    PeSection,
+    /// `FileItem/PEInfo/ImportedModules/Module`.
+    PeImport,
+    /// `FileItem/PEInfo/VersionInfoList/VersionInfoItem`.
+    PeVersion,
 }
 
 impl Element {
@@ -156,6 +162,9 @@ impl Element {
             Element::Handle => "ProcessItem/HandleList/Handle",
             Element::MemorySection => "ProcessItem/SectionList/MemorySection",
             Element::ProcessPort => "ProcessItem/PortList/PortItem",
+            Element::PeSection => "FileItem/PEInfo/Sections/Section",
+            Element::PeImport => "FileItem/PEInfo/ImportedModules/Module",
+            Element::PeVersion => "FileItem/PEInfo/VersionInfoList/VersionInfoItem",
         }
     }
 }

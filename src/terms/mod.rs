@@ -8,8 +8,10 @@
 //!
 //! The rows are in `catalogue.rs`. Event terms (`eventItem/<family>/<field>`) are accepted in
 //! both spellings; process sub-lists (`ProcessItem/HandleList/Handle/*`) are list columns
-//! whose conditions under one AND bind one element. Not here yet: `FileItem/PEInfo/*` and
-//! other nested structures (unsupported: they never match and are warned about).
+//! whose conditions under one AND bind one element, and so are a PE file's sections, imported
+//! modules and version-info tables (`FileItem/PEInfo/Sections/Section/*`, ...). Not here:
+//! PEInfo heuristics Mandiant never published (`DetectedAnomalies`, entry-point signatures)
+//! and certificate details (unsupported: they never match and are warned about).
 
 use serde::Serialize;
 use std::collections::HashMap;
@@ -38,6 +40,9 @@ pub enum ValueType {
     /// Hardware (MAC) address: compared in the canonical lower-case colon form
     /// (`aa:bb:cc:dd:ee:ff`), whatever separators the IOC or the item wrote.
     Mac,
+    /// Floating-point number (`float`, `double`: a PE section's entropy). `is` compares with
+    /// the precision the Content is written with (`4.79` holds for 4.7853).
+    Float,
 }
 
 impl ValueType {
@@ -53,6 +58,7 @@ impl ValueType {
             ValueType::Ip => "IP",
             ValueType::Bool => "bool",
             ValueType::Mac => "mac",
+            ValueType::Float => "float",
         }
     }
 
@@ -150,6 +156,12 @@ pub(crate) mod flags {
         section,
         /// A column of `ProcessItem/PortList/PortItem`.
         port,
+        /// A column of `FileItem/PEInfo/Sections/Section`.
+        pesection,
+        /// A column of `FileItem/PEInfo/ImportedModules/Module`.
+        peimport,
+        /// A column of `FileItem/PEInfo/VersionInfoList/VersionInfoItem`.
+        peversion,
     }
 
     pub const fn has(flags: &[Flag], f: Flag) -> bool {
@@ -182,6 +194,12 @@ pub(crate) mod flags {
             Some(Element::MemorySection)
         } else if has(flags, Flag::port) {
             Some(Element::ProcessPort)
+        } else if has(flags, Flag::pesection) {
+            Some(Element::PeSection)
+        } else if has(flags, Flag::peimport) {
+            Some(Element::PeImport)
+        } else if has(flags, Flag::peversion) {
+            Some(Element::PeVersion)
         } else {
             None
         }
@@ -225,7 +243,23 @@ impl Field {
 
 /// Other spellings of catalogue terms: real IOCs write them, and they mean the same field.
 /// Every event term is also spelled without its `eventItem/` prefix, as HX exports do.
-const ALIASES: &[(&str, Field)] = &[("ProcessItem/cmdLine", Field::ProcessArguments)];
+const ALIASES: &[(&str, Field)] = &[
+    ("ProcessItem/cmdLine", Field::ProcessArguments),
+    // iocgen writes version-info terms without their list (`VersionInfoItem/CompanyName`).
+    ("FileItem/PEInfo/VersionInfoItem/Language", Field::FilePeVersionLanguage),
+    ("FileItem/PEInfo/VersionInfoItem/Comments", Field::FilePeVersionComments),
+    ("FileItem/PEInfo/VersionInfoItem/CompanyName", Field::FilePeVersionCompanyName),
+    ("FileItem/PEInfo/VersionInfoItem/FileDescription", Field::FilePeVersionFileDescription),
+    ("FileItem/PEInfo/VersionInfoItem/FileVersion", Field::FilePeVersionFileVersion),
+    ("FileItem/PEInfo/VersionInfoItem/InternalName", Field::FilePeVersionInternalName),
+    ("FileItem/PEInfo/VersionInfoItem/LegalCopyright", Field::FilePeVersionLegalCopyright),
+    ("FileItem/PEInfo/VersionInfoItem/LegalTrademarks", Field::FilePeVersionLegalTrademarks),
+    ("FileItem/PEInfo/VersionInfoItem/OriginalFilename", Field::FilePeVersionOriginalFilename),
+    ("FileItem/PEInfo/VersionInfoItem/PrivateBuild", Field::FilePeVersionPrivateBuild),
+    ("FileItem/PEInfo/VersionInfoItem/ProductName", Field::FilePeVersionProductName),
+    ("FileItem/PEInfo/VersionInfoItem/ProductVersion", Field::FilePeVersionProductVersion),
+    ("FileItem/PEInfo/VersionInfoItem/SpecialBuild", Field::FilePeVersionSpecialBuild),
+];
 
 /// Every spelling a term is looked up by.
 fn spellings() -> &'static HashMap<&'static str, Field> {
@@ -305,6 +339,12 @@ impl FieldSet {
     pub fn insert(&mut self, field: Field) {
         let i = field as usize;
         self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Removes `field`.
+    pub fn remove(&mut self, field: Field) {
+        let i = field as usize;
+        self.0[i / 64] &= !(1 << (i % 64));
     }
 
     /// True when `field` is in the set.

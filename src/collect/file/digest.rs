@@ -1,4 +1,5 @@
-//! File digests: MD5, SHA-1 and SHA-256 of one file in one read.
+//! File digests: MD5, SHA-1 and SHA-256 of one file in one read, and the bytes for content
+//! terms (PE structure, strings) from the same read.
 //!
 //! Only the digests a plan asks for are computed, all from the same pass over the content,
 //! through a read buffer of [`HASH_BUFFER_BYTES`] reused by each worker thread. The file is
@@ -9,7 +10,9 @@
 //!
 //! The SHA implementations pick SHA-NI (x86) or the ARMv8 crypto extensions at run time.
 
-use crate::limits::HASH_BUFFER_BYTES;
+use crate::collect::content::strings::StringProbe;
+use crate::collect::content::ContentProbes;
+use crate::limits::{HASH_BUFFER_BYTES, MAX_CONTENT_BYTES};
 use crate::terms::{Field, FieldSet};
 use md5::Md5;
 use sha1::Sha1;
@@ -19,9 +22,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::sync::Arc;
 
-/// Which digests to compute and the largest file hashed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which digests to compute, whether to keep the bytes, and the largest file hashed.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct HashPlan {
     /// MD5 asked.
     pub(crate) md5: bool,
@@ -34,11 +38,45 @@ pub(crate) struct HashPlan {
     pub(crate) head: bool,
     /// Files larger than this are not read.
     pub(crate) max_bytes: u64,
+    /// Content terms asked (PE, strings): the bytes are kept for them.
+    pub(crate) content: Option<Arc<ContentPlan>>,
+}
+
+/// The content fields (other than digests and the head) a walk answers from a file's bytes.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ContentPlan {
+    /// The content fields asked.
+    pub(crate) fields: FieldSet,
+    /// The same, as a list.
+    pub(crate) list: Vec<Field>,
+    /// The ruleset's string search, when `FileItem/StringList/string` is asked.
+    pub(crate) strings: Option<Arc<StringProbe>>,
 }
 
 impl HashPlan {
-    /// The digests among `fields`.
-    pub(crate) fn new(fields: &FieldSet, max_bytes: u64) -> Self {
+    /// The digests among `fields` (and the content terms, answered with `probes`).
+    pub(crate) fn new(fields: &FieldSet, max_bytes: u64, probes: &ContentProbes) -> Self {
+        let mut content = FieldSet::new();
+        for field in fields.iter() {
+            let term = field.term();
+            if term.kind == crate::item::ItemKind::File
+                && term.cost == crate::terms::Cost::Content
+                && !matches!(field, Field::FileMd5sum | Field::FileSha1sum | Field::FileSha256sum)
+            {
+                content.insert(field);
+            }
+        }
+        // Without the ruleset's probe there is no defined list of strings to give.
+        if probes.file_strings.is_none() {
+            content.remove(Field::FileStringListString);
+        }
+        let content = (!content.is_empty()).then(|| {
+            Arc::new(ContentPlan {
+                list: content.iter().collect(),
+                fields: content,
+                strings: probes.file_strings.clone(),
+            })
+        });
         HashPlan {
             md5: fields.contains(Field::FileMd5sum),
             sha1: fields.contains(Field::FileSha1sum),
@@ -46,11 +84,17 @@ impl HashPlan {
             head: fields.contains(Field::FileWriteEvTextAtLowestOffset)
                 || fields.contains(Field::FileWriteEvDataAtLowestOffset),
             max_bytes,
+            content,
         }
     }
 
-    /// True when the digest `field` is asked.
+    /// True when the digest `field` (or content field) is asked.
     pub(crate) fn wants(&self, field: Field) -> bool {
+        if let Some(content) = &self.content {
+            if content.fields.contains(field) {
+                return true;
+            }
+        }
         match field {
             Field::FileMd5sum => self.md5,
             Field::FileSha1sum => self.sha1,
@@ -71,6 +115,9 @@ pub(crate) struct Digests {
     pub(crate) sha256: Option<String>,
     /// The first [`HEAD_BYTES`] of the content (fewer for a shorter file), when asked.
     pub(crate) head: Option<Vec<u8>>,
+    /// The whole content, when content terms are asked and the file is at most
+    /// [`MAX_CONTENT_BYTES`] (`None` past it: those terms are then not evaluated).
+    pub(crate) bytes: Option<Vec<u8>>,
 }
 
 /// How many leading bytes [`HashPlan::head`] keeps: HX's `textAtLowestOffset` is 64
@@ -148,7 +195,10 @@ fn read_and_hash(
     let mut sha1 = plan.sha1.then(Sha1::new);
     let mut sha256 = plan.sha256.then(Sha256::new);
     let mut head = plan.head.then(Vec::new);
-    let digesting = md5.is_some() || sha1.is_some() || sha256.is_some();
+    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    let mut kept = (plan.content.is_some() && size <= MAX_CONTENT_BYTES)
+        .then(|| Vec::with_capacity(usize::try_from(size).unwrap_or(0)));
+    let digesting = md5.is_some() || sha1.is_some() || sha256.is_some() || kept.is_some();
     let mut total: u64 = 0;
     loop {
         // Only the head asked: stop reading once it is full.
@@ -171,6 +221,14 @@ fn read_and_hash(
             let room = HEAD_BYTES.saturating_sub(head.len());
             head.extend_from_slice(&chunk[..room.min(n)]);
         }
+        if let Some(bytes) = kept.as_mut() {
+            // The file grew past the content limit while being read: no content terms.
+            if bytes.len() + n > MAX_CONTENT_BYTES as usize {
+                kept = None;
+            } else {
+                bytes.extend_from_slice(chunk);
+            }
+        }
         if let Some(h) = md5.as_mut() {
             h.update(chunk);
         }
@@ -186,6 +244,7 @@ fn read_and_hash(
         sha1: sha1.map(|h| hex::encode(h.finalize())),
         sha256: sha256.map(|h| hex::encode(h.finalize())),
         head,
+        bytes: kept,
     };
     (Ok(digests), total)
 }
@@ -195,7 +254,7 @@ mod tests {
     use super::*;
 
     fn plan(md5: bool, sha1: bool, sha256: bool) -> HashPlan {
-        HashPlan { md5, sha1, sha256, head: false, max_bytes: 1 << 30 }
+        HashPlan { md5, sha1, sha256, head: false, max_bytes: 1 << 30, content: None }
     }
 
     #[test]

@@ -12,10 +12,11 @@
 
 use super::digest::{self, HashError, HashPlan};
 use super::owners::Owners;
+use crate::collect::content::{self, ContentValues};
 use crate::collect::{CollectError, Reason, Subject};
 use crate::item::{Item, ItemKind, ItemView, Lookup, NotEvaluated, Value};
 use crate::path_text::{escape, escape_owned};
-use crate::terms::{Field, FieldSet};
+use crate::terms::{Cost, Field, FieldSet};
 use chrono::{DateTime, Utc};
 use std::fs::{FileType, Metadata};
 use std::os::unix::fs::MetadataExt;
@@ -44,6 +45,8 @@ struct Hashed {
     /// Content values (MD5, SHA-1, SHA-256, then the fileWriteEvent head text and
     /// data), or why there are none.
     result: Result<[Option<Value>; 5], NotEvaluated>,
+    /// PE and string fields, from the bytes of the same read.
+    content: ContentValues,
     /// Bytes read.
     bytes_read: u64,
     /// True when the content was read to the end.
@@ -119,14 +122,24 @@ impl FileEntry {
         if !self.regular {
             return Hashed {
                 result: Err(NotEvaluated::Unreadable),
+                content: ContentValues::default(),
                 bytes_read: 0,
                 complete: false,
                 error: None,
             };
         }
         let (result, bytes_read) = digest::hash_file(&self.path, &self.plan, self.follow);
+        let mut content = ContentValues::default();
         let (result, error) = match result {
-            Ok(d) => {
+            Ok(mut d) => {
+                if let Some(plan) = &self.plan.content {
+                    content = match d.bytes.take() {
+                        Some(bytes) => {
+                            content::analyse_file(&bytes, &plan.fields, plan.strings.as_deref())
+                        }
+                        None => ContentValues::none(&plan.list, NotEvaluated::TooLargeToRead),
+                    };
+                }
                 let text = d.head.as_deref().map(|h| Value::Str(super::write_event::text(h)));
                 let data = d.head.as_deref().map(|h| Value::Str(super::write_event::base64(h)));
                 let [md5, sha1, sha256] = [d.md5, d.sha1, d.sha256].map(|v| v.map(Value::Str));
@@ -146,23 +159,31 @@ impl FileEntry {
             }
         };
         let complete = result.is_ok();
-        Hashed { result, bytes_read, complete, error }
+        Hashed { result, content, bytes_read, complete, error }
     }
 
     /// A content field (a digest, or fileWriteEvent's head text or data), computed by the
     /// entry's one read on first request; absent when the walk's plan does not have it.
     pub(crate) fn content(&self, field: Field) -> Lookup<'_> {
+        if !self.plan.wants(field) {
+            return Lookup::Absent;
+        }
         let slot = match field {
             Field::FileMd5sum => 0,
             Field::FileSha1sum => 1,
             Field::FileSha256sum => 2,
             Field::FileWriteEvTextAtLowestOffset => 3,
             Field::FileWriteEvDataAtLowestOffset => 4,
-            _ => return Lookup::Absent,
+            _ => {
+                let hashed = self.hashed();
+                return match (&hashed.result, hashed.content.get(field)) {
+                    (Err(reason), _) => Lookup::NotEvaluated(*reason),
+                    (Ok(_), Some(Ok(value))) => Lookup::Value(value),
+                    (Ok(_), Some(Err(reason))) => Lookup::NotEvaluated(*reason),
+                    (Ok(_), None) => Lookup::Absent,
+                };
+            }
         };
-        if !self.plan.wants(field) {
-            return Lookup::Absent;
-        }
         match &self.hashed().result {
             Ok(values) => values[slot].as_ref().map_or(Lookup::Absent, Lookup::Value),
             Err(reason) => Lookup::NotEvaluated(*reason),
@@ -182,9 +203,10 @@ impl ItemView for FileEntry {
     }
 
     fn lookup(&self, field: Field) -> Lookup<'_> {
-        match field {
-            Field::FileMd5sum | Field::FileSha1sum | Field::FileSha256sum => self.content(field),
-            _ => self.item.lookup(field),
+        if field.term().cost == Cost::Content {
+            self.content(field)
+        } else {
+            self.item.lookup(field)
         }
     }
 
@@ -213,6 +235,14 @@ impl ItemView for FileEntry {
                     if let Some(value) = &values[slot] {
                         item.set(field, value.clone());
                     }
+                }
+            }
+        }
+        // PE and string values shown on a card were computed when the condition was tested.
+        if let Some(hashed) = self.hashed.get() {
+            for &field in fields {
+                if let Some(Ok(value)) = hashed.content.get(field) {
+                    item.set(field, value.clone());
                 }
             }
         }

@@ -31,6 +31,7 @@ pub use entry::FileEntry;
 pub use excludes::Excludes;
 pub use write_event::{with_file_fields, WriteEvent};
 
+use super::content::ContentProbes;
 use super::CollectError;
 use crate::limits::DEFAULT_MAX_HASH_BYTES;
 use crate::terms::FieldSet;
@@ -137,18 +138,22 @@ pub fn walk(
     fields: &FieldSet,
     sink: &dyn FileSink,
 ) -> Result<FileStats, FileOptionsError> {
-    Ok(walk_with(options, &options.compile_excludes()?, fields, sink))
+    let probes = ContentProbes::default();
+    Ok(walk_with(options, &options.compile_excludes()?, fields, &probes, sink))
 }
 
 /// [`walk`] with the exclude patterns already compiled (from `options.excludes`, whose text
-/// is then not read again), so that a caller can refuse bad patterns before anything else.
+/// is then not read again), so that a caller can refuse bad patterns before anything else,
+/// and with the ruleset's string searches (`FileItem/StringList/string` is answered only
+/// with them: see [`crate::collect::content`]).
 pub fn walk_with(
     options: &FileOptions,
     excludes: &Excludes,
     fields: &FieldSet,
+    probes: &ContentProbes,
     sink: &dyn FileSink,
 ) -> FileStats {
     // A fileWriteEvent reads the FileItem values of the same entry.
     let fields = with_file_fields(fields);
-    walker::Walker::new(options, excludes, &fields, sink).run()
+    walker::Walker::new(options, excludes, &fields, probes, sink).run()
 }

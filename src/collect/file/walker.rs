@@ -19,6 +19,7 @@ use super::entry::{FileEntry, Found, STAT_FIELDS};
 use super::mounts::{FsClass, MountTable};
 use super::owners::Owners;
 use super::{Excludes, FileOptions, FileSink, FileStats};
+use crate::collect::content::ContentProbes;
 use crate::collect::{CollectError, Reason, Subject};
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
@@ -92,6 +93,7 @@ impl<'a> Walker<'a> {
         options: &'a FileOptions,
         excludes: &'a Excludes,
         fields: &'a FieldSet,
+        probes: &ContentProbes,
         sink: &'a dyn FileSink,
     ) -> Self {
         Walker {
@@ -102,7 +104,7 @@ impl<'a> Walker<'a> {
             mounts: RwLock::new(MountTable::read()),
             rechecked: Mutex::new(HashSet::new()),
             owners: Owners::default(),
-            plan: HashPlan::new(fields, options.max_hash_bytes),
+            plan: HashPlan::new(fields, options.max_hash_bytes, probes),
             needs_stat: STAT_FIELDS.iter().any(|f| fields.contains(*f)),
             counters: Counters::default(),
         }
@@ -300,7 +302,7 @@ impl<'a> Walker<'a> {
                 meta: found.meta,
                 follow: found.follow,
                 fields: self.fields,
-                plan: self.plan,
+                plan: self.plan.clone(),
                 owners: &self.owners,
             });
             self.sink.file(&entry);
@@ -362,7 +364,8 @@ mod tests {
                       3 0 0:7 / /t rw - tmpfs t rw\n";
         let check = |options: FileOptions| {
             let excludes = Excludes::default();
-            let mut walker = Walker::new(&options, &excludes, &fields, &Quiet);
+            let mut walker =
+                Walker::new(&options, &excludes, &fields, &ContentProbes::default(), &Quiet);
             walker.mounts = RwLock::new(MountTable::parse(mounts));
             let parent = dir(7, 7);
             // The last device is in no table, not even the live one re-read for it.

@@ -82,6 +82,7 @@ pub(crate) fn fill(columns: &mut Columns, pid: u32, cx: &Context<'_>) -> io::Res
         sha256: columns.wants(Field::ProcessHandleSha256sum),
         head: false,
         max_bytes: cx.max_hash_bytes,
+        content: None,
     };
     for fd in numbers {
         let path = dir.join(fd.to_string());

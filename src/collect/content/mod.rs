@@ -1,0 +1,119 @@
+//! What is inside an item's bytes: PE structure (`FileItem/PEInfo/*`) and strings
+//! (`StringList/string`), computed from bytes a collector already read.
+//!
+//! The file collector keeps a file's bytes from the one read that hashes it (files up to
+//! [`crate::limits::MAX_CONTENT_BYTES`]) and hands them here once; the process collector hands
+//! over memory regions. Nothing here opens or reads anything.
+//!
+//! String conditions depend on the ruleset ([`strings`] explains why only strings that can
+//! matter are produced), so a scan builds [`ContentProbes`] from its compiled ruleset and
+//! gives them to the collectors; a snapshot collection without a ruleset has none and leaves
+//! `StringList` out.
+
+pub(crate) mod pe;
+pub(crate) mod strings;
+
+use crate::compile::value::Test;
+use crate::compile::Ruleset;
+use crate::item::{NotEvaluated, Value};
+use crate::terms::{Field, FieldSet};
+use std::sync::Arc;
+use strings::{StringProbe, Strings};
+
+pub use strings::MIN_STRING_CHARS;
+
+/// The ruleset's string searches, one per `StringList/string` term it uses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContentProbes {
+    pub(crate) file_strings: Option<Arc<StringProbe>>,
+    pub(crate) process_strings: Option<Arc<StringProbe>>,
+}
+
+impl ContentProbes {
+    /// The probes `ruleset`'s `StringList/string` conditions need (none when it has none).
+    pub fn of(ruleset: &Ruleset) -> Self {
+        ContentProbes {
+            file_strings: probe(ruleset, Field::FileStringListString).map(Arc::new),
+            process_strings: probe(ruleset, Field::ProcessStringListString).map(Arc::new),
+        }
+    }
+}
+
+/// True for the fields answered here (PE structure and strings, of files and processes).
+pub(crate) fn from_bytes(field: Field) -> bool {
+    pe::is_pe_field(field)
+        || matches!(field, Field::FileStringListString | Field::ProcessStringListString)
+}
+
+/// The literal of every condition on `field`, or every string for a regex.
+fn probe(ruleset: &Ruleset, field: Field) -> Option<StringProbe> {
+    let mut every = false;
+    let mut patterns = Vec::new();
+    for leaf in ruleset.leaf_table().iter().filter(|l| l.field == Some(field)) {
+        match &leaf.test {
+            Some(Test::TextEq(p) | Test::Contains(p) | Test::StartsWith(p) | Test::EndsWith(p)) => {
+                patterns.push(p.to_string())
+            }
+            Some(Test::Regex(_)) => every = true,
+            _ => {}
+        }
+    }
+    StringProbe::new(patterns, every)
+}
+
+/// The content fields one file's bytes answer: PE fields and its strings.
+#[derive(Debug, Default)]
+pub(crate) struct ContentValues {
+    /// `(field, value or why not)` for each wanted content field.
+    pub(crate) values: Vec<(Field, Result<Value, NotEvaluated>)>,
+}
+
+impl ContentValues {
+    /// The answer for `field`, if it was computed.
+    pub(crate) fn get(&self, field: Field) -> Option<&Result<Value, NotEvaluated>> {
+        self.values.iter().find(|(f, _)| *f == field).map(|(_, v)| v)
+    }
+
+    /// Every wanted field of `fields` answered `why` (content not read).
+    pub(crate) fn none(fields: &[Field], why: NotEvaluated) -> Self {
+        ContentValues { values: fields.iter().map(|f| (*f, Err(why))).collect() }
+    }
+}
+
+/// Answers the `wanted` PE fields and, with a probe, `FileItem/StringList/string`, from a
+/// whole file's `bytes`.
+pub(crate) fn analyse_file(
+    bytes: &[u8],
+    wanted: &FieldSet,
+    strings: Option<&StringProbe>,
+) -> ContentValues {
+    let mut out = ContentValues::default();
+    let pe_wanted: Vec<Field> = wanted.iter().filter(|f| pe::is_pe_field(*f)).collect();
+    if !pe_wanted.is_empty() {
+        match pe::pe_fields(bytes, wanted) {
+            pe::PeOutcome::NotPe => {
+                out.values.extend(pe_wanted.iter().map(|f| (*f, Ok(Value::List(Vec::new())))));
+            }
+            pe::PeOutcome::Unparsable => {
+                out.values.extend(pe_wanted.iter().map(|f| (*f, Err(NotEvaluated::Unparsable))));
+            }
+            pe::PeOutcome::Values(values) => {
+                out.values.extend(values.into_iter().map(|(f, v)| (f, Ok(v))));
+            }
+        }
+    }
+    if let (true, Some(probe)) = (wanted.contains(Field::FileStringListString), strings) {
+        let mut found = Strings::default();
+        probe.scan(bytes, &mut found);
+        out.values.push((Field::FileStringListString, string_list(found)));
+    }
+    out
+}
+
+/// The found strings as a list value, or not evaluated when some were dropped.
+pub(crate) fn string_list(found: Strings) -> Result<Value, NotEvaluated> {
+    if found.overflow {
+        return Err(NotEvaluated::TooManyStrings);
+    }
+    Ok(Value::List(found.into_sorted().into_iter().map(Value::Str).collect()))
+}
