@@ -141,3 +141,24 @@ pub const MAX_STRINGS_PER_ITEM: usize = 200_000;
 /// Bytes kept of one string (4 KiB). A longer printable run (a text file's long line, a
 /// base64 blob) is cut: `StringList` IOCs name paths, mutex names and messages.
 pub const MAX_STRING_BYTES: usize = 4096;
+
+/// Bytes of memory read per `pread` of `/proc/PID/mem` (1 MiB), reused per process; windows
+/// overlap by [`MAX_STRING_BYTES`] so that no string is lost at a window's edge.
+pub const MEMORY_WINDOW_BYTES: usize = 1024 * 1024;
+
+/// Largest private memory region read for strings (256 MiB); a process with a larger one has
+/// no `ProcessItem/StringList` value (not evaluated) rather than strings of part of it.
+pub const MAX_MEMORY_BYTES_PER_REGION: u64 = 256 * 1024 * 1024;
+
+/// Private memory read per process (1 GiB), for the same reason: a JVM or a database can hold
+/// tens of GiB, and reading them would slow the scan by minutes for one process.
+pub const MAX_MEMORY_BYTES_PER_PROCESS: u64 = 1024 * 1024 * 1024;
+
+/// Private memory read per scan, over all processes (16 GiB); later processes are reported
+/// and not evaluated.
+pub const MAX_MEMORY_BYTES_PER_SCAN: u64 = 16 * 1024 * 1024 * 1024;
+
+/// Seconds spent reading one process's memory (10 s); past it the process is not evaluated.
+/// Memory reads cost the target nothing (no stop, no page faults: file-backed regions are
+/// not read), but a scan must not stall on one huge process.
+pub const MAX_MEMORY_SECONDS_PER_PROCESS: u64 = 10;

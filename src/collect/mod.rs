@@ -122,12 +122,13 @@ pub fn collect_group(
     group: &[ItemKind],
     fields: &FieldSet,
     max_hash_bytes: u64,
+    probes: &content::ContentProbes,
 ) -> Vec<(ItemKind, Collected)> {
     #[cfg(target_os = "linux")]
     if group.len() > 1 || group.first().is_some_and(|k| process::FAMILY.contains(k)) {
-        return process::collect_family(group, fields, max_hash_bytes);
+        return process::collect_family(group, fields, max_hash_bytes, probes);
     }
-    let _ = max_hash_bytes;
+    let _ = (max_hash_bytes, probes);
     group.iter().map(|&kind| (kind, collect(kind, fields))).collect()
 }
 

@@ -30,12 +30,17 @@ mod handles;
 mod listing;
 mod lists;
 mod maps;
+mod memory;
 
+use super::content::strings::StringProbe;
+use super::content::ContentProbes;
 use super::linux::{read_text, Errors, Wanted};
 use super::port::{self, Socket};
 use super::{Collected, Reason, Subject};
 use crate::item::{Item, ItemKind};
-use crate::limits::{DEFAULT_MAX_HASH_BYTES, MAX_MAPS_BYTES, MAX_SECTIONS_PER_PROCESS};
+use crate::limits::{
+    DEFAULT_MAX_HASH_BYTES, MAX_MAPS_BYTES, MAX_MEMORY_BYTES_PER_SCAN, MAX_SECTIONS_PER_PROCESS,
+};
 use crate::terms::{Element, Field, FieldSet};
 use chrono::{DateTime, Utc};
 use listing::list_processes;
@@ -95,7 +100,8 @@ pub fn collect_network_events(fields: &FieldSet) -> Collected {
 }
 
 fn one(kind: ItemKind, fields: &FieldSet) -> Collected {
-    let mut all = collect_family(&[kind], fields, DEFAULT_MAX_HASH_BYTES);
+    let mut all =
+        collect_family(&[kind], fields, DEFAULT_MAX_HASH_BYTES, &ContentProbes::default());
     all.pop().map(|(_, c)| c).unwrap_or_default()
 }
 
@@ -113,10 +119,12 @@ struct Plan {
     dll: bool,
     parent_name: bool,
     exe_md5: bool,
+    /// The ruleset's search for `ProcessItem/StringList/string`, when asked.
+    strings: Option<std::sync::Arc<StringProbe>>,
 }
 
 impl Plan {
-    fn new(kinds: &[ItemKind], fields: &FieldSet) -> Self {
+    fn new(kinds: &[ItemKind], fields: &FieldSet, probes: &ContentProbes) -> Self {
         let has = |k| kinds.contains(&k);
         let want = Wanted::new(fields);
         let process = has(ItemKind::Process);
@@ -134,6 +142,10 @@ impl Plan {
             dll: process && fields.contains(Field::ProcessDllPath),
             parent_name: process && fields.contains(Field::ProcessParentProcessName),
             exe_md5: has(ItemKind::ProcessEvent) && fields.contains(Field::ProcessEvMd5),
+            strings: probes
+                .process_strings
+                .clone()
+                .filter(|_| process && fields.contains(Field::ProcessStringListString)),
         }
     }
 
@@ -165,7 +177,7 @@ impl Plan {
     }
 
     fn needs_maps(&self) -> bool {
-        self.images || self.dll || self.sections.is_some()
+        self.images || self.dll || self.sections.is_some() || self.strings.is_some()
     }
 
     fn needs_sockets(&self) -> bool {
@@ -180,8 +192,10 @@ pub fn collect_family(
     kinds: &[ItemKind],
     fields: &FieldSet,
     max_hash_bytes: u64,
+    probes: &ContentProbes,
 ) -> Vec<(ItemKind, Collected)> {
-    let plan = Plan::new(kinds, fields);
+    let plan = Plan::new(kinds, fields, probes);
+    let mut memory_read: u64 = 0;
     let first = kinds.first().copied().unwrap_or(ItemKind::Process);
     let mut errors = Errors::new(first);
     let mut port_errors = Errors::new(ItemKind::Port);
@@ -248,6 +262,10 @@ pub fn collect_family(
                 let mine = owned.get(&p.pid).map(Vec::as_slice).unwrap_or_default();
                 lists::ports(&mut columns, p.pid, mine, (Some(&p.name), p.path.as_deref()));
                 columns.finish(&mut item);
+            }
+            // No regions: maps was unreadable (already reported) or the process is gone.
+            if let (Some(probe), false) = (&plan.strings, p.kernel || regions.is_empty()) {
+                memory_strings(&mut item, p.pid, &regions, probe, &mut memory_read, &mut errors);
             }
             if let Some(template) = &plan.handles {
                 let mut columns = template.empty();
@@ -355,6 +373,37 @@ fn report_cuts(errors: &mut Errors, pid: u32, cuts: handles::Cuts) {
 }
 
 /// A failed per-process read: the process vanished (not found) or refused it.
+/// Sets `ProcessItem/StringList/string` from the process's private memory, within the
+/// scan's total budget; a process that cannot be read has no value (not evaluated).
+fn memory_strings(
+    item: &mut Item,
+    pid: u32,
+    regions: &[maps::Region],
+    probe: &StringProbe,
+    read: &mut u64,
+    errors: &mut Errors,
+) {
+    let size: u64 = regions
+        .iter()
+        .filter(|r| memory::readable_private(r))
+        .map(|r| r.end.saturating_sub(r.start))
+        .sum();
+    if *read + size > MAX_MEMORY_BYTES_PER_SCAN {
+        let message = "memory strings: the scan's memory-read budget is spent".to_string();
+        errors.push(Subject::Pid(pid), Reason::TooLarge, message);
+        return;
+    }
+    *read += size;
+    match memory::strings(pid, regions, probe) {
+        Ok(Ok(value)) => item.set(Field::ProcessStringListString, value),
+        Ok(Err(_)) => {}
+        Err(memory::MemoryError::Open(e)) => push_read_error(errors, pid, "memory", &e),
+        Err(memory::MemoryError::Bounded(why)) => {
+            errors.push(Subject::Pid(pid), Reason::TooLarge, format!("memory strings: {why}"));
+        }
+    }
+}
+
 fn push_read_error(errors: &mut Errors, pid: u32, what: &str, e: &io::Error) {
     let message = match e.kind() {
         io::ErrorKind::NotFound => format!("{what}: the process ended while being read"),
@@ -406,18 +455,24 @@ mod tests {
     #[test]
     fn plain_process_terms_read_nothing_new() {
         let plain: FieldSet = [Field::ProcessName, Field::ProcessArguments].into_iter().collect();
-        let plan = Plan::new(&[ItemKind::Process], &plain);
+        let plan = Plan::new(&[ItemKind::Process], &plain, &ContentProbes::default());
         assert!(!plan.needs_maps() && !plan.needs_sockets() && !plan.exe_md5);
         assert!(plan.handles.is_none() && plan.sections.is_none() && plan.ports.is_none());
         // Event kinds in the same pass do not make ProcessItem read its lists.
         let kinds = [ItemKind::Process, ItemKind::ProcessEvent];
-        let plan = Plan::new(&kinds, &plain);
+        let plan = Plan::new(&kinds, &plain, &ContentProbes::default());
         assert!(!plan.needs_maps() && !plan.needs_sockets() && !plan.exe_md5);
         let handles: FieldSet = [Field::ProcessHandleINode].into_iter().collect();
-        let plan = Plan::new(&[ItemKind::Process], &handles);
+        let plan = Plan::new(&[ItemKind::Process], &handles, &ContentProbes::default());
         assert!(plan.needs_sockets() && !plan.needs_maps());
         let on_events: FieldSet = [Field::ProcessHandleINode].into_iter().collect();
-        assert!(Plan::new(&[ItemKind::ProcessEvent], &on_events).handles.is_none());
+        assert!(Plan::new(&[ItemKind::ProcessEvent], &on_events, &ContentProbes::default())
+            .handles
+            .is_none());
+        // Memory is read only with the ruleset's string search.
+        let strings: FieldSet = [Field::ProcessStringListString].into_iter().collect();
+        let plan = Plan::new(&[ItemKind::Process], &strings, &ContentProbes::default());
+        assert!(plan.strings.is_none() && !plan.needs_maps());
     }
 
     #[test]
@@ -446,7 +501,8 @@ mod tests {
         .into_iter()
         .collect();
         let kinds = [ItemKind::Process, ItemKind::ProcessEvent, ItemKind::ImageLoadEvent];
-        let out = collect_family(&kinds, &fields, DEFAULT_MAX_HASH_BYTES);
+        let out =
+            collect_family(&kinds, &fields, DEFAULT_MAX_HASH_BYTES, &ContentProbes::default());
         assert_eq!(out.iter().map(|(k, _)| *k).collect::<Vec<_>>(), kinds);
         let me = i64::from(std::process::id());
         let mine = |item: &&Item, f| item.get(f) == Some(&crate::item::Value::Int(me));

@@ -197,6 +197,8 @@ pub fn collect_snapshot<W: Write + Send>(
         None
     };
     let fields = collect_fields(&kinds, options.hash);
+    // No ruleset, no string searches: StringList is not collected into snapshots.
+    let probes = ContentProbes::default();
     let header = Header::new(crate::collect::host_name(), chrono::Utc::now(), kinds.clone());
     let mut writer = SnapshotWriter::new(out, &header).map_err(SnapshotError::Write)?;
     let tally = Tally::new(options.progress.clone());
@@ -218,14 +220,12 @@ pub fn collect_snapshot<W: Write + Send>(
                 break;
             }
             let max_hash_bytes = options.files.max_hash_bytes;
-            for (_, collected) in collect::collect_group(&group, &fields, max_hash_bytes) {
+            for (_, collected) in collect::collect_group(&group, &fields, max_hash_bytes, &probes) {
                 tally.errors(collected.errors);
                 collected.items.iter().for_each(|item| sink.write(item));
             }
         }
         if let (Some(excludes), false) = (&excludes, sink.cancelled()) {
-            // No ruleset: no string searches (StringList is not collected into snapshots).
-            let probes = ContentProbes::default();
             file_stats = file::walk_with(&options.files, excludes, &fields, &probes, &sink);
         }
     });

@@ -62,6 +62,8 @@ impl FileSink for ScanSink<'_, '_> {
 pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport, DriverError> {
     let kinds = needed_kinds(ruleset, options);
     let fields = ruleset.requirements().fields;
+    // String conditions are searched in the bytes read: the collectors need the ruleset's.
+    let probes = ContentProbes::of(ruleset);
     // Compiled before anything is collected, so that a typo fails at once.
     let walk = kinds.iter().any(|&k| collect::walked(k));
     let excludes = if walk { Some(options.files.compile_excludes()?) } else { None };
@@ -71,13 +73,14 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
     in_pool(options.threads, || {
         rayon::scope(|scope| {
             for group in collect::groups(&kinds) {
-                let (scanner, tally) = (&scanner, &tally);
+                let (scanner, tally, probes) = (&scanner, &tally, &probes);
                 let max_hash_bytes = options.files.max_hash_bytes;
                 scope.spawn(move |_| {
                     if options.cancelled() {
                         return;
                     }
-                    for (kind, collected) in collect::collect_group(&group, &fields, max_hash_bytes)
+                    for (kind, collected) in
+                        collect::collect_group(&group, &fields, max_hash_bytes, probes)
                     {
                         tally.errors(collected.errors);
                         scanner.scan_items(&collected.items);
@@ -93,7 +96,6 @@ pub fn scan_host(ruleset: &Ruleset, options: &ScanOptions) -> Result<ScanReport,
                     files: kinds.contains(&ItemKind::File),
                     writes: kinds.contains(&ItemKind::FileWriteEvent),
                 };
-                let probes = ContentProbes::of(ruleset);
                 file_stats = file::walk_with(&options.files, excludes, &fields, &probes, &sink);
             }
         });

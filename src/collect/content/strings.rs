@@ -98,8 +98,21 @@ impl StringProbe {
 
     /// Adds the candidate strings of `bytes` to `out`.
     pub(crate) fn scan(&self, bytes: &[u8], out: &mut Strings) {
+        self.scan_window(bytes, Cuts::default(), out);
+    }
+
+    /// [`Self::scan`] over a window of larger content: a string touching a side that is `cut`
+    /// may go on beyond it and is left to the overlapping neighbour window.
+    pub(crate) fn scan_window(&self, bytes: &[u8], cut: Cuts, out: &mut Strings) {
+        let whole = |start: usize, end: usize| {
+            !((cut.left && start == 0) || (cut.right && end == bytes.len()))
+        };
         if self.every {
-            every_string(bytes, out);
+            every_string(bytes, &mut |s, e, wide| {
+                if whole(s, e) {
+                    out.add(text(&bytes[s..e], wide));
+                }
+            });
             return;
         }
         let Some(finder) = &self.finder else { return };
@@ -113,7 +126,7 @@ impl StringProbe {
                 ascii_run(bytes, hit.start(), hit.end())
             };
             let chars = if wide { (end - start) / 2 } else { end - start };
-            if chars >= MIN_STRING_CHARS {
+            if chars >= MIN_STRING_CHARS && whole(start, end) {
                 out.add(text(&bytes[start..end], wide));
             }
             // The run is one string: nothing else starts inside it.
@@ -152,15 +165,25 @@ fn text(run: &[u8], wide: bool) -> String {
     String::from_utf8_lossy(kept).into_owned()
 }
 
-/// Every string of `bytes`: ASCII runs, then UTF-16LE runs at both alignments.
-fn every_string(bytes: &[u8], out: &mut Strings) {
+/// Which sides of a window are cut out of larger content.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cuts {
+    /// Content goes on before the window.
+    pub(crate) left: bool,
+    /// Content goes on after the window.
+    pub(crate) right: bool,
+}
+
+/// Every string of `bytes` as `(start, end, wide)`: ASCII runs, then UTF-16LE runs at both
+/// alignments.
+fn every_string(bytes: &[u8], out: &mut impl FnMut(usize, usize, bool)) {
     let mut start = None;
     for (i, &b) in bytes.iter().chain(std::iter::once(&0)).enumerate() {
         match (printable(b), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 if i - s >= MIN_STRING_CHARS {
-                    out.add(text(&bytes[s..i], false));
+                    out(s, i, false);
                 }
                 start = None;
             }
@@ -176,7 +199,7 @@ fn every_string(bytes: &[u8], out: &mut Strings) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
                     if (i - s) / 2 >= MIN_STRING_CHARS {
-                        out.add(text(&bytes[s..i], true));
+                        out(s, i, true);
                     }
                     start = None;
                 }
@@ -225,6 +248,16 @@ mod tests {
         bytes.push(0x90);
         bytes.extend("wide".bytes().flat_map(|b| [b, 0]));
         assert_eq!(found(&p, &bytes), ["abcd", "efghij", "wide"]);
+    }
+
+    #[test]
+    fn strings_at_a_cut_are_left_to_the_neighbour_window() {
+        let p = probe(&["evil"]);
+        let mut out = Strings::default();
+        p.scan_window(b"evil.dll\x00", Cuts { left: true, right: false }, &mut out);
+        p.scan_window(b"\x00evil.exe", Cuts { left: false, right: true }, &mut out);
+        p.scan_window(b"\x00evil.sys\x00", Cuts { left: true, right: true }, &mut out);
+        assert_eq!(out.into_sorted(), ["evil.sys"]);
     }
 
     #[test]

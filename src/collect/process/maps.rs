@@ -9,6 +9,10 @@
 pub(crate) struct Region {
     /// Start address.
     pub start: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// The device column (`fd:01`; `00:00` for anonymous memory).
+    pub dev: String,
     /// The permissions as the kernel writes them (`r-xp`).
     pub perms: String,
     /// The pathname column, ` (deleted)` kept; empty for anonymous memory.
@@ -63,15 +67,16 @@ pub(crate) fn parse_line(line: &str) -> Option<Region> {
     let range = column();
     let perms = column();
     let _offset = column();
-    let _device = column();
+    let dev = column().to_owned();
     let inode = column().parse().ok()?;
-    let (start, _end) = range.split_once('-')?;
+    let (start, end) = range.split_once('-')?;
     let start = u64::from_str_radix(start, 16).ok()?;
+    let end = u64::from_str_radix(end, 16).ok()?;
     if perms.len() != 4 {
         return None;
     }
     let name = rest.trim_start_matches(' ').to_owned();
-    Some(Region { start, perms: perms.to_owned(), name, inode })
+    Some(Region { start, end, dev, perms: perms.to_owned(), name, inode })
 }
 
 /// Maps bytes as text: paths are bytes, escaped losslessly as FileItem's paths are

@@ -1,0 +1,149 @@
+//! What is inside files and processes, through the `iocscan` command: PE structure of a real
+//! DLL, strings of a file's content (ASCII and UTF-16LE), strings of a live process's memory.
+//!
+//! `tests/data/pe/nagisa64.dll` is the 2,560-byte test library of the libloading crate
+//! (0.8.9, `tests/nagisa64.dll`, ISC licence): a 64-bit DLL exporting one function, `windows`.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn dll(s: &Setup) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pe/nagisa64.dll");
+    std::fs::copy(from, s.host().join("nagisa64.dll")).expect("copy dll");
+}
+
+fn verdict_of(doc: &serde_json::Value, id: &str) -> String {
+    let results = doc["results"].as_array().cloned().unwrap_or_default();
+    let result = results.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id}: {doc}"));
+    result["verdict"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn pe_structure_of_a_real_dll() {
+    let s = Setup::new();
+    dll(&s);
+    s.file("notes.txt", "MZ is not enough to be a PE\n");
+    let pe = [
+        ("FileItem/PEInfo/Type", "is", "Dll"),
+        ("FileItem/PEInfo/Subsystem", "is", "Windows_GUI"),
+        ("FileItem/PEInfo/Exports/DllName", "is", "nagisa64.dll"),
+        ("FileItem/PEInfo/Exports/ExportedFunctions/string", "is", "windows"),
+        ("FileItem/PEInfo/Sections/NumberOfSections", "is", "3"),
+        ("FileItem/PEInfo/DigitalSignature/SignatureExists", "is", "false"),
+    ];
+    s.ioc("pe.ioc", &ioc11("pe-dll", "AND", &pe));
+    // One section cannot be named both: conditions on one list under an AND bind one element.
+    let two_names = [
+        ("FileItem/PEInfo/Sections/Section/Name", "is", ".text"),
+        ("FileItem/PEInfo/Sections/Section/Name", "is", ".data"),
+    ];
+    s.ioc("two.ioc", &ioc11("pe-two-names", "AND", &two_names));
+    let one_section = [
+        ("FileItem/PEInfo/Sections/Section/Name", "is", ".text"),
+        ("FileItem/PEInfo/Sections/Section/SizeInBytes", "greater-than", "0"),
+        ("FileItem/PEInfo/Sections/Section/Entropy/AverageValue", "greater-than", "0.5"),
+    ];
+    s.ioc("one.ioc", &ioc11("pe-one-section", "AND", &one_section));
+    // An executable that is not a DLL: false on this file, and on the text file.
+    s.ioc("exe.ioc", &ioc11("pe-exe", "AND", &[("FileItem/PEInfo/Type", "is", "Executable")]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["pe-dll", "pe-one-section"]);
+    let text = doc.to_string();
+    assert!(text.contains("nagisa64.dll") && !text.contains("notes.txt"), "{doc}");
+    assert_eq!(verdict_of(&doc, "pe-two-names"), "clean");
+    // Neither file is an executable: a text file has no PE values, which is an answer.
+    assert_eq!(verdict_of(&doc, "pe-exe"), "clean");
+}
+
+#[test]
+fn file_strings_ascii_and_wide() {
+    let s = Setup::new();
+    let mut bytes =
+        b"\x7fELF\x02\x01\x00\x00C:\\Users\\aa\\Release\\MShell.pdb\x00\x01\x02".to_vec();
+    bytes.extend("Global\\MutexXYZ-42".encode_utf16().flat_map(u16::to_le_bytes));
+    bytes.extend_from_slice(b"\x00\x00\xff");
+    std::fs::write(s.host().join("implant.bin"), &bytes).expect("write");
+    s.file("readme.txt", "nothing to see\n");
+    let both = [
+        ("FileItem/StringList/string", "is", "c:\\users\\aa\\release\\mshell.pdb"),
+        ("FileItem/StringList/string", "contains", "MutexXYZ"),
+    ];
+    s.ioc("both.ioc", &ioc11("strings-both", "AND", &both));
+    // `is` is the whole string, not a part of it.
+    s.ioc(
+        "part.ioc",
+        &ioc11("strings-part", "AND", &[("FileItem/StringList/string", "is", "MShell.pdb")]),
+    );
+    s.ioc(
+        "re.ioc",
+        &ioc11(
+            "strings-regex",
+            "AND",
+            &[("FileItem/StringList/string", "matches", "^Global\\\\Mutex[A-Z]+-[0-9]+$")],
+        ),
+    );
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["strings-both", "strings-regex"]);
+    assert_eq!(verdict_of(&doc, "strings-part"), "clean");
+    assert!(doc.to_string().contains("Global\\\\MutexXYZ-42"), "{doc}");
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn strings_in_a_live_process_memory() {
+    let s = Setup::new();
+    // The marker exists only in the shell's heap: its arguments hold two halves.
+    let tag = unique("mem");
+    let script = format!("X=$(printf '%s%s' 'IOCSCAN-MEM-' '{tag}'); export X; sleep 60");
+    let child =
+        Command::new("bash").args(["-c", &script]).stdout(Stdio::null()).spawn().map(Reaped);
+    let Ok(child) = child else {
+        eprintln!("skipped: no bash");
+        return;
+    };
+    let pid = child.0.id();
+    // Wait until the shell has run the assignment and started sleep.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        if !children.trim().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let marker = format!("IOCSCAN-MEM-{tag}");
+    let conds = [
+        ("ProcessItem/pid", "is", &*pid.to_string()),
+        ("ProcessItem/StringList/string", "contains", &*marker),
+    ];
+    s.ioc("mem.ioc", &ioc11("memory-strings", "AND", &conds));
+    let absent = format!("IOCSCAN-ABSENT-{tag}");
+    let conds = [
+        ("ProcessItem/pid", "is", &*pid.to_string()),
+        ("ProcessItem/StringList/string", "contains", &*absent),
+    ];
+    s.ioc("absent.ioc", &ioc11("memory-absent", "AND", &conds));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["memory-strings"]);
+    assert_eq!(verdict_of(&doc, "memory-absent"), "clean");
+    drop(child);
+}
