@@ -39,6 +39,19 @@ impl ContentProbes {
     }
 }
 
+/// The content fields among `fields` that a whole file's `bytes` answer, as a scan computes
+/// them (PE terms; `FileItem/StringList/string` with the probes of a ruleset that uses it):
+/// `Ok(value)`, or why the field is not evaluated on these bytes. For an agent that has the
+/// bytes already (a quarantine, an e-mail attachment) and for fuzzing.
+pub fn file_values(
+    bytes: &[u8],
+    fields: &FieldSet,
+    probes: &ContentProbes,
+) -> Vec<(Field, Result<Value, NotEvaluated>)> {
+    let strings = probes.file_strings.as_deref();
+    analyse_file(bytes, fields, strings).values
+}
+
 /// True for the fields answered here (PE structure and strings, of files and processes).
 pub(crate) fn from_bytes(field: Field) -> bool {
     pe::is_pe_field(field)
