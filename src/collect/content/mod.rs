@@ -15,7 +15,7 @@ pub(crate) mod strings;
 
 use crate::compile::value::Test;
 use crate::compile::Ruleset;
-use crate::item::{NotEvaluated, Value};
+use crate::item::{ItemKind, NotEvaluated, Value};
 use crate::terms::{Field, FieldSet};
 use std::sync::Arc;
 use strings::{StringProbe, Strings};
@@ -48,8 +48,7 @@ pub fn file_values(
     fields: &FieldSet,
     probes: &ContentProbes,
 ) -> Vec<(Field, Result<Value, NotEvaluated>)> {
-    let strings = probes.file_strings.as_deref();
-    analyse_file(bytes, fields, strings).values
+    FilePlan::new(fields, probes).map_or_else(Vec::new, |plan| analyse_file(bytes, &plan).values)
 }
 
 /// True for the fields answered here (PE structure and strings, of files and processes).
@@ -93,15 +92,42 @@ impl ContentValues {
     }
 }
 
-/// Answers the `wanted` PE fields and, with a probe, `FileItem/StringList/string`, from a
-/// whole file's `bytes`.
-pub(crate) fn analyse_file(
-    bytes: &[u8],
-    wanted: &FieldSet,
-    strings: Option<&StringProbe>,
-) -> ContentValues {
+/// What a walk answers from each file's bytes, decided once per walk.
+#[derive(Debug, PartialEq)]
+pub(crate) struct FilePlan {
+    /// The content fields asked.
+    pub(crate) fields: FieldSet,
+    /// The same, as a list.
+    pub(crate) list: Vec<Field>,
+    /// The PE fields among them.
+    pe: Vec<Field>,
+    /// The ruleset's string search, when `FileItem/StringList/string` is asked.
+    strings: Option<Arc<StringProbe>>,
+}
+
+impl FilePlan {
+    /// The plan for the file fields among `fields` answered from bytes (`None`: nothing to
+    /// keep the bytes for). `StringList` needs the probe of a ruleset.
+    pub(crate) fn new(fields: &FieldSet, probes: &ContentProbes) -> Option<Self> {
+        let mut asked = FieldSet::new();
+        for field in fields.iter().filter(|f| from_bytes(*f) && f.kind() == ItemKind::File) {
+            asked.insert(field);
+        }
+        if probes.file_strings.is_none() {
+            asked.remove(Field::FileStringListString);
+        }
+        let list: Vec<Field> = asked.iter().collect();
+        let pe = list.iter().copied().filter(|f| pe::is_pe_field(*f)).collect();
+        let strings =
+            probes.file_strings.clone().filter(|_| asked.contains(Field::FileStringListString));
+        (!list.is_empty()).then_some(FilePlan { fields: asked, list, pe, strings })
+    }
+}
+
+/// Answers the plan's PE fields and `FileItem/StringList/string` from a whole file's `bytes`.
+pub(crate) fn analyse_file(bytes: &[u8], plan: &FilePlan) -> ContentValues {
     let mut out = ContentValues::default();
-    let pe_wanted: Vec<Field> = wanted.iter().filter(|f| pe::is_pe_field(*f)).collect();
+    let (pe_wanted, wanted) = (&plan.pe, &plan.fields);
     if !pe_wanted.is_empty() {
         match pe::pe_fields(bytes, wanted) {
             pe::PeOutcome::NotPe => {
@@ -115,7 +141,7 @@ pub(crate) fn analyse_file(
             }
         }
     }
-    if let (true, Some(probe)) = (wanted.contains(Field::FileStringListString), strings) {
+    if let Some(probe) = &plan.strings {
         let mut found = Strings::default();
         probe.scan(bytes, &mut found);
         out.values.push((Field::FileStringListString, string_list(found)));

@@ -10,8 +10,7 @@
 //!
 //! The SHA implementations pick SHA-NI (x86) or the ARMv8 crypto extensions at run time.
 
-use crate::collect::content::strings::StringProbe;
-use crate::collect::content::ContentProbes;
+use crate::collect::content::{ContentProbes, FilePlan};
 use crate::limits::{HASH_BUFFER_BYTES, MAX_CONTENT_BYTES};
 use crate::terms::{Field, FieldSet};
 use md5::Md5;
@@ -39,44 +38,13 @@ pub(crate) struct HashPlan {
     /// Files larger than this are not read.
     pub(crate) max_bytes: u64,
     /// Content terms asked (PE, strings): the bytes are kept for them.
-    pub(crate) content: Option<Arc<ContentPlan>>,
-}
-
-/// The content fields (other than digests and the head) a walk answers from a file's bytes.
-#[derive(Debug, PartialEq)]
-pub(crate) struct ContentPlan {
-    /// The content fields asked.
-    pub(crate) fields: FieldSet,
-    /// The same, as a list.
-    pub(crate) list: Vec<Field>,
-    /// The ruleset's string search, when `FileItem/StringList/string` is asked.
-    pub(crate) strings: Option<Arc<StringProbe>>,
+    pub(crate) content: Option<Arc<FilePlan>>,
 }
 
 impl HashPlan {
     /// The digests among `fields` (and the content terms, answered with `probes`).
     pub(crate) fn new(fields: &FieldSet, max_bytes: u64, probes: &ContentProbes) -> Self {
-        let mut content = FieldSet::new();
-        for field in fields.iter() {
-            let term = field.term();
-            if term.kind == crate::item::ItemKind::File
-                && term.cost == crate::terms::Cost::Content
-                && !matches!(field, Field::FileMd5sum | Field::FileSha1sum | Field::FileSha256sum)
-            {
-                content.insert(field);
-            }
-        }
-        // Without the ruleset's probe there is no defined list of strings to give.
-        if probes.file_strings.is_none() {
-            content.remove(Field::FileStringListString);
-        }
-        let content = (!content.is_empty()).then(|| {
-            Arc::new(ContentPlan {
-                list: content.iter().collect(),
-                fields: content,
-                strings: probes.file_strings.clone(),
-            })
-        });
+        let content = FilePlan::new(fields, probes).map(Arc::new);
         HashPlan {
             md5: fields.contains(Field::FileMd5sum),
             sha1: fields.contains(Field::FileSha1sum),
@@ -138,6 +106,23 @@ pub(crate) enum HashError {
 thread_local! {
     /// The read buffer of this worker thread, allocated on its first hash.
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// This worker's content buffer between two files (see [`recycle`]).
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer for a file's content, reusing this thread's last one: a fresh allocation
+/// per file made the kernel zero new pages for every file, which cost more than the search.
+fn spare_buffer(capacity: usize) -> Vec<u8> {
+    let mut buffer = SPARE.with(|spare| spare.take());
+    buffer.clear();
+    buffer.reserve(capacity);
+    buffer
+}
+
+/// Gives a content buffer back for the next file of this thread (at most
+/// [`MAX_CONTENT_BYTES`] are kept per thread).
+pub(crate) fn recycle(buffer: Vec<u8>) {
+    SPARE.with(|spare| spare.replace(buffer));
 }
 
 /// Hashes the file at `path` per `plan`; returns the digests and the bytes read (also on error).
@@ -186,6 +171,11 @@ fn open_no_side_effects(path: &Path, follow: bool) -> io::Result<File> {
     }
 }
 
+/// True when a digest is asked (the whole file is read).
+fn md5_or_sha(plan: &HashPlan) -> bool {
+    plan.md5 || plan.sha1 || plan.sha256
+}
+
 fn read_and_hash(
     mut file: File,
     plan: &HashPlan,
@@ -196,38 +186,11 @@ fn read_and_hash(
     let mut sha256 = plan.sha256.then(Sha256::new);
     let mut head = plan.head.then(Vec::new);
     let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    let mut kept = (plan.content.is_some() && size <= MAX_CONTENT_BYTES)
-        .then(|| Vec::with_capacity(usize::try_from(size).unwrap_or(0)));
-    let digesting = md5.is_some() || sha1.is_some() || sha256.is_some() || kept.is_some();
     let mut total: u64 = 0;
-    loop {
-        // Only the head asked: stop reading once it is full.
-        if !digesting && head.as_ref().is_some_and(|h| h.len() >= HEAD_BYTES) {
-            break;
-        }
-        let n = match file.read(buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return (Err(HashError::Io(e)), total),
-        };
-        total += n as u64;
-        // The file grew past the limit while being read.
-        if total > plan.max_bytes {
-            return (Err(HashError::TooLarge), total);
-        }
-        let chunk = &buffer[..n];
+    let mut feed = |chunk: &[u8]| {
         if let Some(head) = head.as_mut() {
             let room = HEAD_BYTES.saturating_sub(head.len());
-            head.extend_from_slice(&chunk[..room.min(n)]);
-        }
-        if let Some(bytes) = kept.as_mut() {
-            // The file grew past the content limit while being read: no content terms.
-            if bytes.len() + n > MAX_CONTENT_BYTES as usize {
-                kept = None;
-            } else {
-                bytes.extend_from_slice(chunk);
-            }
+            head.extend_from_slice(&chunk[..room.min(chunk.len())]);
         }
         if let Some(h) = md5.as_mut() {
             h.update(chunk);
@@ -237,6 +200,53 @@ fn read_and_hash(
         }
         if let Some(h) = sha256.as_mut() {
             h.update(chunk);
+        }
+    };
+    let mut kept = None;
+    let mut at_end = false;
+    if plan.content.is_some() && size <= MAX_CONTENT_BYTES {
+        // Content terms: the bytes go straight into the kept buffer (std's `read_to_end`
+        // reads into its spare capacity), and the digests are computed from it.
+        let mut bytes = spare_buffer(usize::try_from(size).unwrap_or(0));
+        let limit = MAX_CONTENT_BYTES.min(plan.max_bytes) + 1;
+        if let Err(e) = (&mut file).take(limit).read_to_end(&mut bytes) {
+            recycle(bytes);
+            return (Err(HashError::Io(e)), 0);
+        }
+        total = bytes.len() as u64;
+        if total > plan.max_bytes {
+            recycle(bytes);
+            return (Err(HashError::TooLarge), total);
+        }
+        feed(&bytes);
+        if total < limit {
+            at_end = true;
+            kept = Some(bytes);
+        } else {
+            // The file grew past the content limit while being read: digests only.
+            recycle(bytes);
+        }
+    }
+    let digesting = md5_or_sha(plan);
+    // Unless the content read above reached the end, the rest streams through `buffer`.
+    if !at_end {
+        loop {
+            // No digest asked: stop once the head (if asked) is full.
+            if !digesting && (!plan.head || total >= HEAD_BYTES as u64) {
+                break;
+            }
+            let n = match file.read(buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return (Err(HashError::Io(e)), total),
+            };
+            total += n as u64;
+            // The file grew past the limit while being read.
+            if total > plan.max_bytes {
+                return (Err(HashError::TooLarge), total);
+            }
+            feed(&buffer[..n]);
         }
     }
     let digests = Digests {

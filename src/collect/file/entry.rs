@@ -135,7 +135,9 @@ impl FileEntry {
                 if let Some(plan) = &self.plan.content {
                     content = match d.bytes.take() {
                         Some(bytes) => {
-                            content::analyse_file(&bytes, &plan.fields, plan.strings.as_deref())
+                            let values = content::analyse_file(&bytes, plan);
+                            digest::recycle(bytes);
+                            values
                         }
                         None => ContentValues::none(&plan.list, NotEvaluated::TooLargeToRead),
                     };
