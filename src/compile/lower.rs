@@ -9,12 +9,13 @@
 
 use super::tree::{BranchInfo, Leaf, LeafId, Never, Op};
 use super::value::{self, Cond, ContentError, Test};
+use super::yara::{self, YaraString};
 use crate::diag::{Code, Diagnostic};
 use crate::limits::MAX_NESTING;
 use crate::logic;
-use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Version};
+use crate::model::{Indicator, IndicatorItem, IocDocument, Node, Param, Version};
 use crate::source::Position;
-use crate::terms::{self, Term, ValueType};
+use crate::terms::{self, Field, Term, ValueType};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub(crate) struct Lowerer<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// 1.1 `comment` params by the id they annotate.
     comments: HashMap<&'a str, &'a str>,
+    /// `yara/*` params (the converter's string modifiers) by the id they annotate.
+    yara_params: HashMap<&'a str, Vec<&'a Param>>,
     /// Terms already resolved in this compilation.
     terms: &'a mut TermCache,
 }
@@ -73,7 +76,13 @@ impl<'a> Lowerer<'a> {
             .filter(|p| p.name.eq_ignore_ascii_case("comment"))
             .filter_map(|p| Some((p.ref_id.as_deref()?, p.value.as_str())))
             .collect();
-        Lowerer { doc, leaves, diags, comments, terms }
+        let mut yara_params: HashMap<&str, Vec<&Param>> = HashMap::new();
+        for p in doc.parameters.iter().filter(|p| p.name.starts_with("yara/")) {
+            if let Some(id) = p.ref_id.as_deref() {
+                yara_params.entry(id).or_default().push(p);
+            }
+        }
+        Lowerer { doc, leaves, diags, comments, yara_params, terms }
     }
 
     /// Lowers a top-level Indicator (depth 0).
@@ -96,7 +105,23 @@ impl<'a> Lowerer<'a> {
             position: ind.position,
             depth,
         });
+        let set = ind.id.as_deref().and_then(|id| self.yara_params.get(id)).and_then(|ps| {
+            ps.iter().find(|p| p.name == "yara/set").map(|p| p.value.trim().to_string())
+        });
         let op = match ind.operator.as_str() {
+            // N of the children (ioc_writer's `yara/set`) is neither AND nor OR.
+            _ if set.is_some() => {
+                self.warn(
+                    Code::UnknownOperator,
+                    Some(ind.position),
+                    format!(
+                        "param yara/set {} (that many of the Indicator's children) is not supported",
+                        set.as_deref().unwrap_or_default()
+                    ),
+                    "this Indicator can never match",
+                );
+                None
+            }
             "AND" => Some(Op::And),
             "OR" => Some(Op::Or),
             other => {
@@ -209,10 +234,72 @@ impl<'a> Lowerer<'a> {
         // and addresses compare case-insensitively whatever it says.
         leaf.fold =
             !(preserve && self.doc.version == Version::V1_1 && term.ty == ValueType::String);
+        if let Some(test) = self.yara(it, cond, term, leaf.fold, effect)? {
+            leaf.test = Some(test);
+            return Ok(());
+        }
         condition_fits(it, cond, term, effect)?;
         self.note(content_type_agrees(it, cond, term));
         leaf.test = Some(test(it, cond, term, leaf.fold, effect)?);
         Ok(())
+    }
+
+    /// The test of a `Yara/*` item (`None` for other terms): a YARA string with its params, or
+    /// a file size in YARA's units.
+    fn yara(
+        &mut self,
+        it: &IndicatorItem,
+        cond: Cond,
+        term: &Term,
+        fold: bool,
+        effect: &str,
+    ) -> Result<Option<Test>, Warning> {
+        let bad =
+            |message: String| Warning::new(Code::BadContent, content_pos(it), message, effect);
+        match term.field {
+            Field::FileYaraTextString | Field::FileYaraHexString | Field::FileYaraRegexString => {
+                let params = it.id.as_deref().and_then(|id| self.yara_params.get(id));
+                let params: &[&Param] = params.map_or(&[], Vec::as_slice);
+                if it.content.text.is_empty() {
+                    return Err(Warning::new(
+                        Code::EmptyContent,
+                        content_pos(it),
+                        format!("empty Content for `{}`", term.name),
+                        effect,
+                    ));
+                }
+                YaraString::build(term.field, cond, fold, &it.content.text, params)
+                    .map(|s| Some(Test::Yara(Arc::new(s))))
+                    .map_err(|e| bad(format!("{} for `{}`", e.0, term.name)))
+            }
+            Field::FileYaraFileSize => {
+                let size = yara::parse_file_size(&it.content.text).ok_or_else(|| {
+                    bad(format!(
+                        "`{}` is not a YARA file size for `{}`",
+                        it.content.text.trim(),
+                        term.name
+                    ))
+                })?;
+                Ok(Some(match cond {
+                    Cond::GreaterThan => Test::IntGt(size),
+                    Cond::LessThan => Test::IntLt(size),
+                    Cond::Is => Test::IntRange(size, size),
+                    other => {
+                        return Err(Warning::new(
+                            Code::ConditionType,
+                            Some(it.position),
+                            format!(
+                                "condition `{}` does not apply to `{}`",
+                                other.as_str(),
+                                term.name
+                            ),
+                            effect,
+                        ))
+                    }
+                }))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The term of `Context/@search`, exactly as the catalogue spells it.
@@ -275,7 +362,9 @@ fn content_pos(it: &IndicatorItem) -> Option<Position> {
 
 /// A `Context/@document` that disagrees with its term: the term's kind wins.
 fn document_agrees(it: &IndicatorItem, term: &Term) -> Option<Warning> {
-    (!term.kind.accepts_document(&it.context.document)).then(|| {
+    // The converter's pseudo-document for strings about the scanned file.
+    let yara = term.name.starts_with("Yara/") && it.context.document == "Yara";
+    (!yara && !term.kind.accepts_document(&it.context.document)).then(|| {
         Warning::new(
             Code::DocumentMismatch,
             context_pos(it),

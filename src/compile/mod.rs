@@ -28,6 +28,7 @@ mod lower;
 pub(crate) mod tree;
 pub(crate) mod triggers;
 pub(crate) mod value;
+pub(crate) mod yara;
 
 use crate::diag::{Code, Diagnostic};
 use crate::item::ItemKind;

@@ -56,6 +56,9 @@ pub(crate) enum Test {
     FloatGt(f64),
     /// Strictly less than.
     FloatLt(f64),
+    /// A YARA string of the IOC (`Yara/TextString`, ...): holds when the file's list of found
+    /// strings has its key.
+    Yara(Arc<super::yara::YaraString>),
 }
 
 impl Test {
@@ -77,6 +80,7 @@ impl Test {
             (Test::FloatNear(want, tolerance), Value::Float(x)) => (x - want).abs() <= *tolerance,
             (Test::FloatGt(want), Value::Float(x)) => x > want,
             (Test::FloatLt(want), Value::Float(x)) => x < want,
+            (Test::Yara(string), Value::Str(key)) => *key == string.key,
             (Test::Contains(p), v) => value_text(v, fold).contains(&**p),
             (Test::StartsWith(p), v) => value_text(v, fold).starts_with(&**p),
             (Test::EndsWith(p), v) => value_text(v, fold).ends_with(&**p),

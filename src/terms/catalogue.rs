@@ -44,6 +44,13 @@ catalogue! {
     // FileItem/StringList: printable runs of the file's content (see `collect::content`).
     FileStringListString = "FileItem/StringList/string", File, String, many, linux, content;
 
+    // Yara: Mandiant's OpenIOC-to-YARA strings about the scanned file (`compile::yara`). A
+    // file's value lists the keys of the strings found in it.
+    FileYaraTextString = "Yara/TextString", File, String, many, linux, content;
+    FileYaraHexString = "Yara/HexString", File, String, many, linux, content;
+    FileYaraRegexString = "Yara/RegexString", File, String, many, linux, content;
+    FileYaraFileSize = "Yara/FileSize", File, Int, linux;
+
     // FileItem/PEInfo: read from the file's own bytes, in the hashing read. Sections, imported
     // modules and version-info tables are lists whose columns bind one element under an AND;
     // imported and exported function names are flat lists of the whole file.

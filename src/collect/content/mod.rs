@@ -14,6 +14,7 @@ pub(crate) mod pe;
 pub(crate) mod strings;
 
 use crate::compile::value::Test;
+use crate::compile::yara::YaraString;
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, NotEvaluated, Value};
 use crate::terms::{Field, FieldSet};
@@ -27,6 +28,14 @@ pub use strings::MIN_STRING_CHARS;
 pub struct ContentProbes {
     pub(crate) file_strings: Option<Arc<StringProbe>>,
     pub(crate) process_strings: Option<Arc<StringProbe>>,
+    /// The ruleset's YARA strings (`Yara/TextString`, ...), once each.
+    pub(crate) yara: Vec<Arc<YaraString>>,
+}
+
+impl PartialEq for YaraString {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
 }
 
 impl ContentProbes {
@@ -35,6 +44,7 @@ impl ContentProbes {
         ContentProbes {
             file_strings: probe(ruleset, Field::FileStringListString).map(Arc::new),
             process_strings: probe(ruleset, Field::ProcessStringListString).map(Arc::new),
+            yara: yara_strings(ruleset),
         }
     }
 }
@@ -54,7 +64,29 @@ pub fn file_values(
 /// True for the fields answered here (PE structure and strings, of files and processes).
 pub(crate) fn from_bytes(field: Field) -> bool {
     pe::is_pe_field(field)
-        || matches!(field, Field::FileStringListString | Field::ProcessStringListString)
+        || matches!(
+            field,
+            Field::FileStringListString
+                | Field::ProcessStringListString
+                | Field::FileYaraTextString
+                | Field::FileYaraHexString
+                | Field::FileYaraRegexString
+        )
+}
+
+/// The distinct YARA strings of the ruleset, by key.
+fn yara_strings(ruleset: &Ruleset) -> Vec<Arc<YaraString>> {
+    let mut strings: Vec<Arc<YaraString>> = ruleset
+        .leaf_table()
+        .iter()
+        .filter_map(|l| match &l.test {
+            Some(Test::Yara(string)) => Some(string.clone()),
+            _ => None,
+        })
+        .collect();
+    strings.sort_by(|a, b| a.key.cmp(&b.key));
+    strings.dedup_by(|a, b| a.key == b.key);
+    strings
 }
 
 /// The literal of every condition on `field`, or every string for a regex.
@@ -103,6 +135,8 @@ pub(crate) struct FilePlan {
     pe: Vec<Field>,
     /// The ruleset's string search, when `FileItem/StringList/string` is asked.
     strings: Option<Arc<StringProbe>>,
+    /// The ruleset's YARA strings whose terms are asked.
+    yara: Vec<Arc<YaraString>>,
 }
 
 impl FilePlan {
@@ -120,7 +154,9 @@ impl FilePlan {
         let pe = list.iter().copied().filter(|f| pe::is_pe_field(*f)).collect();
         let strings =
             probes.file_strings.clone().filter(|_| asked.contains(Field::FileStringListString));
-        (!list.is_empty()).then_some(FilePlan { fields: asked, list, pe, strings })
+        let yara: Vec<Arc<YaraString>> =
+            probes.yara.iter().filter(|y| asked.contains(y.field)).cloned().collect();
+        (!list.is_empty()).then_some(FilePlan { fields: asked, list, pe, strings, yara })
     }
 }
 
@@ -139,6 +175,18 @@ pub(crate) fn analyse_file(bytes: &[u8], plan: &FilePlan) -> ContentValues {
             pe::PeOutcome::Values(values) => {
                 out.values.extend(values.into_iter().map(|(f, v)| (f, Ok(v))));
             }
+        }
+    }
+    // Each YARA term's value: the keys of its strings found (an empty list: none found).
+    for field in [Field::FileYaraTextString, Field::FileYaraHexString, Field::FileYaraRegexString] {
+        if wanted.contains(field) {
+            let found = plan
+                .yara
+                .iter()
+                .filter(|y| y.field == field && y.holds(bytes))
+                .map(|y| Value::Str(y.key.clone()))
+                .collect();
+            out.values.push((field, Ok(Value::List(found))));
         }
     }
     if let Some(probe) = &plan.strings {

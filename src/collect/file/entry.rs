@@ -26,8 +26,9 @@ use std::time::SystemTime;
 
 /// The fields derived from `lstat` (an entry needs one only when the walk asks for one of them;
 /// hashing checks the type and size itself with `fstat`).
-pub(crate) const STAT_FIELDS: [Field; 10] = [
+pub(crate) const STAT_FIELDS: [Field; 11] = [
     Field::FileSizeInBytes,
+    Field::FileYaraFileSize,
     Field::FileCreated,
     Field::FileModified,
     Field::FileAccessed,
@@ -294,8 +295,13 @@ fn fill_names(item: &mut Item, path: &Path, fields: &FieldSet) {
 
 /// The `lstat`-derived fields in `fields`.
 fn fill_stat(item: &mut Item, meta: &Metadata, fields: &FieldSet, owners: &Owners) {
+    let size = i64::try_from(meta.size()).unwrap_or(i64::MAX);
     if fields.contains(Field::FileSizeInBytes) {
-        item.set(Field::FileSizeInBytes, i64::try_from(meta.size()).unwrap_or(i64::MAX));
+        item.set(Field::FileSizeInBytes, size);
+    }
+    // YARA's `filesize`.
+    if fields.contains(Field::FileYaraFileSize) {
+        item.set(Field::FileYaraFileSize, size);
     }
     if fields.contains(Field::FileCreated) {
         // statx birth time; absent where the file system does not keep it.

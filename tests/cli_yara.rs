@@ -1,0 +1,93 @@
+//! The ioc_writer OpenIOC-to-YARA examples (`../shared/corpus/mandiant__ioc_writer/examples/
+//! openioc_to_yara`), scanned through the `iocscan` command over files built here to hold
+//! what each example's YARA strings describe, and over a file that holds none of it.
+//! Skipped when the corpus is absent.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+
+fn examples() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/mandiant__ioc_writer/examples/openioc_to_yara/example_iocs");
+    dir.is_dir().then_some(dir)
+}
+
+fn verdict_of(doc: &serde_json::Value, id: &str) -> String {
+    let results = doc["results"].as_array().cloned().unwrap_or_default();
+    let result = results.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id}: {doc}"));
+    result["verdict"].as_str().unwrap_or_default().to_owned()
+}
+
+fn wide(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+#[test]
+fn converter_examples_detect_the_files_they_describe() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    // (example id, bytes that hold what it describes)
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        // `Borland`, case-sensitive, ascii and wide: here in its wide form.
+        ("04f522c1-efc9-492a-a07f-25501f395255", [b"\x01\x02".to_vec(), wide("Borland")].concat()),
+        // Hex with a wildcard byte and a wildcard nibble.
+        ("0d0a3284-8e3c-474c-8941-4d09bbc39649", b"\x90\xe2\x34\x00\xc8\xa7\xfb\x90".to_vec()),
+        // Hex with a jump of 4 to 6 bytes.
+        ("50daf970-66cf-40e1-ada3-063dec5dbd27", b"\xf4\x23ABCDE\x62\xb4".to_vec()),
+        // Hex with an alternative.
+        ("52d1c8ef-8fb2-44bc-9e00-6f34cc7602bd", b"\x00\xf2\x23\x56\x45\x00".to_vec()),
+        // AND of two ORs of text strings.
+        ("1ae7c501-12bf-41a4-b8a2-7d5209a01bb7", b"..text2....text3..".to_vec()),
+        ("c346142a-c3e9-409c-b569-73693a33bdd2", b"win.exe http://foo.com/badfile2.exe".to_vec()),
+        // `evilMutex`, case folded.
+        ("e9e37871-e6e2-4673-a9c1-880a5baac3b1", b"Global\\EVILMUTEX\x00".to_vec()),
+        // `filesize > 200KB`.
+        ("c6049b90-d5b0-4472-b414-ba400f04dca3", vec![0u8; 210 * 1024]),
+    ];
+    let s = Setup::new();
+    for (id, bytes) in &cases {
+        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
+            .expect("copy example");
+        std::fs::write(s.host().join(format!("{id}.bin")), bytes).expect("write");
+    }
+    std::fs::write(s.host().join("innocent.txt"), b"nothing the examples describe\n")
+        .expect("write");
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    let mut expected: Vec<&str> = cases.iter().map(|(id, _)| *id).collect();
+    expected.sort_unstable();
+    assert_eq!(card_ids(&doc), expected);
+    // Each card's objects are the file built for it, not the innocent one.
+    for card in doc["cards"].as_array().expect("cards") {
+        let text = card.to_string();
+        assert!(!text.contains("innocent.txt"), "{text}");
+        let id = card["id"].as_str().expect("id");
+        assert!(text.contains(&format!("{id}.bin")), "{text}");
+    }
+}
+
+#[test]
+fn nothing_matches_a_file_without_the_strings() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let s = Setup::new();
+    for id in ["04f522c1-efc9-492a-a07f-25501f395255", "0d0a3284-8e3c-474c-8941-4d09bbc39649"] {
+        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
+            .expect("copy example");
+    }
+    // `borland` in the wrong case (the string is case-sensitive), and the hex string with its
+    // wildcard nibble wrong (`A?` needs a high nibble of A).
+    std::fs::write(s.host().join("near.bin"), b"borland \xe2\x34\x00\xc8\xb7\xfb").expect("write");
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(verdict_of(&doc, "04f522c1-efc9-492a-a07f-25501f395255"), "clean");
+    assert_eq!(verdict_of(&doc, "0d0a3284-8e3c-474c-8941-4d09bbc39649"), "clean");
+}
