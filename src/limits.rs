@@ -121,3 +121,18 @@ pub const MAX_MAPS_BYTES: u64 = 8 * 1024 * 1024;
 /// Memory regions (maps lines) kept per process, for the same reason as [`MAX_MAPS_BYTES`]:
 /// each region becomes one SectionList element in several columns.
 pub const MAX_SECTIONS_PER_PROCESS: usize = 65_536;
+
+// ---- Partials, fleet scans and IOC bundles ------------------------------------------------
+
+/// Bytes of one encoded partial ([`crate::eval::Partial::decode`]) accepted (256 MiB).
+///
+/// A partial holds at most [`MAX_OBJECTS_PER_BRANCH`] objects per group plus counters, so
+/// a real one is kilobytes to a few megabytes; the cap bounds what a hostile or corrupt one
+/// makes the decoder allocate (every length inside is also bounded by the bytes left).
+pub const MAX_PARTIAL_BYTES: usize = 256 * 1024 * 1024;
+
+/// Largest counter a decoded partial may hold (items, objects, records: 2^40, about 10^12).
+///
+/// Far beyond any one host's items, and small enough that summing the counters of every
+/// group of a partial cannot overflow a `u64`.
+pub const MAX_PARTIAL_COUNT: u64 = 1 << 40;
