@@ -136,3 +136,13 @@ pub const MAX_PARTIAL_BYTES: usize = 256 * 1024 * 1024;
 /// Far beyond any one host's items, and small enough that summing the counters of every
 /// group of a partial cannot overflow a `u64`.
 pub const MAX_PARTIAL_COUNT: u64 = 1 << 40;
+
+/// Snapshot lines read ahead and parsed in parallel as one batch in a fleet scan.
+///
+/// Large enough that the threads share each chunk well, small enough that a host's items in
+/// flight stay a few tens of megabytes (a line is capped by [`MAX_SNAPSHOT_LINE_BYTES`]).
+pub const FLEET_CHUNK_LINES: usize = 16_384;
+
+/// Hosts in flight per worker thread in a fleet scan: each host's report is handed on when
+/// its window of hosts ends, so memory is bounded by these hosts, not by the fleet.
+pub const FLEET_HOSTS_PER_WORKER: usize = 2;

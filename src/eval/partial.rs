@@ -174,6 +174,16 @@ pub struct HostReport {
 }
 
 impl HostReport {
+    /// The evaluation's outcome without the host (as [`Scanner::finish`] gives it).
+    pub fn into_detection(self) -> Detection {
+        Detection {
+            cards: self.cards,
+            results: self.results,
+            explanations: self.explanations,
+            stats: self.stats,
+        }
+    }
+
     fn new(host: String, state: &State, detection: Detection) -> Self {
         HostReport {
             host,
@@ -342,6 +352,13 @@ impl<'r> HostScan<'r> {
     /// The host.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// Says which kinds none of the host's sources collected (replacing what the scanner was
+    /// told): see [`Scanner::uncollected`]. Kinds some absorbed partial collected still count
+    /// as collected.
+    pub fn set_uncollected(&mut self, kinds: impl IntoIterator<Item = ItemKind>) {
+        self.scanner.uncollected = kinds.into_iter().collect();
     }
 
     /// The scanner, for progress counters ([`Scanner::matched_objects`]).

@@ -189,8 +189,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub fail_on_undetermined: bool,
     /// Scan the items of this snapshot (from `iocscan collect`) instead of the live host.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "excludes", "one_file_system", "follow_symlinks", "network_mounts"])]
-    pub snapshot: Option<PathBuf>,
+    /// Repeatable, and a folder is searched for `.jsonl` snapshots: several hosts are then
+    /// scanned each on its own (files naming the same host are one host), and the output
+    /// groups by host.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["paths", "excludes", "one_file_system", "follow_symlinks", "network_mounts"])]
+    pub snapshot: Vec<PathBuf>,
     /// IOC files, or folders searched recursively for .ioc and .xml files.
     #[arg(required = true, value_name = "IOC_PATH")]
     pub iocs: Vec<PathBuf>,

@@ -1,0 +1,493 @@
+//! [`scan_fleet`]: the saved items of many hosts, each host evaluated on its own.
+//!
+//! ```text
+//! open_snapshots(paths) ─▶ HostSources (one JSON Lines file = one host, from its header)
+//!     ─▶ jobs: the sources of one host together (two files of one host are one host)
+//!     ─▶ windows of jobs in parallel, each host on its own HostScan
+//!     ─▶ on_host(ScanReport) per host, in host order ─▶ FleetReport (summary, problems)
+//! ```
+//!
+//! A [`HostSource`] yields batches of owned items, each naming its host; a source of many
+//! hosts (a columnar snapshot) yields them one host after the other. Items of two hosts
+//! never meet: every host has its own [`HostScan`], which refuses items of another. Hosts
+//! finish in windows of a few per worker and each report is handed to the caller at once,
+//! so memory is bounded by the hosts in flight (their items in batches, their reports), not
+//! by the fleet. JSON Lines is read ahead in chunks of lines parsed in parallel. A source
+//! that cannot be read (missing file, foreign header) is a [`SourceProblem`] naming it, and
+//! the scan goes on with the others; a bad line is counted and the first ones kept.
+//!
+//! The seam for other forms: implement [`HostSource`] (or wrap an iterator of
+//! `(host, kinds, items)` in [`IterSource`]) and add it in [`open_snapshots`].
+
+use super::tally::Tally;
+use super::{needed_kinds, report_of, ScanOptions, ScanReport};
+use crate::collect::file::FileStats;
+use crate::collect::{CollectError, Reason, Subject};
+use crate::compile::Ruleset;
+use crate::eval::HostScan;
+use crate::item::{Item, ItemKind};
+use crate::limits::{FLEET_CHUNK_LINES, FLEET_HOSTS_PER_WORKER, MAX_REPORTED_SNAPSHOT_ERRORS};
+use crate::path_text::escape_owned;
+use crate::snapshot::{self, LineChunk, LineError, SnapshotReader};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Some items of one host, as a source hands them over.
+#[derive(Clone, Debug, Default)]
+pub struct HostBatch {
+    /// The host they belong to.
+    pub host: String,
+    /// The item kinds the source holds for this host (what was collected): kinds the ruleset
+    /// needs that no source of the host holds make its conditions unknown.
+    pub kinds: Vec<ItemKind>,
+    /// The items.
+    pub items: Vec<Item>,
+}
+
+/// A problem with one source: it could not be read at all (`line` absent), or one line or
+/// row of it was skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceProblem {
+    /// The file or folder (serialised as its lossless text).
+    #[serde(serialize_with = "crate::path_text::serialize")]
+    pub path: PathBuf,
+    /// The line (or row) skipped, 1-based.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = escape_owned(self.path.as_os_str());
+        match self.line {
+            Some(line) => write!(f, "{path}:{line}: {}", self.message),
+            None => write!(f, "{path}: {}", self.message),
+        }
+    }
+}
+
+/// Where a source's skipped lines go: all counted, the first
+/// [`MAX_REPORTED_SNAPSHOT_ERRORS`] kept.
+#[derive(Debug, Default)]
+pub struct Problems {
+    kept: Vec<SourceProblem>,
+    count: u64,
+}
+
+impl Problems {
+    /// Counts one problem, keeping it while under the cap.
+    pub fn push(&mut self, problem: SourceProblem) {
+        self.count += 1;
+        if self.kept.len() < MAX_REPORTED_SNAPSHOT_ERRORS {
+            self.kept.push(problem);
+        }
+    }
+
+    fn extend(&mut self, other: Problems) {
+        self.count += other.count;
+        let room = MAX_REPORTED_SNAPSHOT_ERRORS.saturating_sub(self.kept.len());
+        self.kept.extend(other.kept.into_iter().take(room));
+    }
+}
+
+/// A source of saved items of one or more hosts.
+pub trait HostSource: Send {
+    /// The file or folder read (names it in problems).
+    fn path(&self) -> &Path;
+
+    /// The one host the source holds, when known before reading its items (a JSON Lines
+    /// header); `None` for a source of many hosts. Sources of one host that name the same
+    /// host are read into one evaluation.
+    fn host(&self) -> Option<&str>;
+
+    /// The next batch; `None` at the end. Consecutive batches of one host are one host's
+    /// items; skipped lines or rows go to `problems`. An `Err` ends the source.
+    fn next_batch(&mut self, problems: &mut Problems) -> Result<Option<HostBatch>, SourceProblem>;
+}
+
+/// A source over any iterator of whole hosts, `(host, kinds, items)`: the shape a columnar
+/// reader yields (rows sorted by host).
+pub struct IterSource<I> {
+    path: PathBuf,
+    hosts: I,
+}
+
+impl<I> IterSource<I> {
+    /// Wraps `hosts`, read from `path`.
+    pub fn new(path: impl Into<PathBuf>, hosts: I) -> Self {
+        IterSource { path: path.into(), hosts }
+    }
+}
+
+impl<I, E> HostSource for IterSource<I>
+where
+    I: Iterator<Item = Result<(String, Vec<ItemKind>, Vec<Item>), E>> + Send,
+    E: std::fmt::Display,
+{
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn host(&self) -> Option<&str> {
+        None
+    }
+
+    fn next_batch(&mut self, _: &mut Problems) -> Result<Option<HostBatch>, SourceProblem> {
+        match self.hosts.next() {
+            None => Ok(None),
+            Some(Ok((host, kinds, items))) => Ok(Some(HostBatch { host, kinds, items })),
+            Some(Err(e)) => {
+                Err(SourceProblem { path: self.path.clone(), line: None, message: e.to_string() })
+            }
+        }
+    }
+}
+
+/// A JSON Lines snapshot: one host, from its header; lines parsed in parallel chunks.
+pub struct JsonLinesSource {
+    path: PathBuf,
+    host: String,
+    kinds: Vec<ItemKind>,
+    reader: SnapshotReader<BufReader<File>>,
+    chunk: LineChunk,
+    /// Kinds to keep, by index (the others are not parsed into the batch).
+    keep: [bool; ItemKind::COUNT],
+    /// A first batch was handed over (even an empty snapshot names its host).
+    started: bool,
+}
+
+impl JsonLinesSource {
+    /// Opens the snapshot at `path` and reads its header; items of kinds `keep` refuses are
+    /// dropped as they are read. A header without a host names the host by the file's path.
+    pub fn open(path: &Path, keep: impl Fn(ItemKind) -> bool) -> Result<Self, SourceProblem> {
+        let reader = SnapshotReader::open(path).map_err(|e| SourceProblem {
+            path: path.to_path_buf(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        let header = reader.header();
+        let host = header.host.clone().unwrap_or_else(|| escape_owned(path.as_os_str()));
+        let kinds = header.kinds.clone();
+        let mut keep_kinds = [false; ItemKind::COUNT];
+        ItemKind::ALL.into_iter().filter(|k| keep(*k)).for_each(|k| keep_kinds[k.index()] = true);
+        Ok(JsonLinesSource {
+            path: path.to_path_buf(),
+            host,
+            kinds,
+            reader,
+            chunk: LineChunk::default(),
+            keep: keep_kinds,
+            started: false,
+        })
+    }
+}
+
+impl HostSource for JsonLinesSource {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn host(&self) -> Option<&str> {
+        Some(&self.host)
+    }
+
+    fn next_batch(&mut self, problems: &mut Problems) -> Result<Option<HostBatch>, SourceProblem> {
+        if !self.reader.read_lines(FLEET_CHUNK_LINES, &mut self.chunk) && self.started {
+            return Ok(None);
+        }
+        self.started = true;
+        let skipped = |e: LineError| SourceProblem {
+            path: self.path.clone(),
+            line: Some(e.line),
+            message: e.message,
+        };
+        let parsed: Vec<Option<Result<Item, LineError>>> = self
+            .chunk
+            .lines()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(n, bytes)| snapshot::parse_item_line(n, bytes))
+            .collect();
+        let mut errors: Vec<LineError> = std::mem::take(&mut self.chunk.errors);
+        let mut items = Vec::with_capacity(parsed.len());
+        for line in parsed.into_iter().flatten() {
+            match line {
+                Ok(item) if self.keep[item.kind().index()] => items.push(item),
+                Ok(_) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        errors.sort_by_key(|e| e.line);
+        errors.into_iter().for_each(|e| problems.push(skipped(e)));
+        Ok(Some(HostBatch { host: self.host.clone(), kinds: self.kinds.clone(), items }))
+    }
+}
+
+/// The sources named by `paths`: files are JSON Lines snapshots whatever their name;
+/// folders are searched recursively (sorted, symbolic links not followed) for `.jsonl`
+/// files. Paths that cannot be opened are problems; the others are still returned.
+pub fn open_snapshots<P: AsRef<Path>>(
+    ruleset: &Ruleset,
+    paths: &[P],
+    options: &ScanOptions,
+) -> (Vec<Box<dyn HostSource>>, Vec<SourceProblem>) {
+    let needed = needed_kinds(ruleset, options);
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+                    match entry {
+                        Ok(e) if e.file_type().is_file() && is_jsonl(e.path()) => {
+                            files.push(e.into_path())
+                        }
+                        Ok(_) => {}
+                        Err(e) => problems.push(SourceProblem {
+                            path: e.path().unwrap_or(path).to_path_buf(),
+                            line: None,
+                            message: format!("cannot search folder: {e}"),
+                        }),
+                    }
+                }
+            }
+            Ok(_) => files.push(path.to_path_buf()),
+            Err(e) => problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("cannot read snapshot: {e}"),
+            }),
+        }
+    }
+    files.dedup();
+    let opened: Vec<Result<JsonLinesSource, SourceProblem>> =
+        files.par_iter().map(|f| JsonLinesSource::open(f, |k| needed.contains(&k))).collect();
+    let mut sources: Vec<Box<dyn HostSource>> = Vec::new();
+    for o in opened {
+        match o {
+            Ok(s) => sources.push(Box::new(s)),
+            Err(p) => problems.push(p),
+        }
+    }
+    (sources, problems)
+}
+
+fn is_jsonl(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+}
+
+/// Counters of a fleet scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FleetSummary {
+    /// Hosts scanned.
+    pub hosts: usize,
+    /// Hosts with at least one detected IOC.
+    pub hosts_detected: usize,
+    /// Hosts with no detection and some IOC undetermined.
+    pub hosts_undetermined: usize,
+    /// IOCs compiled.
+    pub iocs_loaded: usize,
+    /// Detections: (host, IOC) pairs, the cards of every host.
+    pub detections: usize,
+    /// Items evaluated, every host and kind.
+    pub items: u64,
+    /// Sources read (files, or columnar snapshots).
+    pub sources: usize,
+    /// Problems: sources that could not be read and lines skipped, all counted.
+    pub problems: u64,
+    /// Wall-clock duration of the scan, in seconds (sources opened, read and evaluated).
+    pub elapsed_seconds: f64,
+}
+
+/// The outcome of a fleet scan, apart from the per-host reports handed to the caller.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FleetReport {
+    /// Counters.
+    pub summary: FleetSummary,
+    /// Problems with sources, the first [`MAX_REPORTED_SNAPSHOT_ERRORS`] per source.
+    pub problems: Vec<SourceProblem>,
+    /// False when the scan was cancelled before it ended.
+    pub complete: bool,
+}
+
+/// Scans every host of `sources`, each on its own, handing each host's report to `on_host`
+/// in host order (sources of one named host first, sorted by host; then the sources of many
+/// hosts, in the order given). Problems found while opening sources can be passed in
+/// `problems` to be reported and counted with the others.
+///
+/// Each host's report is shaped as [`super::scan_snapshot`]'s: its `host` is set, its
+/// `errors` say which needed kinds none of its sources holds, its summary counts its items.
+pub fn scan_fleet(
+    ruleset: &Ruleset,
+    sources: Vec<Box<dyn HostSource>>,
+    problems: Vec<SourceProblem>,
+    options: &ScanOptions,
+    on_host: &mut dyn FnMut(ScanReport),
+) -> FleetReport {
+    let started = Instant::now();
+    let progress = Tally::new(options.progress.clone());
+    let mut summary = FleetSummary {
+        iocs_loaded: ruleset.len(),
+        sources: sources.len(),
+        ..FleetSummary::default()
+    };
+    let mut all_problems = Problems::default();
+    problems.into_iter().for_each(|p| all_problems.push(p));
+    let jobs = jobs(sources);
+    // One pool for the whole scan; the caller's `on_host` runs on this thread, between
+    // windows (it need not be `Send`: it usually writes to stdout).
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().ok();
+    let threads =
+        pool.as_ref().map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let window = threads.max(1) * FLEET_HOSTS_PER_WORKER;
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() && !options.cancelled() {
+        let batch: Vec<Vec<Box<dyn HostSource>>> = jobs.by_ref().take(window).collect();
+        let work = || -> Vec<(Vec<ScanReport>, Problems)> {
+            batch.into_par_iter().map(|job| run_job(ruleset, job, options, &progress)).collect()
+        };
+        let outcomes = match &pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        };
+        for (reports, problems) in outcomes {
+            all_problems.extend(problems);
+            for r in reports {
+                summary.hosts += 1;
+                summary.detections += r.cards.len();
+                summary.items += r.summary.items.values().sum::<u64>();
+                if !r.cards.is_empty() {
+                    summary.hosts_detected += 1;
+                } else if r.summary.verdicts.undetermined > 0 {
+                    summary.hosts_undetermined += 1;
+                }
+                on_host(r);
+            }
+        }
+    }
+    progress.report(true);
+    summary.problems = all_problems.count;
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    FleetReport { summary, problems: all_problems.kept, complete: !options.cancelled() }
+}
+
+/// Groups the sources: those of one named host together (sorted by host), then each source
+/// of many hosts on its own.
+fn jobs(sources: Vec<Box<dyn HostSource>>) -> Vec<Vec<Box<dyn HostSource>>> {
+    let mut named: BTreeMap<String, Vec<Box<dyn HostSource>>> = BTreeMap::new();
+    let mut many = Vec::new();
+    for s in sources {
+        match s.host().map(str::to_owned) {
+            Some(host) => named.entry(host).or_default().push(s),
+            None => many.push(vec![s]),
+        }
+    }
+    named.into_values().chain(many).collect()
+}
+
+/// One host being evaluated: its scan, the kinds its sources hold, the files it came from.
+struct Current<'r> {
+    scan: HostScan<'r>,
+    kinds: Vec<ItemKind>,
+    paths: Vec<PathBuf>,
+    tally: Tally,
+}
+
+/// Reads the sources of one job, one host after the other, and reports each host.
+fn run_job(
+    ruleset: &Ruleset,
+    job: Vec<Box<dyn HostSource>>,
+    options: &ScanOptions,
+    progress: &Tally,
+) -> (Vec<ScanReport>, Problems) {
+    let mut problems = Problems::default();
+    let mut reports = Vec::new();
+    let mut current: Option<Current<'_>> = None;
+    for mut source in job {
+        while !options.cancelled() {
+            let batch = match source.next_batch(&mut problems) {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
+                Err(p) => {
+                    problems.push(p);
+                    break;
+                }
+            };
+            if current.as_ref().is_none_or(|c| c.scan.host() != batch.host) {
+                if let Some(done) = current.take() {
+                    reports.push(finish(ruleset, done, options));
+                }
+                current = Some(Current {
+                    scan: HostScan::from_scanner(
+                        super::scanner(ruleset, options, |_| true),
+                        batch.host.as_str(),
+                    ),
+                    kinds: Vec::new(),
+                    paths: Vec::new(),
+                    tally: Tally::new(None),
+                });
+            }
+            let Some(c) = current.as_mut() else { break };
+            for k in &batch.kinds {
+                if !c.kinds.contains(k) {
+                    c.kinds.push(*k);
+                }
+            }
+            if !c.paths.iter().any(|p| p == source.path()) {
+                c.paths.push(source.path().to_path_buf());
+            }
+            // HostScan refuses items of another host: the check above makes that unreachable.
+            if c.scan.add(&batch.host, &batch.items).is_err() {
+                continue;
+            }
+            let mut counts = [0u64; ItemKind::COUNT];
+            batch.items.iter().for_each(|i| counts[i.kind().index()] += 1);
+            for kind in ItemKind::ALL.into_iter().filter(|k| counts[k.index()] > 0) {
+                c.tally.count_items(kind, counts[kind.index()]);
+                progress.scanned(c.scan.scanner(), kind, counts[kind.index()]);
+            }
+        }
+    }
+    if let Some(done) = current.take() {
+        reports.push(finish(ruleset, done, options));
+    }
+    (reports, problems)
+}
+
+/// One host's report: the kinds its sources hold decide what was collected.
+fn finish(ruleset: &Ruleset, c: Current<'_>, options: &ScanOptions) -> ScanReport {
+    let Current { mut scan, kinds, paths, tally } = c;
+    let needed = needed_kinds(ruleset, options);
+    let held = |k: ItemKind| options.allows(k) && kinds.contains(&k);
+    scan.set_uncollected(super::wanted_kinds(ruleset).into_iter().filter(|k| !held(*k)));
+    // "Nothing detected" over data that was never collected would mislead: say what is missing.
+    let subject = paths.iter().map(|p| escape_owned(p.as_os_str())).collect::<Vec<_>>().join(", ");
+    for &kind in needed.iter().filter(|k| !kinds.contains(k)) {
+        let message = format!(
+            "the snapshot holds no {kind} items (not collected): conditions on them were not \
+             evaluated"
+        );
+        tally.error(CollectError::new(
+            kind,
+            Subject::path(&subject),
+            Reason::NotCollected,
+            message,
+        ));
+    }
+    let host = scan.host().to_owned();
+    let files = FileStats { files: tally.items_of(ItemKind::File), ..FileStats::default() };
+    let host_report = scan.finish();
+    let not_collected = host_report.not_collected.clone();
+    let detection = host_report.into_detection();
+    let mut r = report_of(ruleset, not_collected, detection, &tally, files, !options.cancelled());
+    r.host = Some(host);
+    r
+}
