@@ -146,3 +146,10 @@ pub const FLEET_CHUNK_LINES: usize = 16_384;
 /// Hosts in flight per worker thread in a fleet scan: each host's report is handed on when
 /// its window of hosts ends, so memory is bounded by these hosts, not by the fleet.
 pub const FLEET_HOSTS_PER_WORKER: usize = 2;
+
+/// Bytes of one IOC bundle read ([`crate::bundle`], 1 GiB).
+///
+/// A bundle of 100,000 one-hash IOCs is about 40 MB; the cap is far above any real
+/// collection and bounds what a hostile file makes the loader read and decode (it is read
+/// whole to check its digest before anything in it is used).
+pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;
