@@ -206,3 +206,41 @@ fn one_snapshot_file_keeps_the_one_host_output() {
     assert_eq!(doc["host"], "web1");
     assert_eq!(doc["results"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_source_of_many_hosts_reports_each_on_its_own() {
+    use iocscan::driver::fleet::{scan_fleet, IterSource};
+    use iocscan::driver::{HostSource, ScanOptions};
+    use iocscan::{Field, Item, ItemKind};
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = iocscan::load_ruleset(&[iocs(dir.path())]);
+    let file = Item::new(ItemKind::File).with(Field::FileFileName, "a");
+    let process = Item::new(ItemKind::Process).with(Field::ProcessName, "b");
+    let kinds = vec![ItemKind::File, ItemKind::Process];
+    // Rows sorted by host, as a columnar reader yields them: web1 holds both halves of the
+    // AND, db1 a process only, then a problem ends the source.
+    let hosts: Vec<Result<(String, Vec<ItemKind>, Vec<Item>), String>> = vec![
+        Ok(("db1".into(), kinds.clone(), vec![process.clone()])),
+        Ok(("web1".into(), kinds.clone(), vec![file])),
+        Ok(("web1".into(), kinds.clone(), vec![process])),
+        Err("row group 3 is corrupt".into()),
+    ];
+    let source: Box<dyn HostSource> = Box::new(IterSource::new("lake", hosts.into_iter()));
+    let mut reports = Vec::new();
+    let fleet =
+        scan_fleet(&loaded.ruleset, vec![source], Vec::new(), &ScanOptions::default(), &mut |r| {
+            reports.push(r)
+        });
+    let found: Vec<(String, Vec<String>)> = reports
+        .iter()
+        .map(|r| (r.host.clone().unwrap(), r.cards.iter().map(|c| c.id.clone()).collect()))
+        .collect();
+    assert_eq!(
+        found,
+        [("db1".into(), vec![]), ("web1".into(), vec!["both".to_string(), "file-a".to_string()])]
+    );
+    assert_eq!(fleet.summary.hosts, 2);
+    assert_eq!(fleet.summary.items, 3);
+    assert_eq!(fleet.problems.len(), 1);
+    assert_eq!(fleet.problems[0].to_string(), "lake: row group 3 is corrupt");
+}
