@@ -69,7 +69,8 @@ fn items_of_two_hosts_never_meet() {
     let iocs = iocs(dir.path());
     let web = snapshot(dir.path(), "web.jsonl", "web1", &["File", "Process"], &[FILE_A]);
     let db = snapshot(dir.path(), "db.jsonl", "db1", &["File", "Process"], &[PROC_B]);
-    let (doc, code) = json(&[&iocs, &web, &db]);
+    // web1 named twice is read once.
+    let (doc, code) = json(&[&iocs, &web, &db, &web]);
     // The file alone detects on web1; the AND needs both halves on one host: nowhere.
     assert_eq!(detected(&doc), [("web1".to_string(), "file-a".to_string())]);
     assert_eq!(code, 1);
@@ -79,6 +80,7 @@ fn items_of_two_hosts_never_meet() {
     assert_eq!(doc["summary"]["hosts"], 2);
     assert_eq!(doc["summary"]["hosts_detected"], 1);
     assert_eq!(doc["summary"]["detections"], 1);
+    assert_eq!((&doc["summary"]["sources"], &doc["summary"]["items"]), (&2.into(), &2.into()));
     assert_eq!(doc["complete"], true);
 }
 

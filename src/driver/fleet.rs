@@ -267,7 +267,9 @@ pub fn open_snapshots<P: AsRef<Path>>(
             }),
         }
     }
-    files.dedup();
+    // The same file named twice (or found twice) is read once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     let opened: Vec<Result<JsonLinesSource, SourceProblem>> =
         files.par_iter().map(|f| JsonLinesSource::open(f, |k| needed.contains(&k))).collect();
     let mut sources: Vec<Box<dyn HostSource>> = Vec::new();
