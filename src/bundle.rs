@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the body (32 bytes)  body length (u64 LE)
-//! body: postcard { tool, sources, files_seen, files_rejected, diagnostics, documents }
+//! body: [len u64][postcard head: tool, sources, files_seen, files_rejected, diagnostics]
+//!       [chunks u64] ([len u64][postcard: up to 4,096 documents])...
 //! ```
 //!
 //! A bundle holds the document model, not the compiled form: compiling 100,000 IOCs takes a
@@ -25,6 +26,7 @@ use crate::load::Loaded;
 use crate::model::{Indicator, IndicatorItem, IocDocument, Metadata, Node, Param, Version};
 use crate::path_text::{escape_owned, unescape};
 use crate::source::Position;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
@@ -94,15 +96,25 @@ pub fn is_bundle(path: &Path) -> bool {
 
 /// Writes `loaded` (from the IOC paths `sources`) as a bundle to `out`.
 pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::Result<()> {
-    let body = Body {
+    let head = Head {
         tool: crate::TOOL.to_owned(),
         sources: sources.iter().map(|p| escape_owned(p.as_os_str())).collect(),
         files_seen: loaded.files_seen as u64,
         files_rejected: loaded.files_rejected.iter().map(|p| escape_owned(p.as_os_str())).collect(),
         diagnostics: loaded.diagnostics.iter().map(WDiagnostic::from).collect(),
-        documents: loaded.documents.iter().map(WDocument::from).collect(),
     };
-    let body = postcard::to_allocvec(&body).map_err(io::Error::other)?;
+    // The documents in chunks, each its own postcard value, so that loading decodes them in
+    // parallel.
+    let chunks: Vec<Vec<u8>> = loaded
+        .documents
+        .par_chunks(CHUNK_DOCUMENTS)
+        .map(|docs| postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>()))
+        .collect::<Result<_, _>>()
+        .map_err(io::Error::other)?;
+    let mut body = Vec::new();
+    frame(&mut body, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
+    body.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+    chunks.iter().for_each(|c| frame(&mut body, c));
     out.write_all(MAGIC)?;
     out.write_all(&BUNDLE_VERSION.to_le_bytes())?;
     out.write_all(&Sha256::digest(&body))?;
@@ -162,20 +174,73 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if Sha256::digest(body).as_slice() != digest {
         return Err(BundleError::Integrity("the SHA-256 digest does not match".into()));
     }
-    let body: Body = postcard::from_bytes(body).map_err(|e| BundleError::Corrupt(e.to_string()))?;
-    body.into_bundle()
+    let mut rest = body;
+    let head = unframe(&mut rest)?;
+    let head: Head = postcard::from_bytes(head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+    let count = take_u64(&mut rest)?;
+    let mut chunks = Vec::new();
+    for _ in 0..count {
+        // Each chunk is at least its 8-byte length: `count` cannot make this loop outrun
+        // the bytes.
+        chunks.push(unframe(&mut rest)?);
+    }
+    if !rest.is_empty() {
+        return corrupt(format!("{} bytes after the last chunk", rest.len()));
+    }
+    let documents: Vec<Vec<IocDocument>> = chunks
+        .into_par_iter()
+        .map(|chunk| {
+            let docs: Vec<WDocument> =
+                postcard::from_bytes(chunk).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+            docs.into_iter().map(WDocument::into_document).collect()
+        })
+        .collect::<Result<_, _>>()?;
+    head.into_bundle(documents.into_iter().flatten().collect())
+}
+
+/// Documents per chunk of a bundle (decoded in parallel).
+const CHUNK_DOCUMENTS: usize = 4096;
+
+/// Appends `bytes` with its length before it.
+fn frame(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn take_u64(rest: &mut &[u8]) -> Result<u64, BundleError> {
+    match rest.split_first_chunk::<8>() {
+        Some((n, tail)) => {
+            *rest = tail;
+            Ok(u64::from_le_bytes(*n))
+        }
+        None => corrupt("truncated body"),
+    }
+}
+
+/// Takes one framed part off the front of `rest`.
+fn unframe<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], BundleError> {
+    let n = take_u64(rest)?;
+    let all: &'a [u8] = rest;
+    match usize::try_from(n).ok().filter(|n| *n <= all.len()) {
+        Some(n) => {
+            let (part, tail) = all.split_at(n);
+            *rest = tail;
+            Ok(part)
+        }
+        None => corrupt(format!("a part of {n} bytes in {} bytes", all.len())),
+    }
 }
 
 // ---- wire form ------------------------------------------------------------------------------
 
+/// Everything but the documents.
 #[derive(Serialize, Deserialize)]
-struct Body {
+struct Head {
     tool: String,
     sources: Vec<String>,
     files_seen: u64,
     files_rejected: Vec<String>,
     diagnostics: Vec<WDiagnostic>,
-    documents: Vec<WDocument>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -376,10 +441,8 @@ impl WDocument {
     }
 }
 
-impl Body {
-    fn into_bundle(self) -> Result<Bundle, BundleError> {
-        let documents =
-            self.documents.into_iter().map(WDocument::into_document).collect::<Result<_, _>>()?;
+impl Head {
+    fn into_bundle(self, documents: Vec<IocDocument>) -> Result<Bundle, BundleError> {
         let diagnostics = self
             .diagnostics
             .into_iter()
