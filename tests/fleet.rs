@@ -211,7 +211,7 @@ fn one_snapshot_file_keeps_the_one_host_output() {
 
 #[test]
 fn a_source_of_many_hosts_reports_each_on_its_own() {
-    use iocscan::driver::fleet::{scan_fleet, IterSource};
+    use iocscan::driver::fleet::{scan_fleet, HostItems, IterSource};
     use iocscan::driver::{HostSource, ScanOptions};
     use iocscan::{Field, Item, ItemKind};
     let dir = tempfile::tempdir().unwrap();
@@ -221,7 +221,7 @@ fn a_source_of_many_hosts_reports_each_on_its_own() {
     let kinds = vec![ItemKind::File, ItemKind::Process];
     // Rows sorted by host, as a columnar reader yields them: web1 holds both halves of the
     // AND, db1 a process only, then a problem ends the source.
-    let hosts: Vec<Result<(String, Vec<ItemKind>, Vec<Item>), String>> = vec![
+    let hosts: Vec<Result<HostItems, String>> = vec![
         Ok(("db1".into(), kinds.clone(), vec![process.clone()])),
         Ok(("web1".into(), kinds.clone(), vec![file])),
         Ok(("web1".into(), kinds.clone(), vec![process])),

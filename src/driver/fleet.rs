@@ -112,8 +112,12 @@ pub trait HostSource: Send {
     fn next_batch(&mut self, problems: &mut Problems) -> Result<Option<HostBatch>, SourceProblem>;
 }
 
-/// A source over any iterator of whole hosts, `(host, kinds, items)`: the shape a columnar
-/// reader yields (rows sorted by host).
+/// One host's items as a columnar reader yields them: the host, the kinds the source holds
+/// for it, its items.
+pub type HostItems = (String, Vec<ItemKind>, Vec<Item>);
+
+/// A source over any iterator of whole hosts ([`HostItems`]): the shape a columnar reader
+/// yields (rows sorted by host).
 pub struct IterSource<I> {
     path: PathBuf,
     hosts: I,
@@ -128,7 +132,7 @@ impl<I> IterSource<I> {
 
 impl<I, E> HostSource for IterSource<I>
 where
-    I: Iterator<Item = Result<(String, Vec<ItemKind>, Vec<Item>), E>> + Send,
+    I: Iterator<Item = Result<HostItems, E>> + Send,
     E: std::fmt::Display,
 {
     fn path(&self) -> &Path {
