@@ -191,7 +191,9 @@ fn jsonl_events_and_text_name_their_host() {
 
     let (code, text) = run(&["--quiet"]);
     assert_eq!(code, Some(1));
-    let db_at = text.find("== db1\nNo IOC detected.").expect(&text);
+    let db_at =
+        text.find("== db1\nNo IOC detected.\n\nVerdicts of 2 IOCs:\n  0 detected").expect(&text);
+    assert!(text.contains("  2 clean\nSummary: 2 IOCs loaded, 0 detected"), "{text}");
     let web_at = text.find("== web1\nDETECTED  file-a").expect(&text);
     let fleet_at = text.find("Fleet: 2 hosts, 1 with detections, 0 undetermined, 1 clean; 1 detection of 2 IOCs loaded").expect(&text);
     assert!(db_at < web_at && web_at < fleet_at, "{text}");

@@ -329,8 +329,10 @@ pub struct FleetReport {
 /// hosts, in the order given). Problems found while opening sources can be passed in
 /// `problems` to be reported and counted with the others.
 ///
-/// Each host's report is shaped as [`super::scan_snapshot`]'s: its `host` is set, its
-/// `errors` say which needed kinds none of its sources holds, its summary counts its items.
+/// Each host's report is shaped as [`super::scan_snapshot`]'s, except that its `results`
+/// list only the IOCs that are not clean (its `summary.verdicts` counts them all): its
+/// `host` is set, its `errors` say which needed kinds none of its sources holds, its summary
+/// counts its items.
 pub fn scan_fleet(
     ruleset: &Ruleset,
     sources: Vec<Box<dyn HostSource>>,
@@ -432,8 +434,9 @@ fn run_job(
                     reports.push(finish(ruleset, done, options));
                 }
                 current = Some(Current {
+                    // Per host, only what is not clean is listed (the clean IOCs are counted).
                     scan: HostScan::from_scanner(
-                        super::scanner(ruleset, options, |_| true),
+                        super::scanner(ruleset, options, |_| true).clean_results(false),
                         batch.host.as_str(),
                     ),
                     kinds: Vec::new(),

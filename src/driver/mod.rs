@@ -243,7 +243,11 @@ fn report_of(
     let summary = Summary {
         iocs_loaded: ruleset.len(),
         detected: detection.cards.len(),
-        verdicts: VerdictCounts::of(&detection.results),
+        verdicts: {
+            let mut counts = VerdictCounts::of(&detection.results);
+            counts.clean += detection.clean_omitted;
+            counts
+        },
         not_collected,
         state_events: ItemKind::ALL
             .into_iter()

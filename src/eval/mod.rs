@@ -57,6 +57,8 @@ pub struct Scanner<'r> {
     missing: Vec<Mutex<HashMap<GroupId, verdict::Missing>>>,
     /// Kinds the ruleset asks for that the caller did not collect.
     uncollected: Vec<ItemKind>,
+    /// List clean IOCs in the results (else only count them).
+    clean_results: bool,
     /// Per-node tallies of the IOCs to explain.
     explain: Option<explain::Tallies>,
     items: [AtomicU64; ItemKind::COUNT],
@@ -108,6 +110,8 @@ pub struct Detection {
     pub explanations: Vec<Explanation>,
     /// Counters.
     pub stats: EvalStats,
+    /// Clean IOCs counted but not listed in `results` ([`Scanner::clean_results`]).
+    pub clean_omitted: usize,
 }
 
 impl<'r> Scanner<'r> {
@@ -120,6 +124,7 @@ impl<'r> Scanner<'r> {
             unknown: (0..ruleset.groups()).map(|_| AtomicBool::new(false)).collect(),
             missing: shards(),
             uncollected: Vec::new(),
+            clean_results: true,
             explain: None,
             items: Default::default(),
             recorded: Default::default(),
@@ -152,6 +157,14 @@ impl<'r> Scanner<'r> {
         if !ids.is_empty() {
             self.explain = Some(explain::Tallies::new(self.ruleset, ids));
         }
+        self
+    }
+
+    /// With `false`, [`Detection::results`] lists only the IOCs that are not clean, and
+    /// [`Detection::clean_omitted`] counts the others: a scan of many hosts needs no clean
+    /// result per host and IOC (building them costs as much as scanning a small host).
+    pub fn clean_results(mut self, clean: bool) -> Self {
+        self.clean_results = clean;
         self
     }
 
@@ -189,9 +202,9 @@ impl<'r> Scanner<'r> {
 
     /// Ends the scan: decides every IOC, builds the cards and the results.
     pub fn finish(self) -> Detection {
-        let ruleset = self.ruleset;
+        let (ruleset, clean) = (self.ruleset, self.clean_results);
         let (state, explain) = self.into_state();
-        state.detection(ruleset, explain)
+        state.detection(ruleset, explain, clean)
     }
 
     /// What the scan accumulated, as plain data (see [`Partial`]), and the explanation
@@ -222,11 +235,17 @@ impl<'r> Scanner<'r> {
 
 impl partial::State {
     /// Decides every IOC from what was accumulated: cards, results, explanations, counters.
-    fn detection(&self, ruleset: &Ruleset, explain: Option<explain::Tallies>) -> Detection {
+    fn detection(
+        &self,
+        ruleset: &Ruleset,
+        explain: Option<explain::Tallies>,
+        clean: bool,
+    ) -> Detection {
         let values =
             verdict::GroupValues::new(ruleset, &self.hits, &self.unknown, &self.uncollected);
         let cards = report::cards(ruleset, &self.hits, &values);
-        let results = verdict::results(ruleset, &self.hits, &values, &self.missing);
+        let (results, clean_omitted) =
+            verdict::results(ruleset, &self.hits, &values, &self.missing, clean);
         let explanations = match explain {
             Some(tallies) => tallies.finish(ruleset, &values, &self.missing),
             None => Vec::new(),
@@ -236,7 +255,7 @@ impl partial::State {
             recorded: spans(&self.recorded, &self.first, &self.last),
             not_evaluated: self.not_evaluated,
         };
-        Detection { cards, results, explanations, stats }
+        Detection { cards, results, explanations, stats, clean_omitted }
     }
 }
 

@@ -171,6 +171,8 @@ pub struct HostReport {
     pub explanations: Vec<crate::verdict::Explanation>,
     /// Counters.
     pub stats: EvalStats,
+    /// Clean IOCs counted but not listed in `results` (see [`Scanner::clean_results`]).
+    pub clean_omitted: usize,
 }
 
 impl HostReport {
@@ -181,6 +183,7 @@ impl HostReport {
             results: self.results,
             explanations: self.explanations,
             stats: self.stats,
+            clean_omitted: self.clean_omitted,
         }
     }
 
@@ -192,6 +195,7 @@ impl HostReport {
             not_collected: state.uncollected.clone(),
             explanations: detection.explanations,
             stats: detection.stats,
+            clean_omitted: detection.clean_omitted,
         }
     }
 }
@@ -224,7 +228,7 @@ impl Partial {
     /// counters. Refused when the partial was made with another ruleset.
     pub fn finish(self, ruleset: &Ruleset) -> Result<HostReport, PartialError> {
         self.check(ruleset)?;
-        let detection = self.state.detection(ruleset, None);
+        let detection = self.state.detection(ruleset, None, true);
         Ok(HostReport::new(self.host, &self.state, detection))
     }
 
@@ -423,9 +427,9 @@ impl<'r> HostScan<'r> {
 
     /// Decides every IOC for the host.
     pub fn finish(self) -> HostReport {
-        let ruleset = self.scanner.ruleset;
+        let (ruleset, clean) = (self.scanner.ruleset, self.scanner.clean_results);
         let (host, state, explain) = self.into_state();
-        let detection = state.detection(ruleset, explain);
+        let detection = state.detection(ruleset, explain, clean);
         HostReport::new(host, &state, detection)
     }
 }

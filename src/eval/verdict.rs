@@ -104,17 +104,25 @@ impl<'a> GroupValues<'a> {
     }
 }
 
-/// One result per IOC, in ruleset order.
+/// One result per IOC, in ruleset order; with `clean` false, the clean IOCs are only counted
+/// (the second value), not listed.
 pub(super) fn results(
     rs: &Ruleset,
     hits: &HashMap<GroupId, Hits>,
     values: &GroupValues<'_>,
     missing: &HashMap<GroupId, Missing>,
-) -> Vec<IocResult> {
-    rs.compiled()
+    clean: bool,
+) -> (Vec<IocResult>, usize) {
+    let mut omitted = 0;
+    let results = rs
+        .compiled()
         .iter()
-        .map(|ioc| {
+        .filter_map(|ioc| {
             let verdict = Verdict::of(values.ioc(ioc));
+            if !clean && verdict == Verdict::Clean {
+                omitted += 1;
+                return None;
+            }
             // Most IOCs are clean: only the others need their groups walked.
             let objects = match verdict {
                 Verdict::Detected => {
@@ -138,15 +146,16 @@ pub(super) fn results(
                 }
                 _ => Vec::new(),
             };
-            IocResult {
+            Some(IocResult {
                 id: ioc.info.id.clone(),
                 file: ioc.info.file.clone(),
                 verdict,
                 objects,
                 reasons,
-            }
+            })
         })
-        .collect()
+        .collect();
+    (results, omitted)
 }
 
 /// The item-scoped groups under a branch, in tree order.

@@ -45,7 +45,11 @@ impl Printer for Text {
             verdicts::print_results(out, &scan.report.results)?;
             writeln!(out)?;
         }
-        verdicts::print_verdicts(out, &scan.report.results)?;
+        // A fleet's hosts list only the IOCs that are not clean: the summary counts them all.
+        let v = &scan.report.summary.verdicts;
+        let omitted =
+            (v.detected + v.undetermined + v.clean).saturating_sub(scan.report.results.len());
+        verdicts::print_verdicts(out, &scan.report.results, omitted)?;
         print_summary(out, &scan.report.summary, scan.report.complete)
     }
 }
