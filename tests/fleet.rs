@@ -248,3 +248,22 @@ fn a_source_of_many_hosts_reports_each_on_its_own() {
     assert_eq!(fleet.problems.len(), 1);
     assert_eq!(fleet.problems[0].to_string(), "lake: row group 3 is corrupt");
 }
+
+#[test]
+fn a_host_scanned_in_a_fleet_is_the_host_scanned_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let iocs = iocs(dir.path());
+    let folder = dir.path().join("fleet");
+    std::fs::create_dir(&folder).unwrap();
+    let rich = r#"{"kind":"File","fields":{"FileItem/FullPath":"/tmp/a","FileItem/FileName":"a","FileItem/SizeInBytes":12,"FileItem/INode":5,"FileItem/Md5sum":"d41d8cd98f00b204e9800998ecf8427e"}}"#;
+    let web = snapshot(&folder, "web.jsonl", "web1", &["File", "Process"], &[rich, PROC_B]);
+    let (alone, _) = json(&[&iocs, &web]);
+    let (fleet, code) = json(&[&iocs, &folder]);
+    assert_eq!(code, 1);
+    let host = &fleet["hosts"][0];
+    // The fleet reads only the fields the IOCs and the cards use: same cards, same verdicts.
+    assert_eq!(host["cards"], alone["cards"]);
+    assert_eq!(host["summary"]["verdicts"], alone["summary"]["verdicts"]);
+    assert_eq!(host["summary"]["items"], alone["summary"]["items"]);
+    assert_eq!(host["cards"].as_array().map(Vec::len), Some(2));
+}

@@ -28,8 +28,10 @@ use crate::eval::HostScan;
 use crate::item::{Item, ItemKind};
 use crate::limits::{FLEET_CHUNK_LINES, FLEET_HOSTS_PER_WORKER, MAX_REPORTED_SNAPSHOT_ERRORS};
 use crate::path_text::escape_owned;
-use crate::snapshot::{self, LineChunk, LineError, SnapshotReader};
+use crate::snapshot::{LineChunk, LineError, SnapshotReader};
+use crate::terms::{self, FieldSet};
 use rayon::prelude::*;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -163,14 +165,21 @@ pub struct JsonLinesSource {
     chunk: LineChunk,
     /// Kinds to keep, by index (the others are not parsed into the batch).
     keep: [bool; ItemKind::COUNT],
+    /// Fields parsed (the others are skipped unparsed): see [`parse_projected`].
+    fields: FieldSet,
     /// A first batch was handed over (even an empty snapshot names its host).
     started: bool,
 }
 
 impl JsonLinesSource {
     /// Opens the snapshot at `path` and reads its header; items of kinds `keep` refuses are
-    /// dropped as they are read. A header without a host names the host by the file's path.
-    pub fn open(path: &Path, keep: impl Fn(ItemKind) -> bool) -> Result<Self, SourceProblem> {
+    /// dropped as they are read, and only `fields` of the others are parsed. A header without
+    /// a host names the host by the file's path.
+    pub fn open(
+        path: &Path,
+        keep: impl Fn(ItemKind) -> bool,
+        fields: FieldSet,
+    ) -> Result<Self, SourceProblem> {
         let reader = SnapshotReader::open(path).map_err(|e| SourceProblem {
             path: path.to_path_buf(),
             line: None,
@@ -188,6 +197,7 @@ impl JsonLinesSource {
             reader,
             chunk: LineChunk::default(),
             keep: keep_kinds,
+            fields,
             started: false,
         })
     }
@@ -217,7 +227,7 @@ impl HostSource for JsonLinesSource {
             .lines()
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|(n, bytes)| snapshot::parse_item_line(n, bytes))
+            .map(|(n, bytes)| parse_projected(n, bytes, &self.fields))
             .collect();
         let mut errors: Vec<LineError> = std::mem::take(&mut self.chunk.errors);
         let mut items = Vec::with_capacity(parsed.len());
@@ -243,6 +253,7 @@ pub fn open_snapshots<P: AsRef<Path>>(
     options: &ScanOptions,
 ) -> (Vec<Box<dyn HostSource>>, Vec<SourceProblem>) {
     let needed = needed_kinds(ruleset, options);
+    let fields = projection(ruleset);
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -274,8 +285,10 @@ pub fn open_snapshots<P: AsRef<Path>>(
     // The same file named twice (or found twice) is read once.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(f.clone()));
-    let opened: Vec<Result<JsonLinesSource, SourceProblem>> =
-        files.par_iter().map(|f| JsonLinesSource::open(f, |k| needed.contains(&k))).collect();
+    let opened: Vec<Result<JsonLinesSource, SourceProblem>> = files
+        .par_iter()
+        .map(|f| JsonLinesSource::open(f, |k| needed.contains(&k), fields))
+        .collect();
     let mut sources: Vec<Box<dyn HostSource>> = Vec::new();
     for o in opened {
         match o {
@@ -284,6 +297,104 @@ pub fn open_snapshots<P: AsRef<Path>>(
         }
     }
     (sources, problems)
+}
+
+/// The fields a scan with `ruleset` reads of an item: those its IOCs test, and those cards
+/// show of every matched object.
+pub fn projection(ruleset: &Ruleset) -> FieldSet {
+    let mut fields = ruleset.requirements().fields;
+    terms::TERMS.iter().filter(|t| t.card).for_each(|t| fields.insert(t.field));
+    fields
+}
+
+/// One snapshot line, parsed for the `fields` only: the others are skipped without being
+/// decoded (their names must still be terms; their values are not checked, since nothing
+/// reads them). The kept fields go through the snapshot's own item
+/// reader, so they are typed and checked exactly as in a full read.
+pub fn parse_projected(
+    line: u64,
+    bytes: &[u8],
+    fields: &FieldSet,
+) -> Option<Result<Item, LineError>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = Projected(fields)
+        .deserialize(&mut de)
+        .and_then(|object| de.end().map(|()| object))
+        .and_then(|object| serde_json::from_value::<Item>(serde_json::Value::Object(object)));
+    Some(parsed.map_err(|e| LineError { line, message: e.to_string() }))
+}
+
+/// A line read into a JSON object holding only the kept fields.
+struct Projected<'a>(&'a FieldSet);
+
+impl<'de> DeserializeSeed<'de> for Projected<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Projected<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an item object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "fields" {
+                let fields = map.next_value_seed(KeptFields(self.0))?;
+                out.insert("fields".to_owned(), serde_json::Value::Object(fields));
+            } else {
+                // kind, time, source (and anything else, which the item reader refuses).
+                let value: serde_json::Value = map.next_value()?;
+                out.insert(key.into_owned(), value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The `fields` object, the kept fields only.
+struct KeptFields<'a>(&'a FieldSet);
+
+impl<'de> DeserializeSeed<'de> for KeptFields<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptFields<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object of fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match terms::lookup(&name) {
+                Some(t) if self.0.contains(t.field) => {
+                    let value: serde_json::Value = map.next_value()?;
+                    out.insert(name.into_owned(), value);
+                }
+                Some(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                None => return Err(A::Error::custom(format!("unknown term `{name}`"))),
+            }
+        }
+        Ok(out)
+    }
 }
 
 fn is_jsonl(path: &Path) -> bool {
@@ -499,4 +610,48 @@ fn finish(ruleset: &Ruleset, c: Current<'_>, options: &ScanOptions) -> ScanRepor
     let mut r = report_of(ruleset, not_collected, detection, &tally, files, !options.cancelled());
     r.host = Some(host);
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::parse_item_line;
+    use crate::terms::Field;
+
+    const LINE: &str = r#"{"kind":"File","fields":{"FileItem/FullPath":"/a/b","FileItem/FileName":"b","FileItem/INode":7,"FileItem/Sha256sum":"00"}}"#;
+
+    #[test]
+    fn every_field_kept_is_the_full_read() {
+        let all = FieldSet::all();
+        let lines = [
+            LINE,
+            r#"{"kind":"File","fields":{"FileItem/INode":"seven"}}"#,
+            r#"{"kind":"File","fields":{"FileItem/Nope":1}}"#,
+            r#"{"kind":"File","time":"2026-01-01T00:00:00Z","source":"x","fields":{}}"#,
+            r#"{"kind":"File","extra":1}"#,
+            r#"{"kind":"File"} trailing"#,
+            "not json",
+            "   ",
+        ];
+        for line in lines {
+            let full = parse_item_line(3, line.as_bytes()).map(|r| r.map_err(|e| e.line));
+            let kept = parse_projected(3, line.as_bytes(), &all).map(|r| r.map_err(|e| e.line));
+            assert_eq!(kept, full, "{line}");
+        }
+    }
+
+    #[test]
+    fn fields_not_kept_are_skipped_unchecked() {
+        let keep: FieldSet = [Field::FileSha256sum, Field::FileFullPath].into_iter().collect();
+        let item = parse_projected(1, LINE.as_bytes(), &keep).unwrap().unwrap();
+        let fields: Vec<Field> = item.values().map(|(f, _)| f).collect();
+        assert_eq!(fields, [Field::FileFullPath, Field::FileSha256sum]);
+        let mistyped =
+            r#"{"kind":"File","fields":{"FileItem/INode":"seven","FileItem/Sha256sum":"00"}}"#;
+        assert!(parse_projected(1, mistyped.as_bytes(), &keep).unwrap().is_ok());
+        let kept_mistyped = r#"{"kind":"File","fields":{"FileItem/Sha256sum":7}}"#;
+        assert!(parse_projected(1, kept_mistyped.as_bytes(), &keep).unwrap().is_err());
+        let unknown = r#"{"kind":"File","fields":{"FileItem/Nope":1}}"#;
+        assert!(parse_projected(1, unknown.as_bytes(), &keep).unwrap().is_err());
+    }
 }
