@@ -12,7 +12,8 @@
 //! never meet: every host has its own [`HostScan`], which refuses items of another. Hosts
 //! finish in windows of a few per worker and each report is handed to the caller at once,
 //! so memory is bounded by the hosts in flight (their items in batches, their reports), not
-//! by the fleet. JSON Lines is read ahead in chunks of lines parsed in parallel. A source
+//! by the fleet. JSON Lines is read ahead in chunks of lines parsed in parallel, each for the
+//! fields the scan reads only ([`projection`], [`parse_projected`]). A source
 //! that cannot be read (missing file, foreign header) is a [`SourceProblem`] naming it, and
 //! the scan goes on with the others; a bad line is counted and the first ones kept.
 //!
