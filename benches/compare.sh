@@ -14,7 +14,13 @@
 #       the scan phase from the scan's own JSON summary, after loading and compiling)
 #   (3) scan with 1,000 name/path/size IOCs  vs  hash_baseline --walk-only   (target <= 1.2x)
 #   and the file collector alone (hash_baseline --collector) against the same baselines.
+#   (4) bundles: scan with 100,000 SHA-256 IOCs vs with 10, both from `iocscan compile`
+#       bundles, load included (target <= 1.10x); load of 100,000 IOCs from XML vs bundle
+#   (5) fleet: 200 hosts x 10,000 file items (JSON Lines snapshots, 20 fields each) scanned
+#       in one `scan --snapshot DIR` with the 100,000-IOC bundle: items/s, wall and scan
+#       phase (target >= 500,000 items/s on 2 cores); FLEET_HOSTS / FLEET_ITEMS change it
 # Each comparison also times `iocscan check` on its IOC collection: the load part of the scan.
+# SECTIONS=hash,count,meta,collector,bundle,fleet (default all) runs some of them only.
 # A command that fails is reported with its exit code and stderr; the others still run.
 set -euo pipefail
 
@@ -35,10 +41,13 @@ echo "== work dir $WORK"
 echo "== load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "== cpu: $(nproc) cores, sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no)"
 
-python3 - "$WORK" "$ROUNDS" "$IOCSCAN" "$BASELINE" "${TREE_FILES:-30000}" <<'PY'
+python3 - "$WORK" "$ROUNDS" "$IOCSCAN" "$BASELINE" "${TREE_FILES:-30000}" "${SECTIONS:-all}" \
+  "${FLEET_HOSTS:-200}" "${FLEET_ITEMS:-10000}" <<'PY'
 import json, os, random, resource, shlex, statistics, subprocess, sys, time, uuid
 
 work, rounds, iocscan, baseline, n_files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+sections, fleet_hosts, fleet_items = sys.argv[6].split(","), int(sys.argv[7]), int(sys.argv[8])
+want = lambda name: "all" in sections or name in sections
 tree = os.path.join(work, "tree")
 rng = random.Random(20261130)
 
@@ -117,7 +126,8 @@ def run(cmd, shell=False):
 def scan_phase(stdout):
     """The scan's own elapsed time (collection + evaluation, after loading and compiling)."""
     try:
-        return float(json.loads(stdout)["summary"]["elapsed_seconds"])
+        doc = json.loads(stdout)
+        return float(doc["summary"]["elapsed_seconds"])
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -176,7 +186,7 @@ def compare(title, commands, ratios):
             print("  RATIO %s / %s: not measured" % (num, den))
 
 q = shlex.quote
-compare("(1) SHA-256 scan, 1,000 IOCs, none matching", {
+if want("hash"): compare("(1) SHA-256 scan, 1,000 IOCs, none matching", {
     "scan-1000-sha256": (scan(sha1k), False),
     "baseline": ([baseline, tree], False),
     "find|xargs -P2 sha256sum": ("find %s -type f -print0 | xargs -0 -P2 sha256sum > /dev/null" % q(tree), True),
@@ -184,7 +194,7 @@ compare("(1) SHA-256 scan, 1,000 IOCs, none matching", {
 }, [("scan-1000-sha256", "baseline", 1.15), ("scan-1000-sha256 [scan phase]", "baseline", 1.15),
     ("scan-1000-sha256", "find|xargs -P2 sha256sum", None)])
 
-compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
+if want("count"): compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
     "scan-100000-sha256": (scan(sha100k), False),
     "scan-10-sha256": (scan(sha10), False),
     "check-100000 (load only)": ([iocscan, "check", sha100k], False),
@@ -193,17 +203,92 @@ compare("(2) IOC count: 100,000 vs 10 SHA-256 IOCs", {
     ("scan-100000-sha256 [scan phase]", "scan-10-sha256 [scan phase]", 1.05),
     ("check-100000 (load only)", "check-10 (load only)", None)])
 
-compare("(3) name/path/size scan, 1,000 IOCs", {
+if want("meta"): compare("(3) name/path/size scan, 1,000 IOCs", {
     "scan-1000-meta": (scan(meta1k), False),
     "baseline --walk-only": ([baseline, "--walk-only", tree], False),
     "check-1000-meta (load only)": ([iocscan, "check", meta1k], False),
 }, [("scan-1000-meta", "baseline --walk-only", 1.2),
     ("scan-1000-meta [scan phase]", "baseline --walk-only", 1.2)])
 
-compare("collector alone (hash_baseline --collector)", {
+if want("collector"): compare("collector alone (hash_baseline --collector)", {
     "collector sha256": ([baseline, "--collector", tree], False),
     "baseline": ([baseline, tree], False),
     "collector walk": ([baseline, "--collector", "--walk-only", tree], False),
     "baseline --walk-only": ([baseline, "--walk-only", tree], False),
 }, [("collector sha256", "baseline", None), ("collector walk", "baseline --walk-only", None)])
+
+# ---- (4) bundles ---------------------------------------------------------------------------
+def bundle(src, name):
+    out = os.path.join(work, name)
+    subprocess.run([iocscan, "compile", "--quiet", "-o", out, src], check=True)
+    return out
+
+if want("bundle") or want("fleet"):
+    t0 = time.time()
+    b10, b100k = bundle(sha10, "sha256-10.bundle"), bundle(sha100k, "sha256-100000.bundle")
+    print("\n== bundles written in %.1fs (%d and %d bytes)"
+          % (time.time() - t0, os.path.getsize(b10), os.path.getsize(b100k)), flush=True)
+
+if want("bundle"):
+    compare("(4) bundles: 100,000 vs 10 SHA-256 IOCs, load included", {
+        "scan-100000-bundle": (scan(b100k), False),
+        "scan-10-bundle": (scan(b10), False),
+        "check-100000 bundle (load only)": ([iocscan, "check", b100k], False),
+        "check-100000 XML (load only)": ([iocscan, "check", sha100k], False),
+    }, [("scan-100000-bundle", "scan-10-bundle", 1.10),
+        ("scan-100000-bundle [scan phase]", "scan-10-bundle [scan phase]", None),
+        ("check-100000 XML (load only)", "check-100000 bundle (load only)", None)])
+
+# ---- (5) fleet -----------------------------------------------------------------------------
+if want("fleet"):
+    fleet = os.path.join(work, "fleet")
+    os.makedirs(fleet)
+    # 10 hashes of the 100,000 IOCs, planted on 10 hosts: 10 detections expected.
+    planted = {}
+    for line in sorted(os.listdir(sha100k))[:10]:
+        text = open(os.path.join(sha100k, line)).read()
+        planted[len(planted) * (fleet_hosts // 10 or 1)] = text.split('<Content type="sha256">')[1].split("<")[0]
+    t0 = time.time()
+    for h in range(fleet_hosts):
+        with open(os.path.join(fleet, "host%04d.jsonl" % h), "w") as f:
+            f.write(json.dumps({"format": "iocscan-snapshot", "version": 1, "host": "host%04d" % h,
+                                "time": "2026-12-01T00:00:00Z", "tool": "bench", "kinds": ["File"]}) + "\n")
+            for i in range(fleet_items):
+                name = "f%d.%s" % (i, exts[i % len(exts)] or "bin")
+                path = "/srv/d%d/%s" % (i % 97, name)
+                sha = planted[h] if (h in planted and i == 0) else "%064x" % rng.getrandbits(256)
+                f.write(json.dumps({"kind": "File", "fields": {
+                    "FileItem/FullPath": path, "FileItem/FilePath": "/srv/d%d" % (i % 97),
+                    "FileItem/FileName": name, "FileItem/FileExtension": exts[i % len(exts)],
+                    "FileItem/SizeInBytes": rng.randint(0, 1 << 20),
+                    "FileItem/Created": "2026-01-01T00:00:00Z", "FileItem/Modified": "2026-02-01T10:00:00Z",
+                    "FileItem/Accessed": "2026-03-01T10:00:00Z", "FileItem/Changed": "2026-02-01T10:00:00Z",
+                    "FileItem/Username": "root", "FileItem/Group": "root", "FileItem/GroupID": "0",
+                    "FileItem/SecurityID": "0", "FileItem/Permissions": 420, "FileItem/FileAttributes": "-rw-r--r--",
+                    "FileItem/INode": 100000 + i, "FileItem/Md5sum": "%032x" % rng.getrandbits(128),
+                    "FileItem/Sha1sum": "%040x" % rng.getrandbits(160), "FileItem/Sha256sum": sha}}) + "\n")
+    size = sum(os.path.getsize(os.path.join(fleet, n)) for n in os.listdir(fleet))
+    total = fleet_hosts * fleet_items
+    print("\n== fleet: %d hosts x %d file items (%d items, %.0f MiB of JSON Lines) written in %.1fs"
+          % (fleet_hosts, fleet_items, total, size / 2**20, time.time() - t0), flush=True)
+    walls, cpus, phases = [], [], []
+    for r in range(rounds + 1):
+        elapsed, cpu, rc, err, out = run([iocscan, "scan", "--quiet", "--format", "json", "--snapshot", fleet, b100k])
+        if rc not in (0, 1):
+            print("  fleet scan FAILED (exit %d): %s" % (rc, err.strip()))
+            break
+        doc = json.loads(out)
+        if r == 0:
+            print("  hosts %d, detections %d, items %d, problems %d" % (doc["summary"]["hosts"],
+                  doc["summary"]["detections"], doc["summary"]["items"], doc["summary"]["problems"]), flush=True)
+            continue
+        walls.append(elapsed); cpus.append(cpu); phases.append(doc["summary"]["elapsed_seconds"])
+    if walls:
+        w, c, ph = statistics.median(walls), statistics.median(cpus), statistics.median(phases)
+        print("  fleet scan (bundle load included)  wall median %7.3fs (min %.3f, max %.3f, %d runs)  cpu median %7.3fs"
+              % (w, min(walls), max(walls), len(walls), c))
+        print("  fleet scan phase (its summary)      wall median %7.3fs" % ph)
+        verdict = "MET" if total / ph >= 500000 else "MISSED"
+        print("  RATE %.0f items/s end to end, %.0f items/s scan phase  target >= 500,000 items/s: %s"
+              % (total / w, total / ph, verdict))
 PY

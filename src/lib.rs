@@ -64,6 +64,7 @@
 /// The program's name and version (`iocscan 0.1.0`), as outputs and snapshot headers name it.
 pub const TOOL: &str = concat!("iocscan ", env!("CARGO_PKG_VERSION"));
 
+pub mod bundle;
 pub mod card;
 pub mod collect;
 pub mod compile;

@@ -162,3 +162,35 @@ pub const MAX_MEMORY_BYTES_PER_SCAN: u64 = 16 * 1024 * 1024 * 1024;
 /// Memory reads cost the target nothing (no stop, no page faults: file-backed regions are
 /// not read), but a scan must not stall on one huge process.
 pub const MAX_MEMORY_SECONDS_PER_PROCESS: u64 = 10;
+
+// ---- Partials, fleet scans and IOC bundles ------------------------------------------------
+
+/// Bytes of one encoded partial ([`crate::eval::Partial::decode`]) accepted (256 MiB).
+///
+/// A partial holds at most [`MAX_OBJECTS_PER_BRANCH`] objects per group plus counters, so
+/// a real one is kilobytes to a few megabytes; the cap bounds what a hostile or corrupt one
+/// makes the decoder allocate (every length inside is also bounded by the bytes left).
+pub const MAX_PARTIAL_BYTES: usize = 256 * 1024 * 1024;
+
+/// Largest counter a decoded partial may hold (items, objects, records: 2^40, about 10^12).
+///
+/// Far beyond any one host's items, and small enough that summing the counters of every
+/// group of a partial cannot overflow a `u64`.
+pub const MAX_PARTIAL_COUNT: u64 = 1 << 40;
+
+/// Snapshot lines read ahead and parsed in parallel as one batch in a fleet scan.
+///
+/// Large enough that the threads share each chunk well, small enough that a host's items in
+/// flight stay a few tens of megabytes (a line is capped by [`MAX_SNAPSHOT_LINE_BYTES`]).
+pub const FLEET_CHUNK_LINES: usize = 16_384;
+
+/// Hosts in flight per worker thread in a fleet scan: each host's report is handed on when
+/// its window of hosts ends, so memory is bounded by these hosts, not by the fleet.
+pub const FLEET_HOSTS_PER_WORKER: usize = 2;
+
+/// Bytes of one IOC bundle read ([`crate::bundle`], 1 GiB).
+///
+/// A bundle of 100,000 one-hash IOCs is about 40 MB; the cap is far above any real
+/// collection and bounds what a hostile file makes the loader read and decode (it is read
+/// whole to check its digest before anything in it is used).
+pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;

@@ -15,6 +15,7 @@
 //! the loader ([`crate::fsread`]). Compiling is [`crate::compile`](mod@crate::compile)'s; [`load_ruleset`] only calls
 //! it.
 
+use crate::bundle;
 use crate::compile::{self, Ruleset};
 use crate::diag::{Code, Diagnostic};
 use crate::fsread::{self, Refusal};
@@ -98,7 +99,7 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Loaded {
 
     // Reading and parsing are independent per file: do them in parallel (rayon keeps the
     // order), then apply the id check across files sequentially in sorted path order.
-    let outcomes: Vec<(PathBuf, Result<parse::Parsed, Diagnostic>)> = candidates
+    let outcomes: Vec<(PathBuf, Result<Outcome, Diagnostic>)> = candidates
         .into_par_iter()
         .map(|candidate| {
             let outcome = match candidate.problem {
@@ -112,7 +113,31 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Loaded {
     let mut loaded = Loaded { files_seen: outcomes.len(), ..Loaded::default() };
     let mut loaded_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
     for (path, outcome) in outcomes {
-        match outcome.and_then(|p| unique(p, &mut loaded_ids)) {
+        let parsed = match outcome {
+            Ok(Outcome::File(parsed)) => Ok(parsed),
+            Ok(Outcome::Bundle(bundle)) => {
+                // The bundle stands for the files it was compiled from, checked again here
+                // against the other paths' ids.
+                let b = bundle.loaded;
+                loaded.files_seen = (loaded.files_seen + b.files_seen).saturating_sub(1);
+                loaded.files_rejected.extend(b.files_rejected);
+                loaded.diagnostics.extend(b.diagnostics);
+                for document in b.documents {
+                    let file = document.file.clone();
+                    match unique(parse::Parsed { document, warnings: Vec::new() }, &mut loaded_ids)
+                    {
+                        Ok(parsed) => loaded.documents.push(parsed.document),
+                        Err(error) => {
+                            loaded.diagnostics.push(error);
+                            loaded.files_rejected.push(file);
+                        }
+                    }
+                }
+                continue;
+            }
+            Err(e) => Err(e),
+        };
+        match parsed.and_then(|p| unique(p, &mut loaded_ids)) {
             Ok(parsed) => {
                 loaded.diagnostics.extend(parsed.warnings);
                 loaded.documents.push(parsed.document);
@@ -124,6 +149,14 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Loaded {
         }
     }
     loaded
+}
+
+/// What one path loaded: an IOC file's document, or a bundle's collection.
+// Files are the common case: one value per path, moved once.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    File(parse::Parsed),
+    Bundle(Box<bundle::Bundle>),
 }
 
 /// Adds `path` (a file, or the IOC files of a folder) to `out`.
@@ -178,26 +211,39 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::new(Code::Io, path, None, format!("cannot read: {e}"))
 }
 
-/// Reads and parses one file, with every check that comes before parsing.
-fn load_file(path: &Path) -> Result<parse::Parsed, Diagnostic> {
-    let bytes =
-        fsread::read_regular_capped(path, MAX_IOC_FILE_BYTES).map_err(
-            |e| match fsread::refusal(&e) {
-                Some(Refusal::NotRegular { what }) => {
-                    let message = format!("not a regular file ({what})");
-                    Diagnostic::new(Code::Io, path, None, message).with_note("it was not opened")
-                }
-                Some(Refusal::TooLarge { size, .. }) => {
-                    let message = format!(
-                    "file is {size} bytes or more, larger than the {MAX_IOC_FILE_BYTES}-byte limit"
-                );
-                    Diagnostic::new(Code::Size, path, None, message)
-                        .with_note("rejected before parsing")
-                }
-                _ => io_error(path, &e),
-            },
-        )?;
-    parse::parse(path, &bytes)
+/// Reads and parses one file, with every check that comes before parsing; a file that starts
+/// with the bundle magic is read as a bundle ([`crate::bundle`]).
+fn load_file(path: &Path) -> Result<Outcome, Diagnostic> {
+    let bundle_error = |e: bundle::BundleError| {
+        Diagnostic::new(Code::Io, path, None, e.to_string()).with_note(e.code())
+    };
+    let bytes = match fsread::read_regular_capped(path, MAX_IOC_FILE_BYTES) {
+        // Bundles are larger than IOC files: the magic decides, not the size.
+        Err(e)
+            if matches!(fsread::refusal(&e), Some(Refusal::TooLarge { .. }))
+                && bundle::is_bundle(path) =>
+        {
+            return bundle::read(path).map(|b| Outcome::Bundle(Box::new(b))).map_err(bundle_error);
+        }
+        other => other,
+    };
+    let bytes = bytes.map_err(|e| match fsread::refusal(&e) {
+        Some(Refusal::NotRegular { what }) => {
+            let message = format!("not a regular file ({what})");
+            Diagnostic::new(Code::Io, path, None, message).with_note("it was not opened")
+        }
+        Some(Refusal::TooLarge { size, .. }) => {
+            let message = format!(
+                "file is {size} bytes or more, larger than the {MAX_IOC_FILE_BYTES}-byte limit"
+            );
+            Diagnostic::new(Code::Size, path, None, message).with_note("rejected before parsing")
+        }
+        _ => io_error(path, &e),
+    })?;
+    if bytes.starts_with(bundle::MAGIC) {
+        return bundle::decode(&bytes).map(|b| Outcome::Bundle(Box::new(b))).map_err(bundle_error);
+    }
+    parse::parse(path, &bytes).map(Outcome::File)
 }
 
 /// Rejects a document whose id an earlier file already provided.

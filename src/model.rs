@@ -6,7 +6,7 @@
 //! job ([`crate::compile`](mod@crate::compile)). The reader ([`crate::parse`]) is the only producer.
 
 use crate::source::Position;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The OpenIOC version of a document, decided by root element and namespace.
@@ -56,7 +56,7 @@ pub struct IocDocument {
 }
 
 /// Descriptive metadata of an IOC (1.0: under the root; 1.1: under `metadata`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
     /// `short_description`.
     pub short_description: Option<String>,
@@ -73,7 +73,7 @@ pub struct Metadata {
 }
 
 /// A `links/link` entry.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Link {
     /// `@rel`.
     pub rel: Option<String>,
@@ -107,7 +107,7 @@ pub enum Node {
 }
 
 /// An `IndicatorItem`: one condition on one term.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorItem {
     /// `@id` (optional in 1.0).
     pub id: Option<String>,
@@ -128,7 +128,7 @@ pub struct IndicatorItem {
 }
 
 /// `Context`: which document and term the item tests.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Context {
     /// `@document` (e.g. `FileItem`).
     pub document: String,
@@ -141,7 +141,7 @@ pub struct Context {
 }
 
 /// `Content`: the value to compare with.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
     /// `@type` (`string`, `md5`, `int`, ...).
     pub content_type: Option<String>,
@@ -152,7 +152,7 @@ pub struct Content {
 }
 
 /// A 1.1 `parameters/param`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// `@id`.
     pub id: Option<String>,

@@ -263,3 +263,76 @@ fn collected_snapshot_lines_are_valid() {
     let file = text.lines().find(|l| l.contains("a.txt")).expect("the file");
     assert!(file.contains("FileItem/Sha256sum"), "{file}");
 }
+
+/// Two hosts' snapshots in `dir`: web1 holds a demo marker file, db1 nothing.
+fn fleet_snapshots(dir: &Path) -> Vec<std::path::PathBuf> {
+    let header = |host: &str| {
+        format!(
+            "{{\"format\":\"iocscan-snapshot\",\"version\":1,\"host\":\"{host}\",\"time\":\
+             \"2026-11-30T11:00:00Z\",\"tool\":\"iocscan 0.1.0\",\"kinds\":[\"File\"]}}\n"
+        )
+    };
+    let marker =
+        "{\"kind\":\"File\",\"fields\":{\"FileItem/FullPath\":\"/x/iocscan-demo-marker.txt\",\
+                  \"FileItem/FileName\":\"iocscan-demo-marker.txt\",\"FileItem/Sha256sum\":\
+                  \"7b9d7dcdcc8bbf3d469e1eca38ab9711246875cc488e1285880b468bf7e6a6e8\"}}\n";
+    let web = dir.join("web.jsonl");
+    std::fs::write(&web, header("web1") + marker + "garbage\n").expect("write");
+    let db = dir.join("db.jsonl");
+    std::fs::write(&db, header("db1")).expect("write");
+    vec![web, db]
+}
+
+#[test]
+fn fleet_json_and_jsonl_outputs_are_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshots = fleet_snapshots(dir.path());
+    let run = |format: &str| {
+        let mut cmd = iocscan();
+        cmd.args(["scan", "--quiet", "--format", format]);
+        for s in &snapshots {
+            cmd.arg("--snapshot").arg(s);
+        }
+        let out = cmd.arg(demo()).output().expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let doc: serde_json::Value = serde_json::from_str(&run("json")).expect("JSON");
+    let v = validator(&schema("output.schema.json"));
+    assert_valid(&v, &doc);
+    assert_valid(&def_validator("output.schema.json", "fleet_document"), &doc);
+    assert_eq!(doc["hosts"].as_array().map(Vec::len), Some(2));
+    let mut stray = doc.clone();
+    stray["hosts"][0]["extra"] = json!(1);
+    assert!(!v.is_valid(&stray));
+
+    let mut seen = Vec::new();
+    for line in run("jsonl").lines() {
+        let mut event: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        let o = event.as_object_mut().expect("object");
+        let kind = o.remove("event").and_then(|e| e.as_str().map(str::to_owned)).expect("event");
+        let host = o.remove("host");
+        let def = match kind.as_str() {
+            "summary" | "fleet" => {
+                assert!(o.remove("tool").is_some() && o.remove("complete").is_some());
+                if kind == "fleet" {
+                    "fleet_summary"
+                } else {
+                    "summary"
+                }
+            }
+            other => other,
+        };
+        // Every event of a host names it; the fleet's own events do not.
+        let fleet_level = kind == "fleet"
+            || (kind == "error" && event["subject"].as_str().is_some_and(|s| s.ends_with(":3")));
+        assert_eq!(host.is_none(), fleet_level, "{kind}: {event}");
+        assert_valid(&def_validator("output.schema.json", def), &event);
+        seen.push(kind);
+    }
+    seen.dedup();
+    // db1 then web1 (the demo's process IOC is undetermined: no processes in the files).
+    let expected = ["result", "error", "summary", "card", "result", "error", "summary"];
+    assert_eq!(seen[..7], expected);
+    assert_eq!(seen[7..], ["error", "fleet"]);
+}

@@ -21,6 +21,7 @@
 //! through its group (one branch), not as a branch of its own.
 
 mod cond;
+mod digest;
 mod dump;
 mod group;
 pub(crate) mod index;
@@ -35,6 +36,7 @@ use crate::item::ItemKind;
 use crate::model::{IocDocument, Metadata, Version};
 use crate::source::Position;
 use crate::terms::FieldSet;
+pub use digest::RulesetDigest;
 use index::KindIndex;
 use std::path::PathBuf;
 use tree::{Branch, Group, GroupId, Leaf, LeafId};
@@ -93,6 +95,8 @@ pub struct Ruleset {
     triggers: Triggers,
     requirements: Requirements,
     unsupported: usize,
+    /// Computed on first use ([`Ruleset::digest`]).
+    digest: std::sync::OnceLock<RulesetDigest>,
 }
 
 /// Compiles documents into a ruleset; semantic problems become warnings, never errors.
@@ -136,6 +140,7 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         triggers,
         requirements: Requirements { fields },
         unsupported,
+        digest: std::sync::OnceLock::new(),
     };
     (ruleset, diags)
 }
@@ -229,6 +234,13 @@ impl Ruleset {
     /// Number of item-scoped groups.
     pub fn groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// The ruleset's identity: equal for two loads of the same IOC files, different after
+    /// any change of their content or of what the compiler makes of it (see `digest`).
+    /// Computed once, on first use (a few tens of milliseconds per 100,000 IOCs).
+    pub fn digest(&self) -> RulesetDigest {
+        *self.digest.get_or_init(|| digest::of(self))
     }
 }
 

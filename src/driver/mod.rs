@@ -20,11 +20,13 @@
 //! is the snapshot output the caller hands to [`collect_snapshot`]), and nothing here renders.
 
 mod collect;
+pub mod fleet;
 mod host;
 mod snapshot;
 mod tally;
 
 pub use collect::{collect_snapshot, CollectOptions, CollectReport};
+pub use fleet::{open_snapshots, scan_fleet, FleetReport, FleetSummary, HostSource};
 pub use host::scan_host;
 pub use snapshot::scan_snapshot;
 
@@ -226,11 +228,26 @@ fn report(
     complete: bool,
 ) -> ScanReport {
     let not_collected = scanner.uncollected_kinds().to_vec();
-    let detection = scanner.finish();
+    report_of(ruleset, not_collected, scanner.finish(), tally, files, complete)
+}
+
+/// Builds a scan's report from the evaluation's outcome.
+fn report_of(
+    ruleset: &Ruleset,
+    not_collected: Vec<ItemKind>,
+    detection: eval::Detection,
+    tally: &Tally,
+    files: FileStats,
+    complete: bool,
+) -> ScanReport {
     let summary = Summary {
         iocs_loaded: ruleset.len(),
         detected: detection.cards.len(),
-        verdicts: VerdictCounts::of(&detection.results),
+        verdicts: {
+            let mut counts = VerdictCounts::of(&detection.results);
+            counts.clean += detection.clean_omitted;
+            counts
+        },
         not_collected,
         state_events: ItemKind::ALL
             .into_iter()

@@ -230,10 +230,7 @@ impl Scanner<'_> {
         let mut object = item.to_item(&fields);
         object.retain_fields(|f| fields.binary_search(&f).is_ok());
         let object = MatchedObject { item: object, evidence };
-        // Objects are kept in the order of their JSON text; two objects may print alike (an
-        // IPv4-mapped address prints as IPv4), so their typed values break the tie.
-        let key =
-            format!("{}\0{:?}", serde_json::to_string(&object).unwrap_or_default(), object.item);
+        let key = super::report::key(&object);
         self.matched_objects.fetch_add(1, Ordering::Relaxed);
         let shard = &self.hits[g as usize % super::SHARDS];
         let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

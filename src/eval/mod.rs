@@ -22,8 +22,11 @@
 
 mod explain;
 mod item;
+mod partial;
 mod report;
 mod verdict;
+
+pub use partial::{HostReport, HostScan, Partial, PartialError, PARTIAL_VERSION};
 
 use crate::card::Card;
 use crate::compile::tree::GroupId;
@@ -54,6 +57,8 @@ pub struct Scanner<'r> {
     missing: Vec<Mutex<HashMap<GroupId, verdict::Missing>>>,
     /// Kinds the ruleset asks for that the caller did not collect.
     uncollected: Vec<ItemKind>,
+    /// List clean IOCs in the results (else only count them).
+    clean_results: bool,
     /// Per-node tallies of the IOCs to explain.
     explain: Option<explain::Tallies>,
     items: [AtomicU64; ItemKind::COUNT],
@@ -105,6 +110,8 @@ pub struct Detection {
     pub explanations: Vec<Explanation>,
     /// Counters.
     pub stats: EvalStats,
+    /// Clean IOCs counted but not listed in `results` ([`Scanner::clean_results`]).
+    pub clean_omitted: usize,
 }
 
 impl<'r> Scanner<'r> {
@@ -117,6 +124,7 @@ impl<'r> Scanner<'r> {
             unknown: (0..ruleset.groups()).map(|_| AtomicBool::new(false)).collect(),
             missing: shards(),
             uncollected: Vec::new(),
+            clean_results: true,
             explain: None,
             items: Default::default(),
             recorded: Default::default(),
@@ -149,6 +157,14 @@ impl<'r> Scanner<'r> {
         if !ids.is_empty() {
             self.explain = Some(explain::Tallies::new(self.ruleset, ids));
         }
+        self
+    }
+
+    /// With `false`, [`Detection::results`] lists only the IOCs that are not clean, and
+    /// [`Detection::clean_omitted`] counts the others: a scan of many hosts needs no clean
+    /// result per host and IOC (building them costs as much as scanning a small host).
+    pub fn clean_results(mut self, clean: bool) -> Self {
+        self.clean_results = clean;
         self
     }
 
@@ -186,36 +202,75 @@ impl<'r> Scanner<'r> {
 
     /// Ends the scan: decides every IOC, builds the cards and the results.
     pub fn finish(self) -> Detection {
-        let hits = merge(self.hits);
-        let missing = merge(self.missing);
-        let unknown: Vec<bool> = self.unknown.into_iter().map(AtomicBool::into_inner).collect();
-        let values = verdict::GroupValues::new(self.ruleset, &hits, &unknown, &self.uncollected);
-        let cards = report::cards(self.ruleset, &hits, &values);
-        let results = verdict::results(self.ruleset, &hits, &values, &missing);
-        let explanations = match self.explain {
-            Some(tallies) => tallies.finish(self.ruleset, &values, &missing),
+        let (ruleset, clean) = (self.ruleset, self.clean_results);
+        let (state, explain) = self.into_state();
+        state.detection(ruleset, explain, clean)
+    }
+
+    /// What the scan accumulated, as plain data (see [`Partial`]), and the explanation
+    /// tallies.
+    fn into_state(self) -> (partial::State, Option<explain::Tallies>) {
+        let mut uncollected = self.uncollected;
+        uncollected.sort_unstable();
+        uncollected.dedup();
+        let state = partial::State {
+            groups: self.ruleset.groups(),
+            hits: merge(self.hits),
+            unknown: (self.unknown.into_iter().map(AtomicBool::into_inner))
+                .enumerate()
+                .filter(|(_, u)| *u)
+                .map(|(g, _)| g as GroupId)
+                .collect(),
+            missing: merge(self.missing),
+            uncollected,
+            items: self.items.map(AtomicU64::into_inner),
+            recorded: self.recorded.map(AtomicU64::into_inner),
+            first: self.first.map(AtomicI64::into_inner),
+            last: self.last.map(AtomicI64::into_inner),
+            not_evaluated: self.not_evaluated.into_inner(),
+        };
+        (state, self.explain)
+    }
+}
+
+impl partial::State {
+    /// Decides every IOC from what was accumulated: cards, results, explanations, counters.
+    fn detection(
+        &self,
+        ruleset: &Ruleset,
+        explain: Option<explain::Tallies>,
+        clean: bool,
+    ) -> Detection {
+        let values =
+            verdict::GroupValues::new(ruleset, &self.hits, &self.unknown, &self.uncollected);
+        let cards = report::cards(ruleset, &self.hits, &values);
+        let (results, clean_omitted) =
+            verdict::results(ruleset, &self.hits, &values, &self.missing, clean);
+        let explanations = match explain {
+            Some(tallies) => tallies.finish(ruleset, &values, &self.missing),
             None => Vec::new(),
         };
-        let items = self.items.map(AtomicU64::into_inner);
-        let recorded = spans(self.recorded, self.first, self.last);
-        let stats = EvalStats { items, recorded, not_evaluated: self.not_evaluated.into_inner() };
-        Detection { cards, results, explanations, stats }
+        let stats = EvalStats {
+            items: self.items,
+            recorded: spans(&self.recorded, &self.first, &self.last),
+            not_evaluated: self.not_evaluated,
+        };
+        Detection { cards, results, explanations, stats, clean_omitted }
     }
 }
 
 fn spans(
-    recorded: [AtomicU64; ItemKind::COUNT],
-    first: [AtomicI64; ItemKind::COUNT],
-    last: [AtomicI64; ItemKind::COUNT],
+    recorded: &[u64; ItemKind::COUNT],
+    first: &[i64; ItemKind::COUNT],
+    last: &[i64; ItemKind::COUNT],
 ) -> BTreeMap<ItemKind, RecordSpan> {
     let time = |micros: i64| DateTime::<Utc>::from_timestamp_micros(micros);
     let mut spans = BTreeMap::new();
-    for ((kind, n), (first, last)) in
-        ItemKind::ALL.into_iter().zip(recorded).zip(first.into_iter().zip(last))
-    {
-        let records = n.into_inner();
+    for kind in ItemKind::ALL {
+        let k = kind.index();
+        let records = recorded[k];
         if records > 0 {
-            let (first, last) = (first.into_inner(), last.into_inner());
+            let (first, last) = (first[k], last[k]);
             let (first, last) =
                 if first <= last { (time(first), time(last)) } else { (None, None) };
             spans.insert(kind, RecordSpan { records, first, last });

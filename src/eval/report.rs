@@ -15,7 +15,7 @@ use crate::logic::Truth;
 use std::collections::{BTreeMap, HashMap};
 
 /// What one group collected.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Hits {
     /// Items that satisfied the group.
     pub count: u64,
@@ -44,6 +44,29 @@ impl Hits {
             self.objects.pop_last();
         }
     }
+
+    /// Adds what another part of the same host's items collected for the same group: counts
+    /// add, leaf flags OR, and the smallest keys of both are kept, so the outcome does not
+    /// depend on how items were split or in which order parts merge.
+    pub(crate) fn merge(&mut self, other: Hits) {
+        self.count = self.count.saturating_add(other.count);
+        if self.true_leaves.len() < other.true_leaves.len() {
+            self.true_leaves.resize(other.true_leaves.len(), false);
+        }
+        for (seen, now) in self.true_leaves.iter_mut().zip(&other.true_leaves) {
+            *seen |= *now;
+        }
+        self.objects.extend(other.objects);
+        while self.objects.len() > MAX_OBJECTS_PER_BRANCH {
+            self.objects.pop_last();
+        }
+    }
+}
+
+/// The key that orders a group's kept objects: the object's JSON text, then (two objects may
+/// print alike: an IPv4-mapped address prints as IPv4) its typed values.
+pub(crate) fn key(object: &MatchedObject) -> String {
+    format!("{}\0{:?}", serde_json::to_string(object).unwrap_or_default(), object.item)
 }
 
 /// Builds the cards of the detected IOCs, in ruleset order.

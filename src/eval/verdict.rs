@@ -13,10 +13,33 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Per field, how many objects left a group unknown for lack of it, and whether the lack
 /// is a state scan's (a term no state holds: not observable) rather than this object's.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Missing(BTreeMap<(Field, bool), u64>);
 
 impl Missing {
+    /// Adds another part's counts (partials of one host).
+    pub(super) fn merge(&mut self, other: Missing) {
+        for (key, n) in other.0 {
+            let seen = self.0.entry(key).or_default();
+            *seen = seen.saturating_add(n);
+        }
+    }
+
+    /// The counts: per (field, lacking because not observable in a state scan), objects.
+    pub(super) fn entries(&self) -> impl Iterator<Item = ((Field, bool), u64)> + '_ {
+        self.0.iter().map(|(k, n)| (*k, *n))
+    }
+
+    /// Counts as [`Missing::entries`] gives them.
+    pub(super) fn from_entries(entries: impl IntoIterator<Item = ((Field, bool), u64)>) -> Self {
+        let mut m = Missing::default();
+        for (key, n) in entries {
+            let seen = m.0.entry(key).or_default();
+            *seen = seen.saturating_add(n);
+        }
+        m
+    }
+
     /// Counts one object that lacked `fields`; `state` when it came from a state scan.
     pub(super) fn add(&mut self, fields: impl Iterator<Item = Field>, state: bool) {
         for f in fields {
@@ -26,7 +49,8 @@ impl Missing {
     }
 }
 
-/// Every group's host-wide value: true on some item, else unknown on some item (or its
+/// Every group's host-wide value (`unknown`: the groups some item left unknown, increasing):
+/// true on some item, else unknown on some item (or its
 /// kind was not collected), else false.
 pub(super) struct GroupValues<'a> {
     values: Vec<Truth>,
@@ -37,7 +61,7 @@ impl<'a> GroupValues<'a> {
     pub(super) fn new(
         rs: &Ruleset,
         hits: &HashMap<GroupId, Hits>,
-        unknown: &[bool],
+        unknown: &[GroupId],
         uncollected: &'a [ItemKind],
     ) -> Self {
         let values = rs
@@ -49,7 +73,9 @@ impl<'a> GroupValues<'a> {
                     Truth::True
                 } else if group.expr.constant() == Truth::False {
                     Truth::False
-                } else if unknown[g] || uncollected.contains(&group.kind) {
+                } else if unknown.binary_search(&(g as GroupId)).is_ok()
+                    || uncollected.contains(&group.kind)
+                {
                     Truth::Unknown
                 } else {
                     Truth::False
@@ -78,17 +104,25 @@ impl<'a> GroupValues<'a> {
     }
 }
 
-/// One result per IOC, in ruleset order.
+/// One result per IOC, in ruleset order; with `clean` false, the clean IOCs are only counted
+/// (the second value), not listed.
 pub(super) fn results(
     rs: &Ruleset,
     hits: &HashMap<GroupId, Hits>,
     values: &GroupValues<'_>,
     missing: &HashMap<GroupId, Missing>,
-) -> Vec<IocResult> {
-    rs.compiled()
+    clean: bool,
+) -> (Vec<IocResult>, usize) {
+    let mut omitted = 0;
+    let results = rs
+        .compiled()
         .iter()
-        .map(|ioc| {
+        .filter_map(|ioc| {
             let verdict = Verdict::of(values.ioc(ioc));
+            if !clean && verdict == Verdict::Clean {
+                omitted += 1;
+                return None;
+            }
             // Most IOCs are clean: only the others need their groups walked.
             let objects = match verdict {
                 Verdict::Detected => {
@@ -98,8 +132,7 @@ pub(super) fn results(
                         .iter()
                         .filter(|g| values.get(**g) == Truth::True)
                         .filter_map(|g| hits.get(g))
-                        .map(|h| h.count)
-                        .sum()
+                        .fold(0u64, |n, h| n.saturating_add(h.count))
                 }
                 _ => 0,
             };
@@ -113,15 +146,16 @@ pub(super) fn results(
                 }
                 _ => Vec::new(),
             };
-            IocResult {
+            Some(IocResult {
                 id: ioc.info.id.clone(),
                 file: ioc.info.file.clone(),
                 verdict,
                 objects,
                 reasons,
-            }
+            })
         })
-        .collect()
+        .collect();
+    (results, omitted)
 }
 
 /// The item-scoped groups under a branch, in tree order.

@@ -242,21 +242,79 @@ impl<R: BufRead> Iterator for SnapshotReader<R> {
                     self.broken = true;
                     return Some(Err(LineError { line, message: format!("read error: {e}") }));
                 }
-                Ok(LineRead::TooLong(n)) => {
-                    let message = format!(
-                        "line of {n} bytes is longer than the {MAX_SNAPSHOT_LINE_BYTES}-byte \
-                         limit"
-                    );
-                    return Some(Err(LineError { line, message }));
-                }
-                Ok(LineRead::Line) if self.buf.iter().all(u8::is_ascii_whitespace) => continue,
-                Ok(LineRead::Line) => {
-                    let item = serde_json::from_slice::<Item>(&self.buf);
-                    return Some(item.map_err(|e| LineError { line, message: e.to_string() }));
-                }
+                Ok(LineRead::TooLong(n)) => return Some(Err(too_long(line, n))),
+                Ok(LineRead::Line) => match parse_item_line(line, &self.buf) {
+                    Some(item) => return Some(item),
+                    None => continue,
+                },
             }
         }
     }
+}
+
+/// One item line: `None` when it is blank, else the item or why the line is skipped.
+pub fn parse_item_line(line: u64, bytes: &[u8]) -> Option<Result<Item, LineError>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let item = serde_json::from_slice::<Item>(bytes);
+    Some(item.map_err(|e| LineError { line, message: e.to_string() }))
+}
+
+/// Item lines read ahead as raw bytes, so that threads can parse them apart
+/// ([`SnapshotReader::read_lines`], then [`parse_item_line`] on each of [`LineChunk::lines`]).
+#[derive(Debug, Default)]
+pub struct LineChunk {
+    bytes: Vec<u8>,
+    /// Per line: its number and where it is in `bytes`.
+    spans: Vec<(u64, usize, usize)>,
+    /// Lines that could not be read (too long, read error).
+    pub errors: Vec<LineError>,
+}
+
+impl LineChunk {
+    /// The lines read, with their numbers.
+    pub fn lines(&self) -> impl ExactSizeIterator<Item = (u64, &[u8])> + '_ {
+        self.spans.iter().map(|&(n, start, end)| (n, &self.bytes[start..end]))
+    }
+}
+
+impl<R: BufRead> SnapshotReader<R> {
+    /// Reads up to `max_lines` more lines into `chunk` (emptied first), each capped as
+    /// [`Iterator::next`] caps it; false once the input is exhausted and nothing was read.
+    pub fn read_lines(&mut self, max_lines: usize, chunk: &mut LineChunk) -> bool {
+        chunk.bytes.clear();
+        chunk.spans.clear();
+        chunk.errors.clear();
+        while chunk.spans.len() + chunk.errors.len() < max_lines && !self.broken {
+            let read = read_line_capped(&mut self.input, &mut self.buf, MAX_SNAPSHOT_LINE_BYTES);
+            self.line += 1;
+            let line = self.line;
+            match read {
+                Ok(LineRead::Eof) => {
+                    self.broken = true;
+                    self.line -= 1;
+                }
+                Ok(LineRead::Line) => {
+                    let start = chunk.bytes.len();
+                    chunk.bytes.extend_from_slice(&self.buf);
+                    chunk.spans.push((line, start, chunk.bytes.len()));
+                }
+                Ok(LineRead::TooLong(n)) => chunk.errors.push(too_long(line, n)),
+                Err(e) => {
+                    self.broken = true;
+                    chunk.errors.push(LineError { line, message: format!("read error: {e}") });
+                }
+            }
+        }
+        !chunk.spans.is_empty() || !chunk.errors.is_empty()
+    }
+}
+
+fn too_long(line: u64, n: u64) -> LineError {
+    let message =
+        format!("line of {n} bytes is longer than the {MAX_SNAPSHOT_LINE_BYTES}-byte limit");
+    LineError { line, message }
 }
 
 /// The outcome of reading one line.

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod collect;
 mod common;
+mod compile;
 mod debug;
 mod interrupt;
 mod progress;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         args::Command::Check(a) => check::run(&a),
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Collect(a) => collect::run(&a),
+        args::Command::Compile(a) => compile::run(&a),
         args::Command::Terms(a) => terms::run(&a),
         args::Command::Debug(a) => debug::run(&a),
     };

@@ -1,17 +1,22 @@
-//! `iocscan scan`: load IOCs, scan the host (or a snapshot), print, exit 0 (nothing
-//! detected), 1 (detected), 2 (nothing loadable, bad options, unreadable snapshot, or
-//! interrupted before anything was detected) or, with `--fail-on-undetermined`, 3 (nothing
-//! detected, some IOC undetermined).
+//! `iocscan scan`: load IOCs, scan the host (or a snapshot, or several hosts' snapshots),
+//! print, exit 0 (nothing detected), 1 (detected, on any host), 2 (nothing loadable, bad
+//! options, unreadable snapshot, or interrupted before anything was detected) or, with
+//! `--fail-on-undetermined`, 3 (nothing detected, some IOC undetermined).
+//!
+//! One snapshot file keeps the one-host output; several `--snapshot`s, or a folder, scan each
+//! host on its own (`iocscan::driver::scan_fleet`) and print host after host.
 
 use crate::args::{ScanArgs, ScanFormat};
 use crate::common::{self, display, Live, ERRORS_SHOWN};
 use crate::render::{self, json::Json, jsonl::JsonLines, text::Text, Printer, ScanOutput};
+use crate::render::{FleetOutput, FleetPrinter};
 use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK, EXIT_UNDETERMINED};
 use iocscan::diag::Diagnostic;
 use iocscan::driver::{self, ScanOptions, ScanReport};
 use iocscan::load::{self, LoadedRuleset};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 
 /// Runs the scan.
 pub fn run(args: &ScanArgs) -> io::Result<u8> {
@@ -36,9 +41,18 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
         Some(path) => Box::new(BufWriter::new(common::create(path)?)),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
+    let json = Json::default();
+    if is_fleet(args) {
+        let printer: &dyn FleetPrinter = match args.format {
+            ScanFormat::Text => &Text,
+            ScanFormat::Json => &json,
+            ScanFormat::Jsonl => &JsonLines,
+        };
+        return run_fleet(args, &loaded, printer, &mut out);
+    }
     let printer: &dyn Printer = match args.format {
         ScanFormat::Text => &Text,
-        ScanFormat::Json => &Json,
+        ScanFormat::Json => &json,
         ScanFormat::Jsonl => &JsonLines,
     };
     printer.begin(&mut out, &loaded)?;
@@ -52,7 +66,7 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     let output = ScanOutput {
         loaded: &loaded,
         report: &report,
-        snapshot: args.snapshot.as_deref(),
+        snapshot: args.snapshot.first().map(PathBuf::as_path),
         list_results: args.results,
     };
     if text && !args.walk.quiet {
@@ -61,28 +75,100 @@ pub fn run(args: &ScanArgs) -> io::Result<u8> {
     printer.print(&mut out, &output)?;
     out.flush()?;
     let undetermined = report.summary.verdicts.undetermined > 0;
-    Ok(match (report.cards.is_empty(), report.complete) {
-        (false, _) => EXIT_FOUND,
-        (true, true) if undetermined && args.fail_on_undetermined => EXIT_UNDETERMINED,
-        (true, true) => EXIT_OK,
+    Ok(exit_code(!report.cards.is_empty(), undetermined, report.complete, args))
+}
+
+fn exit_code(detected: bool, undetermined: bool, complete: bool, args: &ScanArgs) -> u8 {
+    match (detected, complete) {
+        (true, _) => EXIT_FOUND,
+        (false, true) if undetermined && args.fail_on_undetermined => EXIT_UNDETERMINED,
+        (false, true) => EXIT_OK,
         // "Nothing detected" would be a claim about parts of the host never looked at.
-        (true, false) => {
+        (false, false) => {
             eprintln!("iocscan: error: the scan was interrupted before it finished");
             EXIT_ERROR
         }
-    })
+    }
+}
+
+/// The library options of the scan, with the progress line's callbacks.
+fn scan_options(args: &ScanArgs, live: &Live) -> ScanOptions {
+    ScanOptions {
+        progress: live.progress(),
+        cancel: live.cancel(),
+        explain: args.explain.clone(),
+        ..args.walk.scan_options()
+    }
+}
+
+/// Several snapshots, or a folder of them: a scan of each host on its own.
+fn is_fleet(args: &ScanArgs) -> bool {
+    args.snapshot.len() > 1 || args.snapshot.first().is_some_and(|p| p.is_dir())
+}
+
+/// Scans every host of the snapshots, printing each as it is done.
+fn run_fleet(
+    args: &ScanArgs,
+    loaded: &LoadedRuleset,
+    printer: &dyn FleetPrinter,
+    out: &mut dyn Write,
+) -> io::Result<u8> {
+    let text = args.format == ScanFormat::Text;
+    printer.begin_fleet(out, loaded)?;
+    let live = Live::start(args.walk.quiet);
+    let options = scan_options(args, &live);
+    let ruleset = &loaded.ruleset;
+    let (sources, problems) = driver::open_snapshots(ruleset, &args.snapshot, &options);
+    if sources.is_empty() {
+        live.finish();
+        problems.iter().for_each(|p| eprintln!("iocscan: {p}"));
+        eprintln!("iocscan: error: no snapshot could be read; nothing to scan");
+        return Ok(EXIT_ERROR);
+    }
+    let mut failed: Option<io::Error> = None;
+    let mut undetermined = false;
+    let mut on_host = |report: ScanReport| {
+        if failed.is_some() {
+            return;
+        }
+        undetermined |= report.summary.verdicts.undetermined > 0;
+        let output =
+            ScanOutput { loaded, report: &report, snapshot: None, list_results: args.results };
+        if text && !args.walk.quiet {
+            print_problems(&output);
+        }
+        if let Err(e) = printer.host(out, &output).and_then(|()| out.flush()) {
+            // Nothing more can be printed: stop scanning.
+            options.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            failed = Some(e);
+        }
+    };
+    let fleet = driver::scan_fleet(ruleset, sources, problems, &options, &mut on_host);
+    live.finish();
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if text && !args.walk.quiet {
+        for p in fleet.problems.iter().take(ERRORS_SHOWN) {
+            eprintln!("iocscan: {p}");
+        }
+        let shown = fleet.problems.len().min(ERRORS_SHOWN) as u64;
+        if fleet.summary.problems > shown {
+            let more = fleet.summary.problems - shown;
+            eprintln!("iocscan: ... {more} more problems (all are listed by --format json)");
+        }
+    }
+    printer.end_fleet(out, &FleetOutput { loaded, report: &fleet })?;
+    out.flush()?;
+    let detected = fleet.summary.hosts_detected > 0;
+    Ok(exit_code(detected, undetermined, fleet.complete, args))
 }
 
 /// Scans the host or the snapshot, with the progress line.
 fn run_scan(args: &ScanArgs, loaded: &LoadedRuleset) -> Result<ScanReport, String> {
     let live = Live::start(args.walk.quiet);
-    let options = ScanOptions {
-        progress: live.progress(),
-        cancel: live.cancel(),
-        explain: args.explain.clone(),
-        ..args.walk.scan_options()
-    };
-    let report = match &args.snapshot {
+    let options = scan_options(args, &live);
+    let report = match args.snapshot.first() {
         Some(path) => driver::scan_snapshot(&loaded.ruleset, path, &options),
         None => driver::scan_host(&loaded.ruleset, &options),
     };

@@ -1,17 +1,25 @@
 //! `--format json`: one document `{tool, host?, cards, results, explanations?, summary,
-//! diagnostics, errors, complete}`, valid against `schema/output.schema.json`.
+//! diagnostics, errors, complete}`, valid against `schema/output.schema.json`; for several
+//! hosts, `{tool, hosts: [{host, cards, results, explanations?, summary, errors}], summary,
+//! diagnostics, errors, complete}` (the fleet document of the same schema).
 
-use super::{error_records, tool, ErrorRecord};
-use super::{Printer, ScanOutput};
+use super::{error_records, fleet_results, problem_record, tool, ErrorRecord};
+use super::{FleetOutput, FleetPrinter, Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
-use iocscan::driver::Summary;
+use iocscan::driver::{FleetSummary, Summary};
+use iocscan::load::LoadedRuleset;
 use iocscan::verdict::{Explanation, IocResult};
 use serde::Serialize;
+use std::cell::Cell;
 use std::io::{self, Write};
 
 /// The JSON document printer.
-pub struct Json;
+#[derive(Default)]
+pub struct Json {
+    /// Fleet: no host written yet (the separator before the next one).
+    first: Cell<bool>,
+}
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -43,5 +51,64 @@ impl Printer for Json {
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
         out.write_all(b"\n")
+    }
+}
+
+/// One host of a fleet document (`hosts[]`).
+#[derive(Serialize)]
+struct HostDocument<'a> {
+    host: &'a str,
+    cards: &'a [Card],
+    results: Vec<&'a IocResult>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    explanations: &'a [Explanation],
+    summary: &'a Summary,
+    errors: Vec<ErrorRecord>,
+}
+
+/// The end of a fleet document, after `hosts`.
+#[derive(Serialize)]
+struct FleetEnd<'a> {
+    summary: &'a FleetSummary,
+    diagnostics: &'a [Diagnostic],
+    errors: Vec<ErrorRecord>,
+    complete: bool,
+}
+
+/// A fleet prints `{tool, hosts: [...], summary, diagnostics, errors, complete}`, each host
+/// written as soon as it is done: the document is streamed, never held whole.
+impl FleetPrinter for Json {
+    fn begin_fleet(&self, out: &mut dyn Write, _: &LoadedRuleset) -> io::Result<()> {
+        write!(out, "{{\n  \"tool\": ")?;
+        serde_json::to_writer(&mut *out, &tool()).map_err(io::Error::other)?;
+        write!(out, ",\n  \"hosts\": [")?;
+        self.first.set(true);
+        Ok(())
+    }
+
+    fn host(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        let doc = HostDocument {
+            host: scan.report.host.as_deref().unwrap_or_default(),
+            cards: &scan.report.cards,
+            results: fleet_results(&scan.report.results).collect(),
+            explanations: &scan.report.explanations,
+            summary: &scan.report.summary,
+            errors: error_records(scan),
+        };
+        out.write_all(if self.first.replace(false) { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)
+    }
+
+    fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()> {
+        let end = FleetEnd {
+            summary: &fleet.report.summary,
+            diagnostics: &fleet.loaded.diagnostics,
+            errors: fleet.report.problems.iter().map(problem_record).collect(),
+            complete: fleet.report.complete,
+        };
+        // The end's members follow `hosts` in the same object.
+        let text = serde_json::to_string_pretty(&end).map_err(io::Error::other)?;
+        let members = text.trim_start_matches('{').trim_end_matches('}').trim();
+        write!(out, "\n  ],\n  {members}\n}}\n")
     }
 }

@@ -10,10 +10,15 @@
 //! {"event":"error","kind":"File","subject":"/root","message":"cannot read directory: ...","reason":"permission-denied"}
 //! {"event":"summary","tool":"iocscan 0.1.0","complete":true,"iocs_loaded":3,...}
 //! ```
+//!
+//! For several hosts, every event of a host carries `host` (cards, the results that are not
+//! clean, explanations, errors, then its `summary`), host after host; the fleet's problems
+//! follow as `error` events without `host`, then one `fleet` event (`tool`, `complete` and
+//! the fleet summary).
 
-use super::{error_records, tool};
-use super::{Printer, ScanOutput};
-use iocscan::driver::Summary;
+use super::{error_records, fleet_results, problem_record, tool};
+use super::{FleetOutput, FleetPrinter, Printer, ScanOutput};
+use iocscan::driver::{FleetSummary, Summary};
 use iocscan::load::LoadedRuleset;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -72,5 +77,73 @@ impl Printer for JsonLines {
             summary: &scan.report.summary,
         };
         line(out, "summary", &summary)
+    }
+}
+
+/// An event of one host of a fleet.
+#[derive(Serialize)]
+struct HostEvent<'a, T: Serialize> {
+    event: &'static str,
+    host: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn host_line<T: Serialize>(
+    out: &mut dyn Write,
+    event: &'static str,
+    host: &str,
+    body: &T,
+) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &HostEvent { event, host, body }).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct FleetEvent<'a> {
+    tool: String,
+    complete: bool,
+    #[serde(flatten)]
+    summary: &'a FleetSummary,
+}
+
+impl FleetPrinter for JsonLines {
+    fn begin_fleet(&self, out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
+        self.begin(out, loaded)
+    }
+
+    fn host(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        let host = scan.report.host.as_deref().unwrap_or_default();
+        for card in &scan.report.cards {
+            host_line(out, "card", host, card)?;
+        }
+        for result in fleet_results(&scan.report.results) {
+            host_line(out, "result", host, result)?;
+        }
+        for explanation in &scan.report.explanations {
+            host_line(out, "explanation", host, explanation)?;
+        }
+        for e in error_records(scan) {
+            host_line(out, "error", host, &e)?;
+        }
+        let summary = SummaryEvent {
+            tool: tool(),
+            host: None,
+            complete: scan.report.complete,
+            summary: &scan.report.summary,
+        };
+        host_line(out, "summary", host, &summary)
+    }
+
+    fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()> {
+        for p in &fleet.report.problems {
+            line(out, "error", &problem_record(p))?;
+        }
+        let event = FleetEvent {
+            tool: tool(),
+            complete: fleet.report.complete,
+            summary: &fleet.report.summary,
+        };
+        line(out, "fleet", &event)
     }
 }

@@ -11,9 +11,11 @@ pub mod text;
 pub mod verdicts;
 
 use iocscan::collect::Reason;
-use iocscan::driver::ScanReport;
+use iocscan::driver::fleet::SourceProblem;
+use iocscan::driver::{FleetReport, ScanReport};
 use iocscan::item::ItemKind;
 use iocscan::load::LoadedRuleset;
+use iocscan::verdict::{IocResult, Verdict};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::Path;
@@ -41,6 +43,48 @@ pub trait Printer {
 
     /// Prints the outcome (everything [`Printer::begin`] did not print) to `out`.
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()>;
+}
+
+/// What a fleet printer prints at the end, after every host.
+pub struct FleetOutput<'a> {
+    /// The IOC collection and its diagnostics.
+    pub loaded: &'a LoadedRuleset,
+    /// The fleet's counters and problems.
+    pub report: &'a FleetReport,
+}
+
+/// The output of a scan of several hosts: each host as it is done (in host order), then
+/// the fleet's summary and problems.
+pub trait FleetPrinter {
+    /// Prints what is known before the scan starts.
+    fn begin_fleet(&self, out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()>;
+
+    /// Prints one host's outcome (`scan.report.host` is set).
+    fn host(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()>;
+
+    /// Prints the end: the fleet's summary and problems.
+    fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()>;
+}
+
+/// The results a fleet's machine-readable output lists per host: the IOCs that are not
+/// clean (the clean ones are counted in the host's `summary.verdicts`), so that the output
+/// grows with what was found, not with hosts x IOCs.
+pub fn fleet_results(results: &[IocResult]) -> impl Iterator<Item = &IocResult> {
+    results.iter().filter(|r| r.verdict != Verdict::Clean)
+}
+
+/// A source problem as outputs show it (`subject` is `file` or `file:line`).
+pub fn problem_record(p: &SourceProblem) -> ErrorRecord {
+    let path = escape_path(&p.path);
+    ErrorRecord {
+        kind: None,
+        subject: match p.line {
+            Some(line) => format!("{path}:{line}"),
+            None => path,
+        },
+        message: p.message.clone(),
+        reason: None,
+    }
 }
 
 /// A path as text, lossless, as the library writes paths: a byte that is not part of valid

@@ -9,14 +9,18 @@
 //!       observed FileItem/FileName: iocscan-demo-marker.txt
 //! ```
 //!
+//! For several hosts, each host is a block headed `== HOST` with its cards, verdicts and
+//! summary, and a fleet summary ends the output.
+//!
 //! Diagnostics and collection problems are not printed here: the command prints them on
 //! stderr, so that stdout holds only the cards and the summary.
 
-use super::{escape_path, verdicts, Printer, ScanOutput};
+use super::{escape_path, verdicts, FleetOutput, FleetPrinter, Printer, ScanOutput};
 use crate::common::bytes_text;
 use iocscan::card::{Card, MatchedBranch, MatchedObject};
-use iocscan::driver::Summary;
+use iocscan::driver::{FleetSummary, Summary};
 use iocscan::item::{ItemKind, Value};
+use iocscan::load::LoadedRuleset;
 use iocscan::terms::Grade;
 use std::io::{self, Write};
 
@@ -41,9 +45,63 @@ impl Printer for Text {
             verdicts::print_results(out, &scan.report.results)?;
             writeln!(out)?;
         }
-        verdicts::print_verdicts(out, &scan.report.results)?;
+        // A fleet's hosts list only the IOCs that are not clean: the summary counts them all.
+        let v = &scan.report.summary.verdicts;
+        let omitted =
+            (v.detected + v.undetermined + v.clean).saturating_sub(scan.report.results.len());
+        verdicts::print_verdicts(out, &scan.report.results, omitted)?;
         print_summary(out, &scan.report.summary, scan.report.complete)
     }
+}
+
+impl FleetPrinter for Text {
+    fn begin_fleet(&self, _: &mut dyn Write, _: &LoadedRuleset) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn host(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
+        writeln!(out, "== {}", one_line(scan.report.host.as_deref().unwrap_or_default()))?;
+        self.print(out, scan)?;
+        writeln!(out)
+    }
+
+    fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()> {
+        print_fleet_summary(out, &fleet.report.summary, fleet.report.complete)
+    }
+}
+
+/// The fleet summary block, after every host.
+pub fn print_fleet_summary(
+    out: &mut dyn Write,
+    s: &FleetSummary,
+    complete: bool,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "Fleet: {} host{}, {} with detections, {} undetermined, {} clean; {} detection{} of {} IOC{} loaded",
+        s.hosts,
+        plural(s.hosts as u64),
+        s.hosts_detected,
+        s.hosts_undetermined,
+        s.hosts - s.hosts_detected - s.hosts_undetermined,
+        s.detections,
+        plural(s.detections as u64),
+        s.iocs_loaded,
+        plural(s.iocs_loaded as u64)
+    )?;
+    writeln!(
+        out,
+        "  items evaluated: {} from {} source{}, problems: {}, time: {:.2} s",
+        s.items,
+        s.sources,
+        plural(s.sources as u64),
+        s.problems,
+        s.elapsed_seconds
+    )?;
+    if !complete {
+        writeln!(out, "  INCOMPLETE: the scan was cancelled before it ended")?;
+    }
+    Ok(())
 }
 
 /// One card.

@@ -20,9 +20,15 @@ use std::io::{self, Write};
 const NAMES_SHOWN: usize = 6;
 
 /// The verdict lines: one per verdict class, the undetermined one with its reasons grouped.
-pub fn print_verdicts(out: &mut dyn Write, results: &[IocResult]) -> io::Result<()> {
-    let counts = VerdictCounts::of(results);
-    writeln!(out, "Verdicts of {} IOC{}:", results.len(), plural(results.len()))?;
+pub fn print_verdicts(
+    out: &mut dyn Write,
+    results: &[IocResult],
+    clean_omitted: usize,
+) -> io::Result<()> {
+    let mut counts = VerdictCounts::of(results);
+    counts.clean += clean_omitted;
+    let total = results.len() + clean_omitted;
+    writeln!(out, "Verdicts of {} IOC{}:", total, plural(total))?;
     writeln!(out, "  {} detected", counts.detected)?;
     if counts.undetermined == 0 {
         writeln!(out, "  0 undetermined")?;
@@ -229,7 +235,7 @@ mod tests {
             result("d", Verdict::Clean, vec![]),
         ];
         let mut out = Vec::new();
-        print_verdicts(&mut out, &results).unwrap();
+        print_verdicts(&mut out, &results, 0).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("Verdicts of 4 IOCs:\n  0 detected\n"), "{text}");
         assert!(text.contains("\n  1 clean\n"), "{text}");

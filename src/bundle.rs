@@ -1,0 +1,503 @@
+//! IOC bundles: a loaded IOC collection (its documents, the loader's diagnostics, the names
+//! of the files it came from) saved in one binary file, so that a large collection loads in
+//! a fraction of the time its XML takes to parse.
+//!
+//! ```text
+//! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the body (32 bytes)  body length (u64 LE)
+//! body: [len u64][postcard head: tool, sources, files_seen, files_rejected, diagnostics]
+//!       [chunks u64] ([len u64][postcard: up to 4,096 documents])...
+//! ```
+//!
+//! A bundle holds the document model, not the compiled form: compiling 100,000 IOCs takes a
+//! few hundred milliseconds (in parallel), and keeping the compiled form out of the file keeps
+//! it independent of the compiler's internals (indexes, automata, regexes), so a bundle made
+//! by one build compiles with the next one's semantics and gets that ruleset's digest.
+//! Loading checks the magic, the version, the length and the digest before decoding anything,
+//! so a truncated or altered file is refused whole, never half-loaded; decoding is then
+//! bounded like any hostile input (size cap, lengths paid for by bytes, nesting capped at
+//! [`MAX_NESTING`], no recursion: the Indicator trees are stored flat, in pre-order). Paths
+//! are stored as their lossless text ([`crate::path_text`]). Loading is
+//! [`crate::load::load_paths`]'s (a bundle is detected by its magic, whatever its name);
+//! this module only reads and writes the format.
+
+use crate::diag::{Code, Diagnostic, Related, Severity};
+use crate::limits::{MAX_BUNDLE_BYTES, MAX_NESTING};
+use crate::load::Loaded;
+use crate::model::{Indicator, IndicatorItem, IocDocument, Metadata, Node, Param, Version};
+use crate::path_text::{escape_owned, unescape};
+use crate::source::Position;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The first bytes of a bundle.
+pub const MAGIC: &[u8; 8] = b"IOCSBNDL";
+
+/// The bundle format version this build writes and reads.
+pub const BUNDLE_VERSION: u32 = 1;
+
+/// Bytes before the body: magic, version, digest, body length.
+const HEADER: usize = 8 + 4 + 32 + 8;
+
+/// Why a bundle was refused; each variant has a stable [`BundleError::code`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// The file could not be read.
+    #[error("cannot read IOC bundle: {0}")]
+    Io(#[from] io::Error),
+    /// The file does not start with the bundle magic.
+    #[error("not an iocscan IOC bundle")]
+    NotABundle,
+    /// The bundle was written in another format version.
+    #[error("IOC bundle format version {found} is not supported (this build reads version {BUNDLE_VERSION}); rebuild it with `iocscan compile`")]
+    Version {
+        /// The version in the file.
+        found: u32,
+    },
+    /// The file is larger than [`MAX_BUNDLE_BYTES`].
+    #[error("IOC bundle of {size} bytes is larger than the {MAX_BUNDLE_BYTES}-byte limit")]
+    TooLarge {
+        /// Its size (or its announced body size).
+        size: u64,
+    },
+    /// The body is shorter or longer than the header says, or does not match its digest.
+    #[error("IOC bundle is damaged: {0}; nothing was loaded from it")]
+    Integrity(String),
+    /// The body matches its digest but is not a well-formed bundle.
+    #[error("IOC bundle is malformed: {0}; nothing was loaded from it")]
+    Corrupt(String),
+}
+
+impl BundleError {
+    /// The stable code (`bundle-io`, `bundle-not-a-bundle`, `bundle-version`,
+    /// `bundle-too-large`, `bundle-integrity`, `bundle-corrupt`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BundleError::Io(_) => "bundle-io",
+            BundleError::NotABundle => "bundle-not-a-bundle",
+            BundleError::Version { .. } => "bundle-version",
+            BundleError::TooLarge { .. } => "bundle-too-large",
+            BundleError::Integrity(_) => "bundle-integrity",
+            BundleError::Corrupt(_) => "bundle-corrupt",
+        }
+    }
+}
+
+/// True when the file at `path` starts with the bundle magic (false when it cannot be read:
+/// the loader then reports the file as it would any other).
+pub fn is_bundle(path: &Path) -> bool {
+    let Ok(mut file) = crate::fsread::open_regular(path) else { return false };
+    let mut head = [0u8; 8];
+    file.read_exact(&mut head).is_ok() && &head == MAGIC
+}
+
+/// Writes `loaded` (from the IOC paths `sources`) as a bundle to `out`.
+pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::Result<()> {
+    let head = Head {
+        tool: crate::TOOL.to_owned(),
+        sources: sources.iter().map(|p| escape_owned(p.as_os_str())).collect(),
+        files_seen: loaded.files_seen as u64,
+        files_rejected: loaded.files_rejected.iter().map(|p| escape_owned(p.as_os_str())).collect(),
+        diagnostics: loaded.diagnostics.iter().map(WDiagnostic::from).collect(),
+    };
+    // The documents in chunks, each its own postcard value, so that loading decodes them in
+    // parallel.
+    let chunks: Vec<Vec<u8>> = loaded
+        .documents
+        .par_chunks(CHUNK_DOCUMENTS)
+        .map(|docs| postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>()))
+        .collect::<Result<_, _>>()
+        .map_err(io::Error::other)?;
+    let mut body = Vec::new();
+    frame(&mut body, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
+    body.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+    chunks.iter().for_each(|c| frame(&mut body, c));
+    out.write_all(MAGIC)?;
+    out.write_all(&BUNDLE_VERSION.to_le_bytes())?;
+    out.write_all(&Sha256::digest(&body))?;
+    out.write_all(&(body.len() as u64).to_le_bytes())?;
+    out.write_all(&body)?;
+    out.flush()
+}
+
+/// Reads the bundle at `path` (at most [`MAX_BUNDLE_BYTES`]).
+pub fn read(path: &Path) -> Result<Bundle, BundleError> {
+    let bytes = crate::fsread::read_regular_capped(path, MAX_BUNDLE_BYTES).map_err(|e| {
+        match crate::fsread::refusal(&e) {
+            Some(crate::fsread::Refusal::TooLarge { size, .. }) => {
+                BundleError::TooLarge { size: *size }
+            }
+            _ => BundleError::Io(e),
+        }
+    })?;
+    decode(&bytes)
+}
+
+/// What a bundle holds.
+#[derive(Clone, Debug, Default)]
+pub struct Bundle {
+    /// The collection: documents, the loader's diagnostics, files seen and rejected.
+    pub loaded: Loaded,
+    /// The IOC paths the bundle was compiled from.
+    pub sources: Vec<PathBuf>,
+    /// The program that wrote it.
+    pub tool: String,
+}
+
+/// Decodes a bundle from its bytes: hostile input, checked whole before anything is used.
+pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        return Err(BundleError::TooLarge { size: bytes.len() as u64 });
+    }
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(BundleError::NotABundle);
+    }
+    if bytes.len() < HEADER {
+        return Err(BundleError::Integrity("the header is truncated".into()));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != BUNDLE_VERSION {
+        return Err(BundleError::Version { found: version });
+    }
+    let digest = &bytes[12..44];
+    let length = u64::from_le_bytes(bytes[44..52].try_into().unwrap_or_default());
+    let body = &bytes[HEADER..];
+    if length != body.len() as u64 {
+        return Err(BundleError::Integrity(format!(
+            "the body is {} bytes, the header says {length}",
+            body.len()
+        )));
+    }
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(BundleError::Integrity("the SHA-256 digest does not match".into()));
+    }
+    let mut rest = body;
+    let head = unframe(&mut rest)?;
+    let head: Head = postcard::from_bytes(head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+    let count = take_u64(&mut rest)?;
+    let mut chunks = Vec::new();
+    for _ in 0..count {
+        // Each chunk is at least its 8-byte length: `count` cannot make this loop outrun
+        // the bytes.
+        chunks.push(unframe(&mut rest)?);
+    }
+    if !rest.is_empty() {
+        return corrupt(format!("{} bytes after the last chunk", rest.len()));
+    }
+    let documents: Vec<Vec<IocDocument>> = chunks
+        .into_par_iter()
+        .map(|chunk| {
+            let docs: Vec<WDocument> =
+                postcard::from_bytes(chunk).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+            docs.into_iter().map(WDocument::into_document).collect()
+        })
+        .collect::<Result<_, _>>()?;
+    head.into_bundle(documents.into_iter().flatten().collect())
+}
+
+/// Documents per chunk of a bundle (decoded in parallel).
+const CHUNK_DOCUMENTS: usize = 4096;
+
+/// Appends `bytes` with its length before it.
+fn frame(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn take_u64(rest: &mut &[u8]) -> Result<u64, BundleError> {
+    match rest.split_first_chunk::<8>() {
+        Some((n, tail)) => {
+            *rest = tail;
+            Ok(u64::from_le_bytes(*n))
+        }
+        None => corrupt("truncated body"),
+    }
+}
+
+/// Takes one framed part off the front of `rest`.
+fn unframe<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], BundleError> {
+    let n = take_u64(rest)?;
+    let all: &'a [u8] = rest;
+    match usize::try_from(n).ok().filter(|n| *n <= all.len()) {
+        Some(n) => {
+            let (part, tail) = all.split_at(n);
+            *rest = tail;
+            Ok(part)
+        }
+        None => corrupt(format!("a part of {n} bytes in {} bytes", all.len())),
+    }
+}
+
+// ---- wire form ------------------------------------------------------------------------------
+
+/// Everything but the documents.
+#[derive(Serialize, Deserialize)]
+struct Head {
+    tool: String,
+    sources: Vec<String>,
+    files_seen: u64,
+    files_rejected: Vec<String>,
+    diagnostics: Vec<WDiagnostic>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WDiagnostic {
+    code: String,
+    file: String,
+    position: Option<Position>,
+    message: String,
+    note: Option<String>,
+    related: Option<(String, Position)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WDocument {
+    file: String,
+    version: u8,
+    id: String,
+    position: Position,
+    last_modified: Option<String>,
+    published_date: Option<String>,
+    metadata: Metadata,
+    /// Top-level Indicators.
+    tops: u32,
+    /// Every Indicator and IndicatorItem, in pre-order.
+    nodes: Vec<WNode>,
+    parameters: Vec<Param>,
+}
+
+// Items are the common node: boxing them would cost an allocation each, for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Serialize, Deserialize)]
+enum WNode {
+    /// An Indicator followed (in `nodes`) by its `children` subtrees.
+    Indicator {
+        id: Option<String>,
+        operator: String,
+        position: Position,
+        children: u32,
+    },
+    Item(IndicatorItem),
+}
+
+impl From<&Diagnostic> for WDiagnostic {
+    fn from(d: &Diagnostic) -> Self {
+        WDiagnostic {
+            code: d.code.as_str().to_owned(),
+            file: escape_owned(d.file.as_os_str()),
+            position: d.position,
+            message: d.message.clone(),
+            note: d.note.clone(),
+            related: d.related.as_ref().map(|r| (escape_owned(r.file.as_os_str()), r.position)),
+        }
+    }
+}
+
+fn flatten(ind: &Indicator, out: &mut Vec<WNode>) {
+    out.push(WNode::Indicator {
+        id: ind.id.clone(),
+        operator: ind.operator.clone(),
+        position: ind.position,
+        children: ind.children.len() as u32,
+    });
+    for child in &ind.children {
+        match child {
+            // The parser caps nesting at MAX_NESTING: this recursion is that deep at most.
+            Node::Indicator(sub) => flatten(sub, out),
+            Node::Item(item) => out.push(WNode::Item(item.clone())),
+        }
+    }
+}
+
+impl From<&IocDocument> for WDocument {
+    fn from(d: &IocDocument) -> Self {
+        let mut nodes = Vec::new();
+        d.criteria.iter().for_each(|ind| flatten(ind, &mut nodes));
+        WDocument {
+            file: escape_owned(d.file.as_os_str()),
+            version: match d.version {
+                Version::V1_0 => 0,
+                Version::V1_1 => 1,
+            },
+            id: d.id.clone(),
+            position: d.position,
+            last_modified: d.last_modified.clone(),
+            published_date: d.published_date.clone(),
+            metadata: d.metadata.clone(),
+            tops: d.criteria.len() as u32,
+            nodes,
+            parameters: d.parameters.clone(),
+        }
+    }
+}
+
+fn corrupt<T>(what: impl Into<String>) -> Result<T, BundleError> {
+    Err(BundleError::Corrupt(what.into()))
+}
+
+fn path(text: &str) -> Result<PathBuf, BundleError> {
+    unescape(text)
+        .map(PathBuf::from)
+        .ok_or_else(|| BundleError::Corrupt(format!("bad path `{text}`")))
+}
+
+impl WDiagnostic {
+    fn into_diagnostic(self) -> Result<Diagnostic, BundleError> {
+        let Some(code) = Code::ALL.iter().copied().find(|c| c.as_str() == self.code) else {
+            return corrupt(format!("unknown diagnostic code `{}`", self.code));
+        };
+        let related = match self.related {
+            Some((file, position)) => Some(Related { file: path(&file)?, position }),
+            None => None,
+        };
+        let severity: Severity = code.severity();
+        Ok(Diagnostic {
+            severity,
+            code,
+            file: path(&self.file)?,
+            position: self.position,
+            message: self.message,
+            note: self.note,
+            related,
+        })
+    }
+}
+
+/// An Indicator being rebuilt: it still expects `left` children.
+struct Open {
+    indicator: Indicator,
+    left: u32,
+}
+
+impl WDocument {
+    fn into_document(self) -> Result<IocDocument, BundleError> {
+        let version = match self.version {
+            0 => Version::V1_0,
+            1 => Version::V1_1,
+            v => return corrupt(format!("document `{}`: version {v}", self.id)),
+        };
+        let mut criteria = Vec::new();
+        let mut stack: Vec<Open> = Vec::new();
+        let mut nodes = self.nodes.into_iter();
+        let id = &self.id;
+        for _ in 0..self.tops {
+            match nodes.next() {
+                Some(WNode::Indicator { id, operator, position, children }) => {
+                    let indicator = Indicator { id, operator, position, children: Vec::new() };
+                    stack.push(Open { indicator, left: children });
+                }
+                _ => {
+                    return corrupt(format!(
+                        "document `{id}`: a top-level node is not an Indicator"
+                    ))
+                }
+            }
+            // Depth-first, without recursion: each node fills the innermost open Indicator.
+            while let Some(open) = stack.last_mut() {
+                if open.left == 0 {
+                    let Some(done) = stack.pop() else { break };
+                    match stack.last_mut() {
+                        Some(parent) => {
+                            parent.indicator.children.push(Node::Indicator(done.indicator))
+                        }
+                        None => criteria.push(done.indicator),
+                    }
+                    continue;
+                }
+                open.left -= 1;
+                match nodes.next() {
+                    Some(WNode::Item(item)) => open.indicator.children.push(Node::Item(item)),
+                    Some(WNode::Indicator { id: ind_id, operator, position, children }) => {
+                        if stack.len() >= MAX_NESTING {
+                            return corrupt(format!(
+                                "document `{id}`: Indicators nested deeper than {MAX_NESTING}"
+                            ));
+                        }
+                        let indicator =
+                            Indicator { id: ind_id, operator, position, children: Vec::new() };
+                        stack.push(Open { indicator, left: children });
+                    }
+                    None => return corrupt(format!("document `{id}`: the tree is truncated")),
+                }
+            }
+        }
+        if nodes.next().is_some() {
+            return corrupt(format!("document `{}`: nodes after the tree", self.id));
+        }
+        Ok(IocDocument {
+            file: path(&self.file)?,
+            version,
+            id: self.id,
+            position: self.position,
+            last_modified: self.last_modified,
+            published_date: self.published_date,
+            metadata: self.metadata,
+            criteria,
+            parameters: self.parameters,
+        })
+    }
+}
+
+impl Head {
+    fn into_bundle(self, documents: Vec<IocDocument>) -> Result<Bundle, BundleError> {
+        let diagnostics = self
+            .diagnostics
+            .into_iter()
+            .map(WDiagnostic::into_diagnostic)
+            .collect::<Result<_, _>>()?;
+        let files_rejected =
+            self.files_rejected.iter().map(|p| path(p)).collect::<Result<_, _>>()?;
+        let files_seen = usize::try_from(self.files_seen)
+            .map_err(|_| BundleError::Corrupt(format!("{} files seen", self.files_seen)))?;
+        Ok(Bundle {
+            loaded: Loaded { documents, diagnostics, files_seen, files_rejected },
+            sources: self.sources.iter().map(|p| path(p)).collect::<Result<_, _>>()?,
+            tool: self.tool,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Loaded {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("ioc-samples");
+        crate::load::load_paths(&[dir])
+    }
+
+    #[test]
+    fn round_trips_documents_and_diagnostics() {
+        let loaded = sample();
+        assert!(!loaded.documents.is_empty());
+        let mut bytes = Vec::new();
+        write(&loaded, &[PathBuf::from("ioc-samples")], &mut bytes).unwrap();
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.loaded.documents, loaded.documents);
+        assert_eq!(back.loaded.diagnostics, loaded.diagnostics);
+        assert_eq!(back.loaded.files_seen, loaded.files_seen);
+        assert_eq!(back.loaded.files_rejected, loaded.files_rejected);
+        assert_eq!(back.sources, [PathBuf::from("ioc-samples")]);
+    }
+
+    #[test]
+    fn damage_of_any_byte_is_refused_whole() {
+        let mut bytes = Vec::new();
+        write(&sample(), &[], &mut bytes).unwrap();
+        let codes = |b: &[u8]| decode(b).err().map(|e| e.code());
+        assert_eq!(codes(b"IOCS"), Some("bundle-not-a-bundle"));
+        assert_eq!(codes(&bytes[..20]), Some("bundle-integrity"));
+        assert_eq!(codes(&bytes[..bytes.len() - 1]), Some("bundle-integrity"));
+        let mut version = bytes.clone();
+        version[8] = 2;
+        assert_eq!(codes(&version), Some("bundle-version"));
+        for at in [HEADER, HEADER + 100, bytes.len() - 1] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x40;
+            assert_eq!(codes(&flipped), Some("bundle-integrity"), "byte {at}");
+        }
+    }
+}
