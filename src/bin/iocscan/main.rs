@@ -8,6 +8,7 @@ mod check;
 mod collect;
 mod common;
 mod debug;
+mod import;
 mod interrupt;
 mod progress;
 mod render;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         args::Command::Collect(a) => collect::run(&a),
         args::Command::Terms(a) => terms::run(&a),
         args::Command::Debug(a) => debug::run(&a),
+        args::Command::Import(a) => import::run(&a),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
