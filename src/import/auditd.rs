@@ -17,7 +17,6 @@ use super::{next_line, Ctx, Next, ProblemCode};
 use crate::limits::{MAX_AUDIT_LINE_BYTES, MAX_AUDIT_OPEN_GROUPS};
 use std::collections::VecDeque;
 use std::ffi::OsStr;
-use std::fs::File;
 use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 
@@ -248,7 +247,7 @@ fn field<'a>(line: &Line<'a>, name: &str) -> Option<Raw<'a>> {
     line.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
 }
 
-pub(crate) fn read(file: File, ctx: &mut Ctx<'_>) {
+pub(crate) fn read<R: std::io::Read>(file: R, ctx: &mut Ctx<'_>) {
     let mut input = BufReader::with_capacity(256 * 1024, file);
     let mut buf = Vec::new();
     let mut open: VecDeque<Group> = VecDeque::new();

@@ -8,7 +8,7 @@ use super::fields::{Fields, Scalar};
 use crate::item::{canonical_mac, Item, Record, Value};
 use crate::terms::imports::{mappings, Convert, Format, Mapping, Rule, Test};
 use crate::terms::{Field, ValueType};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use std::net::IpAddr;
 
 /// A record that became an item.
@@ -188,6 +188,11 @@ fn typed(ty: ValueType, scalar: &Scalar<'_>, text: String) -> Option<Value> {
 /// A time: Sysmon's `YYYY-MM-DD hh:mm:ss.fff` (UTC), RFC 3339, or milliseconds since the
 /// epoch (a number, or digits).
 pub(crate) fn time(scalar: &Scalar<'_>) -> Option<DateTime<Utc>> {
+    // Years past 9999 have no RFC 3339 form, which snapshots write: not a time.
+    parse_time(scalar).filter(|t| (0..=9999).contains(&t.year()))
+}
+
+fn parse_time(scalar: &Scalar<'_>) -> Option<DateTime<Utc>> {
     let millis = |ms: i64| Utc.timestamp_millis_opt(ms).single();
     match scalar {
         Scalar::Int(ms) => millis(*ms),
@@ -306,6 +311,7 @@ mod tests {
         assert_eq!(s("1614232948000"), Some(want));
         assert_eq!(time(&Scalar::Int(1614232948000)), Some(want));
         assert_eq!(s("yesterday"), None);
+        assert_eq!(time(&Scalar::Int(253402300800000)), None, "year 10000");
     }
 
     #[test]

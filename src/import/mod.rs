@@ -293,12 +293,42 @@ fn read_file_seen(
                 );
                 ctx.fail(ProblemCode::TooLarge, message)
             }
-            Ok(_) => match format {
-                Format::Sysmon => sysmon::read(file, &mut ctx),
-                Format::Auditd => auditd::read(file, &mut ctx),
-                Format::Ocsf => ocsf::read(file, &mut ctx),
-            },
+            Ok(_) => dispatch(file, &mut ctx),
         },
+    }
+    ctx.report
+}
+
+fn dispatch<R: std::io::Read + std::io::Seek>(input: R, ctx: &mut Ctx<'_>) {
+    match ctx.format {
+        Format::Sysmon => sysmon::read(input, ctx),
+        Format::Auditd => auditd::read(input, ctx),
+        Format::Ocsf => ocsf::read(input, ctx),
+    }
+}
+
+/// Reads an input already in memory (`name` only names it in the report), as [`read_file`]
+/// reads a file; for tests, fuzzing and callers that hold the bytes.
+pub fn read_bytes(
+    format: Format,
+    name: &Path,
+    data: &[u8],
+    options: &ImportOptions,
+    sink: &mut dyn ItemSink,
+) -> FileReport {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut ctx = Ctx {
+        format,
+        options,
+        sink,
+        report: FileReport::new(name),
+        seen: &mut seen,
+        stopped: false,
+    };
+    if data.len() as u64 > MAX_IMPORT_FILE_BYTES {
+        ctx.fail(ProblemCode::TooLarge, format!("{} bytes: not read", data.len()));
+    } else {
+        dispatch(std::io::Cursor::new(data), &mut ctx);
     }
     ctx.report
 }

@@ -13,11 +13,10 @@ use super::{next_line, Ctx, Next, ProblemCode};
 use crate::limits::{MAX_IMPORT_RECORD_BYTES, MAX_OCSF_JSON_DEPTH};
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 
-pub(crate) fn read(file: File, ctx: &mut Ctx<'_>) {
+pub(crate) fn read<R: Read>(file: R, ctx: &mut Ctx<'_>) {
     let mut input = BufReader::with_capacity(256 * 1024, file);
     let first = loop {
         match input.fill_buf() {
@@ -89,7 +88,7 @@ fn depth(value: &serde_json::Value) -> usize {
     }
 }
 
-fn read_lines(mut input: BufReader<File>, ctx: &mut Ctx<'_>) {
+fn read_lines<R: Read>(mut input: BufReader<R>, ctx: &mut Ctx<'_>) {
     let mut buf = Vec::new();
     let mut line: u64 = 0;
     loop {
@@ -171,7 +170,7 @@ impl<'de> DeserializeSeed<'de> for &mut Elements<'_, '_> {
     }
 }
 
-fn read_array(input: BufReader<File>, ctx: &mut Ctx<'_>) {
+fn read_array<R: Read>(input: BufReader<R>, ctx: &mut Ctx<'_>) {
     let pos = Rc::new(Cell::new(0));
     let start = Rc::new(Cell::new(0));
     let reader = Capped { inner: input, pos: pos.clone(), start: start.clone() };

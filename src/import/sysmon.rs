@@ -14,7 +14,6 @@ use super::{error_chain, Ctx, ProblemCode};
 use crate::limits::MAX_IMPORT_RECORD_BYTES;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 /// The provider name of Sysmon events.
@@ -24,7 +23,7 @@ pub const PROVIDER: &str = "Microsoft-Windows-Sysmon";
 const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
 
 /// Reads one Sysmon input: EVTX when it starts with the EVTX magic, XML otherwise.
-pub(crate) fn read(mut file: File, ctx: &mut Ctx<'_>) {
+pub(crate) fn read<R: Read + Seek>(mut file: R, ctx: &mut Ctx<'_>) {
     let mut magic = [0u8; 8];
     let n = read_up_to(&mut file, &mut magic);
     if let Err(e) = file.seek(SeekFrom::Start(0)) {
@@ -38,7 +37,7 @@ pub(crate) fn read(mut file: File, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to<R: Read>(file: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..]) {
@@ -51,7 +50,7 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn read_evtx(file: File, ctx: &mut Ctx<'_>) {
+fn read_evtx<R: Read + Seek>(file: R, ctx: &mut Ctx<'_>) {
     let parser = match evtx::EvtxParser::from_read_seek(file) {
         Ok(p) => p,
         Err(e) => {
@@ -124,7 +123,7 @@ fn read_evtx(file: File, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn read_xml(input: BufReader<File>, ctx: &mut Ctx<'_>) {
+fn read_xml<R: Read>(input: BufReader<R>, ctx: &mut Ctx<'_>) {
     let mut input = input;
     let utf16 = match input.fill_buf() {
         Ok(head) => utf16_order(head),
