@@ -100,6 +100,7 @@ fn sysmon_process_creation_is_detected_by_an_hx_ioc() {
     assert_eq!(code, 1, "{doc}");
     assert_eq!(verdict(&doc, "sysmon-psexec"), "detected");
     assert_eq!(verdict(&doc, "sysmon-split"), "clean", "two records never bind one AND");
+    assert_eq!(verdict(&doc, "sysmon-psexesvc-service"), "detected", "Sysmon 13 as regKeyEvent");
     assert_eq!(verdict(&doc, "url-request"), "undetermined", "Sysmon records no HTTP request");
     let card =
         doc["cards"].as_array().unwrap().iter().find(|c| c["id"] == "sysmon-psexec").unwrap();
@@ -143,8 +144,8 @@ fn ocsf_process_activity_is_detected_per_host() {
     let inputs = [data("ocsf-events.jsonl"), data("ocsf-array.json")];
     let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let (code, stderr) = import("ocsf", &inputs, &out, &[]);
-    assert_eq!(code, 1, "line 9 is cut: {stderr}");
-    assert!(stderr.contains("ocsf-events.jsonl: line 9: bad-record: not JSON"), "{stderr}");
+    assert_eq!(code, 1, "line 10 is cut: {stderr}");
+    assert!(stderr.contains("ocsf-events.jsonl: line 10: bad-record: not JSON"), "{stderr}");
     assert!(stderr.contains("event 6003: not imported (no mapping) 1"), "{stderr}");
     assert!(stderr.contains("left absent): eventItem/processEvent/pid 1"), "{stderr}");
     let mut names: Vec<String> = std::fs::read_dir(&out)
@@ -158,10 +159,19 @@ fn ocsf_process_activity_is_detected_per_host() {
     let header = SnapshotReader::open(&build).unwrap().header().clone();
     assert!(header.kinds.contains(&ItemKind::SystemInfo) && header.kinds.contains(&ItemKind::User));
     assert!(!header.kinds.contains(&ItemKind::ImageLoadEvent), "no Module Activity in the data");
+    assert!(header.kinds.contains(&ItemKind::File), "a Live Evidence file query");
+    assert!(!header.kinds.contains(&ItemKind::Process), "no Live Evidence process query");
     let (code, doc) = scan(&build);
     assert_eq!(code, 1, "{doc}");
     assert_eq!(verdict(&doc, "ocsf-miner"), "detected");
-    let system = items(&build).into_iter().find(|i| i.kind() == ItemKind::SystemInfo).unwrap();
+    let build_items = items(&build);
+    let file = build_items.iter().find(|i| i.kind() == ItemKind::File).unwrap();
+    assert_eq!(file.get(iocscan::Field::FileFilePath).unwrap().to_string(), "/tmp/.cache");
+    assert_eq!(
+        file.get(iocscan::Field::FileSizeInBytes),
+        Some(&iocscan::item::Value::Int(4812344))
+    );
+    let system = build_items.into_iter().find(|i| i.kind() == ItemKind::SystemInfo).unwrap();
     assert_eq!(system.get(iocscan::Field::SysMac).unwrap().to_string(), "0a:1b:2c:3d:4e:5f");
 
     let db = items(&out.join("db-02.jsonl"));
@@ -182,7 +192,7 @@ fn a_missing_input_is_reported_and_the_rest_imported() {
         stderr.contains("nope.evtx: ") && stderr.contains("unreadable: cannot open"),
         "{stderr}"
     );
-    assert_eq!(items(&out).len(), 7);
+    assert_eq!(items(&out).len(), 9);
     let (code, stderr) = import("ocsf", &[&data("sysmon-events.xml")], &dir.path().join("x"), &[]);
     assert_eq!(code, 1);
     assert!(stderr.contains("not-format"), "{stderr}");
@@ -212,6 +222,7 @@ fn real_sysmon_evtx_imports_and_detects() {
     assert_eq!(count(ItemKind::ProcessEvent), 227, "{stderr}");
     assert_eq!(count(ItemKind::FileWriteEvent), 34, "{stderr}");
     assert_eq!(count(ItemKind::Ipv4NetworkEvent), 2, "{stderr}");
+    assert_eq!(count(ItemKind::RegKeyEvent), 32, "8 DeleteValue + 24 SetValue: {stderr}");
     let iocs = dir.path().join("iocs");
     std::fs::create_dir(&iocs).unwrap();
     let ioc = common::ioc11(
@@ -224,6 +235,18 @@ fn real_sysmon_evtx_imports_and_detects() {
         ],
     );
     std::fs::write(iocs.join("ping.ioc"), ioc).unwrap();
+    // Older Sysmon writes `\REGISTRY\MACHINE\...`: it reads as HKEY_LOCAL_MACHINE.
+    let service = common::ioc11(
+        "real-service-start",
+        "AND",
+        &[
+            ("eventItem/regKeyEvent/hive", "is", "HKEY_LOCAL_MACHINE\\SYSTEM"),
+            ("eventItem/regKeyEvent/keyPath", "contains", "Services\\PROCMON23"),
+            ("eventItem/regKeyEvent/valueName", "is", "Start"),
+            ("eventItem/regKeyEvent/eventType", "is", "2"),
+        ],
+    );
+    std::fs::write(iocs.join("service.ioc"), service).unwrap();
     let out = iocscan()
         .args(["scan", "--quiet", "--format", "json", "--snapshot"])
         .arg(&snapshot)
@@ -233,6 +256,7 @@ fn real_sysmon_evtx_imports_and_detects() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{doc}");
     assert_eq!(verdict(&doc, "real-ping"), "detected");
+    assert_eq!(verdict(&doc, "real-service-start"), "detected");
 }
 
 #[test]
@@ -252,7 +276,7 @@ fn real_damaged_evtx_files_are_reported_and_the_rest_imported() {
         stderr.lines().filter(|l| l.contains("sample_with_a_bad_chunk_magic.evtx: ")).collect();
     assert!(bad_lines.iter().any(|l| l.contains("bad-record") && l.contains("chunk")), "{stderr}");
     assert!(stderr.contains("Microsoft-Windows-Security-Auditing: not a Sysmon event"), "{stderr}");
-    assert_eq!(items(&out.join("DESKTOP-2KGM189.jsonl")).len(), 263, "{stderr}");
+    assert_eq!(items(&out.join("DESKTOP-2KGM189.jsonl")).len(), 295, "{stderr}");
 }
 
 #[test]
@@ -318,4 +342,35 @@ fn mapping_tables_and_summary_match_their_goldens() {
         summary.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     golden("summary.txt", &summary);
+}
+
+#[test]
+fn imported_snapshots_follow_the_published_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("schema/snapshot.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        ("sysmon", vec![data("sysmon-events.xml")]),
+        ("auditd", vec![data("audit-execve.log")]),
+        ("ocsf", vec![data("ocsf-events.jsonl"), data("ocsf-array.json")]),
+    ];
+    let mut lines = 0;
+    for (format, inputs) in runs {
+        let out = dir.path().join(format);
+        let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        import(format, &inputs, &out, &[]);
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                let errors: Vec<String> =
+                    validator.iter_errors(&value).map(|e| e.to_string()).collect();
+                assert!(errors.is_empty(), "{line}: {errors:?}");
+                lines += 1;
+            }
+        }
+    }
+    assert!(lines > 15, "{lines} lines checked");
 }

@@ -6,7 +6,7 @@
 
 use super::fields::{Fields, Scalar};
 use crate::item::{canonical_mac, Item, Record, Value};
-use crate::terms::imports::{mappings, Convert, Format, Mapping, Rule, Test};
+use crate::terms::imports::{mappings, Convert, Format, Mapping, RegPart, Rule, Test};
 use crate::terms::{Field, ValueType};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use std::net::IpAddr;
@@ -90,10 +90,12 @@ fn fill(rule: &Rule, record: &dyn Fields) -> Fill {
     let term = rule.term.term();
     if let Convert::Const(text) = rule.convert {
         let present = rule.source.is_empty() || rule.source.iter().any(|p| record.get(p).is_some());
-        return match present {
-            true if term.many => Fill::Value(Value::List(vec![Value::from(text)])),
-            true => Fill::Value(Value::from(text)),
-            false => Fill::Absent,
+        let value = typed(term.ty, &Scalar::Str(text.into()), text.to_owned());
+        return match (present, value) {
+            (false, _) => Fill::Absent,
+            (true, Some(v)) if term.many => Fill::Value(Value::List(vec![v])),
+            (true, Some(v)) => Fill::Value(v),
+            (true, None) => Fill::Bad,
         };
     }
     let Some(path) = rule.source.iter().find(|p| record.get(p).is_some()) else {
@@ -138,6 +140,7 @@ fn convert(how: Convert, ty: ValueType, scalar: &Scalar<'_>) -> Result<Option<Va
         Convert::Drive => drive(&text),
         Convert::Extension => extension(&text).map(str::to_owned),
         Convert::Hash(algorithm) => hash(&text, algorithm).map(str::to_owned),
+        Convert::Registry(part, value) => registry(&text, part, value),
     };
     match part {
         None => Ok(None),
@@ -262,6 +265,35 @@ fn folder(path: &str) -> Option<String> {
     (!dir.is_empty()).then(|| dir.to_owned())
 }
 
+/// A part of a registry object path (see [`Convert::Registry`]).
+fn registry(object: &str, part: RegPart, value: bool) -> Option<String> {
+    // Older Sysmon writes the kernel's form, `\REGISTRY\MACHINE\...`.
+    let native = object.get(..10).filter(|p| p.eq_ignore_ascii_case("\\REGISTRY\\"));
+    let object = if native.is_some() { &object[10..] } else { object };
+    let (root, rest) = object.split_once('\\').unwrap_or((object, ""));
+    let root = match root.to_ascii_uppercase().as_str() {
+        "HKLM" | "MACHINE" => "HKEY_LOCAL_MACHINE",
+        "HKU" | "USER" => "HKEY_USERS",
+        "HKCU" => "HKEY_CURRENT_USER",
+        "HKCR" => "HKEY_CLASSES_ROOT",
+        "HKCC" => "HKEY_CURRENT_CONFIG",
+        _ => root,
+    };
+    let (key, name) = match (value, rest.rsplit_once('\\')) {
+        (false, _) => (rest, None),
+        (true, Some((key, name))) => (key, Some(name)),
+        (true, None) => ("", Some(rest)),
+    };
+    let (first, below) = key.split_once('\\').unwrap_or((key, ""));
+    let joined = |a: &str, b: &str| if b.is_empty() { a.to_owned() } else { format!("{a}\\{b}") };
+    match part {
+        RegPart::Path => Some(joined(root, key)),
+        RegPart::Hive => Some(joined(root, first)),
+        RegPart::KeyPath => Some(below.to_owned()),
+        RegPart::ValueName => name.map(str::to_owned),
+    }
+}
+
 /// The digest of `algorithm` in a Sysmon `Hashes` list (`SHA1=AB..,MD5=CD..`).
 fn hash<'t>(list: &'t str, algorithm: &str) -> Option<&'t str> {
     list.split(',').filter_map(|part| part.split_once('=')).find_map(|(name, value)| {
@@ -299,6 +331,24 @@ mod tests {
         assert_eq!(
             hash("SHA1=AA,MD5=0123456789ABCDEF0123456789ABCDEF", "md5"),
             Some("0123456789ABCDEF0123456789ABCDEF")
+        );
+    }
+
+    #[test]
+    fn registry_paths_as_hx_writes_them() {
+        let v = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\x\\ImagePath";
+        let part = |p, value| registry(v, p, value);
+        assert_eq!(
+            part(RegPart::Path, true).as_deref(),
+            Some("HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\x")
+        );
+        assert_eq!(part(RegPart::Hive, true).as_deref(), Some("HKEY_LOCAL_MACHINE\\SYSTEM"));
+        assert_eq!(part(RegPart::KeyPath, true).as_deref(), Some("CurrentControlSet\\Services\\x"));
+        assert_eq!(part(RegPart::ValueName, true).as_deref(), Some("ImagePath"));
+        assert_eq!(part(RegPart::ValueName, false), None);
+        assert_eq!(
+            part(RegPart::KeyPath, false).as_deref(),
+            Some("CurrentControlSet\\Services\\x\\ImagePath")
         );
     }
 

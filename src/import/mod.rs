@@ -368,19 +368,29 @@ pub fn import(
     for input in inputs {
         files.push(read_file_seen(format, input, options, &mut output, &mut seen));
     }
-    let kinds = header_kinds(format, &seen);
+    let produced: std::collections::BTreeSet<ItemKind> =
+        files.iter().flat_map(|f| f.items.keys().copied()).collect();
+    let kinds = header_kinds(format, &seen, &produced);
     let snapshots = output.finish(&kinds)?;
     Ok(ImportReport { format, files, snapshots, kinds })
 }
 
 /// The kinds a snapshot header says were collected: everything the format can produce, except
-/// for OCSF, where a dataset holds the classes its sources emit, so only the kinds of the
-/// classes seen in the import count as collected.
-pub fn header_kinds(format: Format, seen: &std::collections::BTreeSet<String>) -> Vec<ItemKind> {
-    let mut kinds: Vec<ItemKind> = crate::terms::imports::mappings(format)
-        .filter(|m| format != Format::Ocsf || seen.contains(m.event))
-        .map(|m| m.kind)
-        .collect();
+/// for OCSF, where a dataset holds the classes its sources emit: an event kind counts when its
+/// class was seen (`seen` event keys) in the import, an inventory or evidence kind (SystemInfo,
+/// User, File, Process) only when some record produced one.
+pub fn header_kinds(
+    format: Format,
+    seen: &std::collections::BTreeSet<String>,
+    produced: &std::collections::BTreeSet<ItemKind>,
+) -> Vec<ItemKind> {
+    let collected = |m: &crate::terms::imports::Mapping| match format {
+        Format::Ocsf if m.kind.is_event() => seen.contains(m.event),
+        Format::Ocsf => produced.contains(&m.kind),
+        _ => true,
+    };
+    let mut kinds: Vec<ItemKind> =
+        crate::terms::imports::mappings(format).filter(|m| collected(m)).map(|m| m.kind).collect();
     kinds.sort();
     kinds.dedup();
     kinds

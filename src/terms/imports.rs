@@ -16,9 +16,9 @@
 //! is `value`; for audit, `RECORD.field` of the event's records (`SYSCALL.exe`) plus the
 //! fields the reader assembles (`EXECVE.argv`, the decoded command line).
 //!
-//! Sources: Sysmon's event schema (event ids 1, 3, 5, 7, 11, 22; mapped as HX records the same
-//! facts, see the README), the Linux Audit record formats, OCSF 1.x classes 1001, 1005, 1007,
-//! 4001, 4002, 4003, 5001, 5003.
+//! Sources: Sysmon's event schema (event ids 1, 3, 5, 7, 11, 12, 13, 22; mapped as HX records
+//! the same facts, see the README), the Linux Audit record formats, OCSF 1.x classes 1001, 1005, 1007,
+//! 4001, 4002, 4003, 5001, 5003, 5040 (Live Evidence Info: file, process and user queries).
 
 use super::{Field, ItemKind};
 use serde::Serialize;
@@ -100,9 +100,27 @@ pub enum Convert {
     Extension,
     /// One digest of a Sysmon `Hashes` list (`SHA1=..,MD5=..,SHA256=..`), by algorithm name.
     Hash(&'static str),
+    /// A part of a Sysmon registry `TargetObject` (`HKLM\SYSTEM\CurrentControlSet\x`, the
+    /// hive abbreviated), written as HX writes registry paths (`HKEY_LOCAL_MACHINE\...`); the
+    /// flag says the object names a value (its last component is the value name).
+    Registry(RegPart, bool),
     /// A fixed value, whatever the source holds (the source path is then only a presence
     /// test; an empty path list means always).
     Const(&'static str),
+}
+
+/// A part of a registry path (see [`Convert::Registry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegPart {
+    /// The key's full path (`HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\x`).
+    Path,
+    /// The hive: the root and its first key (`HKEY_LOCAL_MACHINE\SYSTEM`).
+    Hive,
+    /// The key below the hive (`CurrentControlSet\x`).
+    KeyPath,
+    /// The value's name.
+    ValueName,
 }
 
 /// One source field -> one term.
@@ -175,13 +193,37 @@ const fn is_not(path: &'static str, values: &'static [&'static str]) -> When {
     When { path, test: Test::NoneOf(values) }
 }
 
+/// Sysmon 12/13 as HX regKeyEvent records: `eventType` 1 value set, 2 value deleted, 3 key
+/// created, 4 key deleted (`value` says the TargetObject names a value). Sysmon does not log
+/// the value's type or raw data (`Details` is its text), nor a key's original path.
+const fn sysmon_registry(event_type: &'static str, value: bool) -> [Rule; 11] {
+    [
+        r(&[], F::RegKeyEvEventType, Const(event_type)),
+        r(&["UtcTime"], F::RegKeyEvTimestamp, Time),
+        r(&["TargetObject"], F::RegKeyEvPath, Registry(RegPart::Path, value)),
+        r(&["TargetObject"], F::RegKeyEvHive, Registry(RegPart::Hive, value)),
+        r(&["TargetObject"], F::RegKeyEvKeyPath, Registry(RegPart::KeyPath, value)),
+        r(&["TargetObject"], F::RegKeyEvValueName, Registry(RegPart::ValueName, value)),
+        r(&["Details"], F::RegKeyEvText, Same),
+        r(&["ProcessId"], F::RegKeyEvPid, Same),
+        r(&["Image"], F::RegKeyEvProcessPath, Same),
+        r(&["Image"], F::RegKeyEvProcess, BaseName),
+        r(&["User"], F::RegKeyEvUsername, Same),
+    ]
+}
+
+const SYSMON_KEY_CREATED: &[Rule] = &sysmon_registry("3", false);
+const SYSMON_KEY_DELETED: &[Rule] = &sysmon_registry("4", false);
+const SYSMON_VALUE_SET: &[Rule] = &sysmon_registry("1", true);
+const SYSMON_VALUE_DELETED: &[Rule] = &sysmon_registry("2", true);
+
 /// An IPv6 connection is not an ipv4NetworkEvent (HX has no IPv6 family): such records match
 /// no mapping and are counted as skipped.
 const fn ipv4(path: &'static str) -> When {
     When { path, test: Test::NotIpv6 }
 }
 
-use Convert::{BaseName, Const, Directory, Drive, Extension, Folder, Hash, Same, Time};
+use Convert::{BaseName, Const, Directory, Drive, Extension, Folder, Hash, Registry, Same, Time};
 use Field as F;
 
 // ---- Sysmon -------------------------------------------------------------------------------
@@ -436,6 +478,54 @@ const OCSF_USER: &[Rule] = &[
     r(&["user.groups[].name"], F::UserGroupList, Same),
 ];
 
+const OCSF_EVIDENCE_FILE: &[Rule] = &[
+    r(&["query_evidence.file.path"], F::FileFullPath, Same),
+    r(&["query_evidence.file.path"], F::FileFilePath, Folder),
+    r(&["query_evidence.file.name", "query_evidence.file.path"], F::FileFileName, BaseName),
+    r(&["query_evidence.file.name", "query_evidence.file.path"], F::FileFileExtension, Extension),
+    r(&["query_evidence.file.size"], F::FileSizeInBytes, Same),
+    r(
+        &["query_evidence.file.created_time", "query_evidence.file.created_time_dt"],
+        F::FileCreated,
+        Time,
+    ),
+    r(
+        &["query_evidence.file.modified_time", "query_evidence.file.modified_time_dt"],
+        F::FileModified,
+        Time,
+    ),
+    r(
+        &["query_evidence.file.accessed_time", "query_evidence.file.accessed_time_dt"],
+        F::FileAccessed,
+        Time,
+    ),
+    r(&["query_evidence.file.owner.name"], F::FileUsername, Same),
+    r(&["query_evidence.file.hashes[algorithm_id=1].value"], F::FileMd5sum, Same),
+    r(&["query_evidence.file.hashes[algorithm_id=2].value"], F::FileSha1sum, Same),
+    r(&["query_evidence.file.hashes[algorithm_id=3].value"], F::FileSha256sum, Same),
+];
+
+const OCSF_EVIDENCE_PROCESS: &[Rule] = &[
+    r(&["query_evidence.process.pid"], F::ProcessPid, Same),
+    r(&["query_evidence.process.parent_process.pid"], F::ProcessParentPid, Same),
+    r(&["query_evidence.process.name", "query_evidence.process.file.name"], F::ProcessName, Same),
+    r(&["query_evidence.process.file.path", "query_evidence.process.path"], F::ProcessPath, Same),
+    r(&["query_evidence.process.cmd_line"], F::ProcessArguments, Same),
+    r(&["query_evidence.process.user.name"], F::ProcessUsername, Same),
+    r(
+        &["query_evidence.process.created_time", "query_evidence.process.created_time_dt"],
+        F::ProcessStartTime,
+        Time,
+    ),
+];
+
+const OCSF_EVIDENCE_USER: &[Rule] = &[
+    r(&["query_evidence.user.name"], F::UserUsername, Same),
+    r(&["query_evidence.user.full_name"], F::UserFullname, Same),
+    r(&["query_evidence.user.uid"], F::UserUserid, Same),
+    r(&["query_evidence.user.groups[].name"], F::UserGroupList, Same),
+];
+
 /// Every mapping, by format. Order matters only among mappings of one event key.
 pub static MAPPINGS: &[Mapping] = &[
     Mapping {
@@ -493,6 +583,38 @@ pub static MAPPINGS: &[Mapping] = &[
         when: &[],
         kind: ItemKind::DnsLookupEvent,
         rules: SYSMON_DNS_QUERY,
+    },
+    Mapping {
+        format: Format::Sysmon,
+        event: "12",
+        name: "RegistryEvent, key created",
+        when: &[is("EventType", &["CreateKey"])],
+        kind: ItemKind::RegKeyEvent,
+        rules: SYSMON_KEY_CREATED,
+    },
+    Mapping {
+        format: Format::Sysmon,
+        event: "12",
+        name: "RegistryEvent, key deleted",
+        when: &[is("EventType", &["DeleteKey"])],
+        kind: ItemKind::RegKeyEvent,
+        rules: SYSMON_KEY_DELETED,
+    },
+    Mapping {
+        format: Format::Sysmon,
+        event: "12",
+        name: "RegistryEvent, value deleted",
+        when: &[is("EventType", &["DeleteValue"])],
+        kind: ItemKind::RegKeyEvent,
+        rules: SYSMON_VALUE_DELETED,
+    },
+    Mapping {
+        format: Format::Sysmon,
+        event: "13",
+        name: "RegistryEvent, value set",
+        when: &[is("EventType", &["SetValue"])],
+        kind: ItemKind::RegKeyEvent,
+        rules: SYSMON_VALUE_SET,
     },
     Mapping {
         format: Format::Auditd,
@@ -582,6 +704,30 @@ pub static MAPPINGS: &[Mapping] = &[
         kind: ItemKind::User,
         rules: OCSF_USER,
     },
+    Mapping {
+        format: Format::Ocsf,
+        event: "5040",
+        name: "Live Evidence Info: File",
+        when: &[is("query_type_id", &["2"])],
+        kind: ItemKind::File,
+        rules: OCSF_EVIDENCE_FILE,
+    },
+    Mapping {
+        format: Format::Ocsf,
+        event: "5040",
+        name: "Live Evidence Info: Process",
+        when: &[is("query_type_id", &["10"])],
+        kind: ItemKind::Process,
+        rules: OCSF_EVIDENCE_PROCESS,
+    },
+    Mapping {
+        format: Format::Ocsf,
+        event: "5040",
+        name: "Live Evidence Info: User",
+        when: &[is("query_type_id", &["13"])],
+        kind: ItemKind::User,
+        rules: OCSF_EVIDENCE_USER,
+    },
 ];
 
 /// The mappings of `format`, in table order.
@@ -630,6 +776,13 @@ mod tests {
                     rule.term.name()
                 );
                 let constant = matches!(rule.convert, Convert::Const(_));
+                if let Convert::Const(text) = rule.convert {
+                    let ok = match rule.term.value_type() {
+                        crate::terms::ValueType::Int => text.parse::<i64>().is_ok(),
+                        _ => true,
+                    };
+                    assert!(ok, "{}: constant {text} does not fit", rule.term.name());
+                }
                 assert!(constant || !rule.source.is_empty(), "{}: no source", rule.term.name());
             }
         }

@@ -6,6 +6,7 @@ use crate::common::ERRORS_SHOWN;
 use crate::render::escape_path;
 use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK};
 use iocscan::import::{self, FileReport, ImportOptions, ImportReport};
+use iocscan::item::ItemKind;
 use iocscan::terms::imports::{self, Convert, Format, Test};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -63,6 +64,19 @@ pub fn summary(out: &mut dyn Write, report: &ImportReport) -> io::Result<()> {
         "collected (snapshot headers): {}; other kinds count as not collected",
         if names.is_empty() { "nothing".to_owned() } else { names.join(", ") }
     )?;
+    let partial: Vec<&str> = kinds
+        .iter()
+        .filter(|k| matches!(k, ItemKind::File | ItemKind::Process) && !k.is_event())
+        .map(|k| k.document())
+        .collect();
+    if !partial.is_empty() {
+        writeln!(
+            out,
+            "  {} items come from Live Evidence queries: they hold the objects queried, not every one \
+             on the host, so a clean verdict on them means \"not among those\"",
+            partial.join(" and ")
+        )?;
+    }
     for &kind in kinds {
         let missing = import::never_provided(report.format, kind);
         if !missing.is_empty() {
@@ -144,6 +158,10 @@ pub fn mappings(out: &mut dyn Write, format: Format) -> io::Result<()> {
                 Convert::Drive => " (drive letter)".into(),
                 Convert::Extension => " (extension)".into(),
                 Convert::Hash(alg) => format!(" ({alg} of the list)"),
+                Convert::Registry(part, value) => {
+                    let of = if value { "value" } else { "key" };
+                    format!(" ({} of the {of}, HKEY_ form)", format!("{part:?}").to_lowercase())
+                }
                 Convert::Const(v) => format!(" = {v}"),
             };
             writeln!(out, "  {source}{how} -> {}", short_name(r.term.name()))?;
