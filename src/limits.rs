@@ -157,6 +157,14 @@ pub const MAX_AUDIT_LINE_BYTES: usize = 64 * 1024;
 /// still open when this many newer ones have started is handed on as it is.
 pub const MAX_AUDIT_OPEN_GROUPS: usize = 64;
 
+/// Records gathered into one audit event; later records with the same serial are reported
+/// and ignored.
+///
+/// An execve with a huge argument list is a few hundred records at most; the cap keeps a log
+/// that repeats one serial forever from growing one event (and the per-field lookups in it)
+/// without bound.
+pub const MAX_AUDIT_RECORDS_PER_EVENT: usize = 1024;
+
 /// Deepest nesting accepted in one OCSF event (objects and arrays).
 ///
 /// OCSF objects nest a handful of levels (`actor.process.parent_process.file.hashes[]` is six);

@@ -14,7 +14,7 @@
 
 use super::fields::FlatFields;
 use super::{next_line, Ctx, Next, ProblemCode};
-use crate::limits::{MAX_AUDIT_LINE_BYTES, MAX_AUDIT_OPEN_GROUPS};
+use crate::limits::{MAX_AUDIT_LINE_BYTES, MAX_AUDIT_OPEN_GROUPS, MAX_AUDIT_RECORDS_PER_EVENT};
 use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::io::BufReader;
@@ -138,6 +138,8 @@ struct Group {
     parts: Vec<(usize, Vec<u8>)>,
     has_execve: bool,
     closed: bool,
+    /// Records added; past [`MAX_AUDIT_RECORDS_PER_EVENT`] the rest are ignored.
+    records: usize,
 }
 
 impl Group {
@@ -152,10 +154,17 @@ impl Group {
             parts: Vec::new(),
             has_execve: false,
             closed: false,
+            records: 0,
         }
     }
 
-    fn add(&mut self, line: &Line<'_>) {
+    /// Adds one record; false when the event already has [`MAX_AUDIT_RECORDS_PER_EVENT`].
+    fn add(&mut self, line: &Line<'_>) -> bool {
+        self.records += 1;
+        if self.records > MAX_AUDIT_RECORDS_PER_EVENT {
+            self.closed |= line.kind == "EOE";
+            return false;
+        }
         match line.kind {
             "EOE" => self.closed = true,
             "EXECVE" => {
@@ -191,6 +200,7 @@ impl Group {
                 }
             }
         }
+        true
     }
 
     /// One EXECVE field: `aN` (an argument), `aN[i]` (a part of a long one), or another
@@ -301,7 +311,19 @@ pub(crate) fn read<R: std::io::Read>(file: R, ctx: &mut Ctx<'_>) {
                         open.len() - 1
                     }
                 };
-                open[index].add(&line);
+                if !open[index].add(&line) && open[index].records == MAX_AUDIT_RECORDS_PER_EVENT + 1
+                {
+                    let message = format!(
+                        "event {} has more than {MAX_AUDIT_RECORDS_PER_EVENT} records: the rest \
+                         of them were ignored",
+                        line.serial
+                    );
+                    ctx.problem(
+                        ProblemCode::RecordTooLarge,
+                        Some(format!("line {line_no}")),
+                        message,
+                    );
+                }
                 if open[index].closed {
                     if let Some(group) = open.remove(index) {
                         if !flush(group, ctx) {
@@ -333,6 +355,15 @@ mod tests {
             g.add(l);
         }
         g.finish()
+    }
+
+    #[test]
+    fn an_event_keeps_at_most_its_record_cap() {
+        let line = "type=CWD msg=audit(1.0:7): cwd=\"/\"";
+        let parsed = parse_line(line).unwrap();
+        let mut g = Group::new(&parsed);
+        let added = (0..MAX_AUDIT_RECORDS_PER_EVENT + 5).filter(|_| g.add(&parsed)).count();
+        assert_eq!(added, MAX_AUDIT_RECORDS_PER_EVENT);
     }
 
     #[test]

@@ -208,12 +208,16 @@ fn parse_events<R: BufRead>(
             }
             Event::Start(e) => {
                 if let Some(b) = current.as_mut() {
-                    start_element(b, &e, false);
+                    if within(b, position) {
+                        start_element(b, &e, false);
+                    }
                 }
             }
             Event::Empty(e) => {
                 if let Some(b) = current.as_mut() {
-                    start_element(b, &e, true);
+                    if within(b, position) {
+                        start_element(b, &e, true);
+                    }
                 }
             }
             Event::Text(t) => {
@@ -246,7 +250,7 @@ fn parse_events<R: BufRead>(
                 }
             }
             Event::End(_) => {
-                if let Some(b) = current.as_mut() {
+                if let Some(b) = current.as_mut().filter(|b| !b.too_large) {
                     if let Some(name) = b.capture.take() {
                         let text = std::mem::take(&mut b.text);
                         b.fields.push(name, text);
@@ -257,6 +261,18 @@ fn parse_events<R: BufRead>(
         }
         buf.clear();
     }
+}
+
+/// False once the event being read is past the record cap: it is then only skipped to its
+/// end, its fields dropped, so one huge event cannot hold memory.
+fn within(b: &mut Building, position: u64) -> bool {
+    if !b.too_large && position.saturating_sub(b.start) > MAX_IMPORT_RECORD_BYTES as u64 {
+        b.too_large = true;
+        b.fields = FlatFields::default();
+        b.text = String::new();
+        b.capture = None;
+    }
+    !b.too_large
 }
 
 fn push_text(b: &mut Building, text: &str) {
@@ -402,6 +418,24 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn an_event_over_the_cap_is_skipped_and_the_next_read() {
+        let data = format!("<Data Name='x'>{}</Data>", "y".repeat(1000));
+        let huge = EVENT.replace(
+            "<EventData>",
+            &format!("<EventData>{}", data.repeat(MAX_IMPORT_RECORD_BYTES / 1000)),
+        );
+        let text = format!("{huge}{EVENT}");
+        let mut got = Vec::new();
+        parse_events(text.as_bytes(), &mut |e| {
+            got.push(e.map(|f| f.0.len()));
+            true
+        })
+        .unwrap();
+        assert!(matches!(got[0], Err((0, _))), "{:?}", got[0]);
+        assert!(matches!(got[1], Ok(n) if n > 3), "{:?}", got[1]);
     }
 
     #[test]
