@@ -118,6 +118,9 @@ pub struct FileReport {
     pub problem_count: u64,
     /// False when the reader stopped before the end of the file (see [`ProblemCode::Truncated`]).
     pub complete: bool,
+    /// The event keys of the records read (Sysmon event ids, OCSF classes, audit record
+    /// types).
+    pub events: std::collections::BTreeSet<String>,
 }
 
 impl FileReport {
@@ -137,8 +140,6 @@ pub(crate) struct Ctx<'s> {
     options: &'s ImportOptions,
     sink: &'s mut dyn ItemSink,
     report: FileReport,
-    /// Event keys seen (for OCSF headers: the classes a dataset holds).
-    seen: &'s mut std::collections::BTreeSet<String>,
     stopped: bool,
 }
 
@@ -150,8 +151,8 @@ impl Ctx<'_> {
             return false;
         }
         self.report.records += 1;
-        if !self.seen.contains(event) {
-            self.seen.insert(event.to_owned());
+        if !self.report.events.contains(event) {
+            self.report.events.insert(event.to_owned());
         }
         match map::map_record(self.format, event, fields) {
             Ok(mapped) => {
@@ -270,19 +271,7 @@ pub fn read_file(
     options: &ImportOptions,
     sink: &mut dyn ItemSink,
 ) -> FileReport {
-    let mut seen = std::collections::BTreeSet::new();
-    read_file_seen(format, path, options, sink, &mut seen)
-}
-
-fn read_file_seen(
-    format: Format,
-    path: &Path,
-    options: &ImportOptions,
-    sink: &mut dyn ItemSink,
-    seen: &mut std::collections::BTreeSet<String>,
-) -> FileReport {
-    let mut ctx =
-        Ctx { format, options, sink, report: FileReport::new(path), seen, stopped: false };
+    let mut ctx = Ctx { format, options, sink, report: FileReport::new(path), stopped: false };
     match crate::fsread::open_regular(path) {
         Err(e) => ctx.fail(ProblemCode::Unreadable, format!("cannot open: {e}")),
         Ok(file) => match file.metadata().map(|m| m.len()) {
@@ -316,21 +305,49 @@ pub fn read_bytes(
     options: &ImportOptions,
     sink: &mut dyn ItemSink,
 ) -> FileReport {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut ctx = Ctx {
-        format,
-        options,
-        sink,
-        report: FileReport::new(name),
-        seen: &mut seen,
-        stopped: false,
-    };
+    let mut ctx = Ctx { format, options, sink, report: FileReport::new(name), stopped: false };
     if data.len() as u64 > MAX_IMPORT_FILE_BYTES {
         ctx.fail(ProblemCode::TooLarge, format!("{} bytes: not read", data.len()));
     } else {
         dispatch(std::io::Cursor::new(data), &mut ctx);
     }
     ctx.report
+}
+
+/// Feeds records of any other source through the mapping table: a Parquet row reader
+/// implements [`Fields`] over a row and hands each row here with its event key (for OCSF,
+/// its `class_uid`), exactly as the JSON reader does.
+pub struct RecordImporter<'s> {
+    ctx: Ctx<'s>,
+}
+
+impl<'s> RecordImporter<'s> {
+    /// Starts reading the source `name` of `format` into `sink`.
+    pub fn new(
+        format: Format,
+        name: &Path,
+        options: &'s ImportOptions,
+        sink: &'s mut dyn ItemSink,
+    ) -> Self {
+        let report = FileReport::new(name);
+        RecordImporter { ctx: Ctx { format, options, sink, report, stopped: false } }
+    }
+
+    /// Maps one record whose event key is `event`; false when the source must stop (the
+    /// record cap, or the output failed).
+    pub fn record(&mut self, event: &str, fields: &dyn Fields) -> bool {
+        self.ctx.record(event, fields)
+    }
+
+    /// Reports a problem of the source (a row that could not be read).
+    pub fn problem(&mut self, code: ProblemCode, location: Option<String>, message: String) {
+        self.ctx.problem(code, location, message)
+    }
+
+    /// The source's report.
+    pub fn finish(self) -> FileReport {
+        self.ctx.report
+    }
 }
 
 /// What an import gave: each input's report and each snapshot written.
@@ -363,11 +380,12 @@ pub fn import(
     out: &Path,
 ) -> Result<ImportReport, ImportError> {
     let mut output = SnapshotOutput::create(out)?;
-    let mut seen = std::collections::BTreeSet::new();
     let mut files = Vec::with_capacity(inputs.len());
     for input in inputs {
-        files.push(read_file_seen(format, input, options, &mut output, &mut seen));
+        files.push(read_file(format, input, options, &mut output));
     }
+    let seen: std::collections::BTreeSet<String> =
+        files.iter().flat_map(|f| f.events.iter().cloned()).collect();
     let produced: std::collections::BTreeSet<ItemKind> =
         files.iter().flat_map(|f| f.items.keys().copied()).collect();
     let kinds = header_kinds(format, &seen, &produced);
@@ -418,4 +436,35 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_row_source_maps_through_the_same_table() {
+        // A columnar row seen through flat dotted column names, as a Parquet reader would.
+        let mut row = FlatFields::default();
+        for (k, v) in [
+            ("activity_id", "1"),
+            ("time", "1733097600000"),
+            ("device.uid", "i-1"),
+            ("process.pid", "881"),
+            ("process.name", "xmrig"),
+        ] {
+            row.push(k, v);
+        }
+        let options = ImportOptions::default();
+        let mut sink: Vec<(Option<String>, Item)> = Vec::new();
+        let mut importer =
+            RecordImporter::new(Format::Ocsf, Path::new("rows"), &options, &mut sink);
+        assert!(importer.record("1007", &row));
+        let report = importer.finish();
+        assert_eq!(report.items.get(&ItemKind::ProcessEvent), Some(&1));
+        assert!(report.events.contains("1007"));
+        let (host, item) = &sink[0];
+        assert_eq!(host.as_deref(), Some("i-1"));
+        assert_eq!(item.get(Field::ProcessEvPid), Some(&crate::item::Value::Int(881)));
+    }
 }
