@@ -94,34 +94,31 @@ const OCSF_HTTP: &[Rule] = &[
     r(&["actor.user.name", "actor.process.user.name"], F::UrlMonitorEvUsername, Same),
 ];
 
-/// Network Activity seen from the device: outbound (or unknown direction) has the device as
-/// `src_endpoint`.
-const OCSF_NETWORK_OUT: &[Rule] = &[
-    r(&["time", "time_dt"], F::Ipv4NetworkEvTimestamp, Time),
-    r(&["src_endpoint.ip"], F::Ipv4NetworkEvLocalIP, Same),
-    r(&["src_endpoint.port"], F::Ipv4NetworkEvLocalPort, Same),
-    r(&["dst_endpoint.ip"], F::Ipv4NetworkEvRemoteIP, Same),
-    r(&["dst_endpoint.port"], F::Ipv4NetworkEvRemotePort, Same),
-    r(&["connection_info.protocol_name"], F::Ipv4NetworkEvProtocol, Same),
-    r(&["actor.process.pid"], F::Ipv4NetworkEvPid, Same),
-    r(&["actor.process.name"], F::Ipv4NetworkEvProcess, Same),
-    r(OCSF_ACTOR_PATH, F::Ipv4NetworkEvProcessPath, Same),
-    r(&["actor.user.name", "actor.process.user.name"], F::Ipv4NetworkEvUsername, Same),
-];
+type Paths = &'static [&'static str];
 
-/// Inbound Network Activity (`connection_info.direction_id` 1): the peer is `src_endpoint`.
-const OCSF_NETWORK_IN: &[Rule] = &[
-    r(&["time", "time_dt"], F::Ipv4NetworkEvTimestamp, Time),
-    r(&["dst_endpoint.ip"], F::Ipv4NetworkEvLocalIP, Same),
-    r(&["dst_endpoint.port"], F::Ipv4NetworkEvLocalPort, Same),
-    r(&["src_endpoint.ip"], F::Ipv4NetworkEvRemoteIP, Same),
-    r(&["src_endpoint.port"], F::Ipv4NetworkEvRemotePort, Same),
-    r(&["connection_info.protocol_name"], F::Ipv4NetworkEvProtocol, Same),
-    r(&["actor.process.pid"], F::Ipv4NetworkEvPid, Same),
-    r(&["actor.process.name"], F::Ipv4NetworkEvProcess, Same),
-    r(OCSF_ACTOR_PATH, F::Ipv4NetworkEvProcessPath, Same),
-    r(&["actor.user.name", "actor.process.user.name"], F::Ipv4NetworkEvUsername, Same),
-];
+/// Network Activity seen from the device: `local` and `remote` are the endpoint objects'
+/// `ip` and `port` paths.
+const fn network(local: [Paths; 2], remote: [Paths; 2]) -> [Rule; 10] {
+    [
+        r(&["time", "time_dt"], F::Ipv4NetworkEvTimestamp, Time),
+        r(local[0], F::Ipv4NetworkEvLocalIP, Same),
+        r(local[1], F::Ipv4NetworkEvLocalPort, Same),
+        r(remote[0], F::Ipv4NetworkEvRemoteIP, Same),
+        r(remote[1], F::Ipv4NetworkEvRemotePort, Same),
+        r(&["connection_info.protocol_name"], F::Ipv4NetworkEvProtocol, Same),
+        r(&["actor.process.pid"], F::Ipv4NetworkEvPid, Same),
+        r(&["actor.process.name"], F::Ipv4NetworkEvProcess, Same),
+        r(OCSF_ACTOR_PATH, F::Ipv4NetworkEvProcessPath, Same),
+        r(&["actor.user.name", "actor.process.user.name"], F::Ipv4NetworkEvUsername, Same),
+    ]
+}
+
+const SRC: [Paths; 2] = [&["src_endpoint.ip"], &["src_endpoint.port"]];
+const DST: [Paths; 2] = [&["dst_endpoint.ip"], &["dst_endpoint.port"]];
+/// Outbound (or unknown direction): the device is `src_endpoint`.
+const OCSF_NETWORK_OUT: &[Rule] = &network(SRC, DST);
+/// Inbound (`connection_info.direction_id` 1): the peer is `src_endpoint`.
+const OCSF_NETWORK_IN: &[Rule] = &network(DST, SRC);
 
 const OCSF_DEVICE: &[Rule] = &[
     r(&["device.hostname"], F::SysHostname, Same),

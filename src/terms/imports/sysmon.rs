@@ -52,33 +52,30 @@ const SYSMON_PROCESS_TERMINATE: &[Rule] = &[
     r(&["User"], F::ProcessEvUsername, Same),
 ];
 
-/// Sysmon 3 with `Initiated` true: the process connected out, so Source is the local end.
-const SYSMON_NETWORK_OUT: &[Rule] = &[
-    r(&["UtcTime"], F::Ipv4NetworkEvTimestamp, Time),
-    r(&["SourceIp"], F::Ipv4NetworkEvLocalIP, Same),
-    r(&["SourcePort"], F::Ipv4NetworkEvLocalPort, Same),
-    r(&["DestinationIp"], F::Ipv4NetworkEvRemoteIP, Same),
-    r(&["DestinationPort"], F::Ipv4NetworkEvRemotePort, Same),
-    r(&["Protocol"], F::Ipv4NetworkEvProtocol, Same),
-    r(&["ProcessId"], F::Ipv4NetworkEvPid, Same),
-    r(&["Image"], F::Ipv4NetworkEvProcessPath, Same),
-    r(&["Image"], F::Ipv4NetworkEvProcess, BaseName),
-    r(&["User"], F::Ipv4NetworkEvUsername, Same),
-];
+type Paths = &'static [&'static str];
 
-/// Sysmon 3 with `Initiated` false: an accepted connection, Source is the remote peer.
-const SYSMON_NETWORK_IN: &[Rule] = &[
-    r(&["UtcTime"], F::Ipv4NetworkEvTimestamp, Time),
-    r(&["DestinationIp"], F::Ipv4NetworkEvLocalIP, Same),
-    r(&["DestinationPort"], F::Ipv4NetworkEvLocalPort, Same),
-    r(&["SourceIp"], F::Ipv4NetworkEvRemoteIP, Same),
-    r(&["SourcePort"], F::Ipv4NetworkEvRemotePort, Same),
-    r(&["Protocol"], F::Ipv4NetworkEvProtocol, Same),
-    r(&["ProcessId"], F::Ipv4NetworkEvPid, Same),
-    r(&["Image"], F::Ipv4NetworkEvProcessPath, Same),
-    r(&["Image"], F::Ipv4NetworkEvProcess, BaseName),
-    r(&["User"], F::Ipv4NetworkEvUsername, Same),
-];
+/// Sysmon 3: `local` and `remote` are the `Ip` and `Port` fields of each end.
+const fn network(local: [Paths; 2], remote: [Paths; 2]) -> [Rule; 10] {
+    [
+        r(&["UtcTime"], F::Ipv4NetworkEvTimestamp, Time),
+        r(local[0], F::Ipv4NetworkEvLocalIP, Same),
+        r(local[1], F::Ipv4NetworkEvLocalPort, Same),
+        r(remote[0], F::Ipv4NetworkEvRemoteIP, Same),
+        r(remote[1], F::Ipv4NetworkEvRemotePort, Same),
+        r(&["Protocol"], F::Ipv4NetworkEvProtocol, Same),
+        r(&["ProcessId"], F::Ipv4NetworkEvPid, Same),
+        r(&["Image"], F::Ipv4NetworkEvProcessPath, Same),
+        r(&["Image"], F::Ipv4NetworkEvProcess, BaseName),
+        r(&["User"], F::Ipv4NetworkEvUsername, Same),
+    ]
+}
+
+const SOURCE: [Paths; 2] = [&["SourceIp"], &["SourcePort"]];
+const DESTINATION: [Paths; 2] = [&["DestinationIp"], &["DestinationPort"]];
+/// `Initiated` true: the process connected out, so Source is the local end.
+const SYSMON_NETWORK_OUT: &[Rule] = &network(SOURCE, DESTINATION);
+/// `Initiated` false: an accepted connection, Source is the remote peer.
+const SYSMON_NETWORK_IN: &[Rule] = &network(DESTINATION, SOURCE);
 
 const SYSMON_IMAGE_LOAD: &[Rule] = &[
     r(&["UtcTime"], F::ImageLoadEvTimestamp, Time),
