@@ -4,8 +4,8 @@
 //! the enriched interpretations (`UID="root"`) after a `\x1d` separator. The records of one
 //! event share their serial: the reader gathers them into one group (records of a few events
 //! may interleave; at most [`MAX_AUDIT_OPEN_GROUPS`] are kept open, an `EOE` record closes
-//! one) and hands the group on as one record: `SYSCALL.pid`, `SYSCALL.exe`, ... of each record
-//! type (`UID` from the enriched part), plus `EXECVE.argv`, the arguments (quoted, hex, or
+//! one) and hands the group on as one record: `SYSCALL.pid`, `SYSCALL.exe`, ... (the fields
+//! of each record type that the mapping table reads; `EUID` from the enriched part), plus `EXECVE.argv`, the arguments (quoted, hex, or
 //! split `a1[0]` parts) joined by one space as the live collector joins `/proc/PID/cmdline`,
 //! and `PROCTITLE.proctitle` decoded (the kernel cuts it at 128 bytes, so it is only used
 //! when the EXECVE record is missing). The group's key is `EXECVE` when it holds one, else
@@ -13,7 +13,7 @@
 //! are not UTF-8); arguments as lossy UTF-8, as the live collector does.
 
 use super::fields::FlatFields;
-use super::{next_line, Ctx, Next, ProblemCode};
+use super::{next_line, Ctx, Format, Next, ProblemCode};
 use crate::limits::{MAX_AUDIT_LINE_BYTES, MAX_AUDIT_OPEN_GROUPS, MAX_AUDIT_RECORDS_PER_EVENT};
 use std::collections::VecDeque;
 use std::ffi::OsStr;
@@ -183,6 +183,9 @@ impl Group {
             }
             kind => {
                 for (key, value) in &line.fields {
+                    if !needed(kind, key) {
+                        continue;
+                    }
                     let name = format!("{kind}.{key}");
                     if self.fields.text(&name).is_some() {
                         continue;
@@ -251,6 +254,17 @@ impl Group {
         let key = if self.has_execve { "EXECVE".to_owned() } else { self.first_kind };
         (key, self.fields)
     }
+}
+
+/// True when the mapping table reads `KIND.key` (or the reader's own `SYSCALL.success`).
+fn needed(kind: &str, key: &str) -> bool {
+    let wanted = |n: &str| {
+        n.len() == kind.len() + 1 + key.len()
+            && n.starts_with(kind)
+            && n.as_bytes()[kind.len()] == b'.'
+            && n.ends_with(key)
+    };
+    wanted("SYSCALL.success") || super::needed_paths(Format::Auditd).iter().any(|n| wanted(n))
 }
 
 fn field<'a>(line: &Line<'a>, name: &str) -> Option<Raw<'a>> {
@@ -393,7 +407,7 @@ mod tests {
         assert_eq!(f.text("SYSCALL.exe"), Some("/tmp/a b"));
         assert_eq!(f.text("SYSCALL.UID"), Some("root"));
         assert_eq!(f.text("PROCTITLE.proctitle"), Some("sh -c"));
-        assert_eq!(f.text("CWD.cwd"), Some("/tmp"));
+        assert_eq!(f.text("CWD.cwd"), None, "no term reads it: not kept");
         assert_eq!(f.text("time"), Some("1700000000005"));
     }
 }

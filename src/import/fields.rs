@@ -79,17 +79,24 @@ enum Segment<'p> {
     Select(&'p str, &'p str, &'p str),
 }
 
-fn segments(path: &str) -> impl Iterator<Item = Segment<'_>> {
-    path.split('.').map(|seg| match seg.split_once('[') {
+/// The first segment of `path` and the rest (segments are parsed as the walk goes: no
+/// allocation per lookup).
+fn split_segment(path: &str) -> (Segment<'_>, Option<&str>) {
+    let (seg, rest) = match path.split_once('.') {
+        Some((seg, rest)) => (seg, Some(rest)),
+        None => (path, None),
+    };
+    let segment = match seg.split_once('[') {
         None => Segment::Member(seg),
-        Some((name, rest)) => {
-            let inner = rest.strip_suffix(']').unwrap_or(rest);
+        Some((name, inner)) => {
+            let inner = inner.strip_suffix(']').unwrap_or(inner);
             match inner.split_once('=') {
                 Some((key, value)) => Segment::Select(name, key, value),
                 None => Segment::Each(name),
             }
         }
-    })
+    };
+    (segment, rest)
 }
 
 fn json_scalar(value: &serde_json::Value) -> Option<Scalar<'_>> {
@@ -103,17 +110,17 @@ fn json_scalar(value: &serde_json::Value) -> Option<Scalar<'_>> {
     }
 }
 
-/// Collects the scalars at `segs` below `value` into `out`, stopping after `limit`.
+/// Collects the scalars at `path` below `value` into `out`, stopping after `limit`.
 fn walk<'v>(
     value: &'v serde_json::Value,
-    segs: &[Segment<'_>],
+    path: Option<&str>,
     out: &mut Vec<Scalar<'v>>,
     limit: usize,
 ) {
     if out.len() >= limit {
         return;
     }
-    let Some((first, rest)) = segs.split_first() else {
+    let Some(path) = path else {
         match value {
             serde_json::Value::Array(items) => {
                 out.extend(items.iter().filter_map(json_scalar).take(limit - out.len()))
@@ -122,7 +129,8 @@ fn walk<'v>(
         }
         return;
     };
-    match first {
+    let (segment, rest) = split_segment(path);
+    match segment {
         Segment::Member(name) => {
             if let Some(v) = value.get(name) {
                 walk(v, rest, out, limit);
@@ -135,7 +143,7 @@ fn walk<'v>(
         }
         Segment::Select(name, key, want) => {
             for v in value.get(name).and_then(|v| v.as_array()).into_iter().flatten() {
-                let hit = v.get(key).and_then(json_scalar).is_some_and(|s| s.text() == *want);
+                let hit = v.get(key).and_then(json_scalar).is_some_and(|s| s.text() == want);
                 if hit {
                     walk(v, rest, out, limit);
                 }
@@ -146,16 +154,23 @@ fn walk<'v>(
 
 impl Fields for serde_json::Value {
     fn get(&self, path: &str) -> Option<Scalar<'_>> {
-        let segs: Vec<Segment<'_>> = segments(path).collect();
+        // The common case, plain members down to a scalar, without a buffer.
+        if !path.contains('[') {
+            let mut v = self;
+            for name in path.split('.') {
+                v = v.get(name)?;
+            }
+            return json_scalar(v)
+                .or_else(|| v.as_array().and_then(|a| a.iter().find_map(json_scalar)));
+        }
         let mut out = Vec::with_capacity(1);
-        walk(self, &segs, &mut out, 1);
+        walk(self, Some(path), &mut out, 1);
         out.pop()
     }
 
     fn get_all(&self, path: &str) -> Vec<Scalar<'_>> {
-        let segs: Vec<Segment<'_>> = segments(path).collect();
         let mut out = Vec::new();
-        walk(self, &segs, &mut out, crate::limits::MAX_IMPORT_LIST_VALUES);
+        walk(self, Some(path), &mut out, crate::limits::MAX_IMPORT_LIST_VALUES);
         out
     }
 }

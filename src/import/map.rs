@@ -8,7 +8,7 @@ use super::fields::{Fields, Scalar};
 use crate::item::{canonical_mac, Item, Record, Value};
 use crate::terms::imports::{mappings, Convert, Format, Mapping, RegPart, Rule, Test};
 use crate::terms::{Field, ValueType};
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use std::net::IpAddr;
 
 /// A record that became an item.
@@ -98,7 +98,7 @@ fn fill(rule: &Rule, record: &dyn Fields) -> Fill {
             (true, None) => Fill::Bad,
         };
     }
-    let Some(path) = rule.source.iter().find(|p| record.get(p).is_some()) else {
+    let Some((path, first)) = rule.source.iter().find_map(|p| record.get(p).map(|v| (p, v))) else {
         return Fill::Absent;
     };
     if term.many {
@@ -117,10 +117,10 @@ fn fill(rule: &Rule, record: &dyn Fields) -> Fill {
             _ => Fill::Value(Value::List(values)),
         };
     }
-    match record.get(path).map(|s| convert(rule.convert, term.ty, &s)) {
-        Some(Ok(Some(v))) => Fill::Value(v),
-        None | Some(Ok(None)) => Fill::Absent,
-        Some(Err(())) => Fill::Bad,
+    match convert(rule.convert, term.ty, &first) {
+        Ok(Some(v)) => Fill::Value(v),
+        Ok(None) => Fill::Absent,
+        Err(()) => Fill::Bad,
     }
 }
 
@@ -205,13 +205,26 @@ fn parse_time(scalar: &Scalar<'_>) -> Option<DateTime<Utc>> {
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
                 return t.parse().ok().and_then(millis);
             }
-            if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-                return Some(d.to_utc());
+            // Sysmon's form has a space where RFC 3339 has a `T`: try the likely one first.
+            if t.as_bytes().get(10) == Some(&b' ') {
+                sysmon_time(t)
+            } else {
+                DateTime::parse_from_rfc3339(t).ok().map(|d| d.to_utc())
             }
-            NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").ok().map(|n| n.and_utc())
         }
         _ => None,
     }
+}
+
+/// `2021-02-25 06:02:28.113` (UTC), with the format's items parsed once: parsing the format
+/// string on every call cost more than the rest of a Sysmon record's mapping.
+fn sysmon_time(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::format::{parse, Item as FmtItem, Parsed, StrftimeItems};
+    static ITEMS: std::sync::OnceLock<Vec<FmtItem<'static>>> = std::sync::OnceLock::new();
+    let items = ITEMS.get_or_init(|| StrftimeItems::new("%Y-%m-%d %H:%M:%S%.f").collect());
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, text, items.iter()).ok()?;
+    parsed.to_naive_datetime_with_offset(0).ok().map(|n| n.and_utc())
 }
 
 fn split_last(path: &str) -> (Option<&str>, &str) {

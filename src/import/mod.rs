@@ -263,6 +263,26 @@ pub(crate) fn next_line<R: std::io::BufRead>(
     }
 }
 
+/// Every source path the mapping table (and the format's host and time fields) reads for
+/// `format`: flat readers keep only these fields of a record.
+pub(crate) fn needed_paths(format: Format) -> &'static std::collections::HashSet<&'static str> {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    static SETS: [OnceLock<HashSet<&'static str>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let index = Format::ALL.iter().position(|f| *f == format).unwrap_or(0);
+    SETS[index].get_or_init(|| {
+        let mut set: HashSet<&'static str> = HashSet::new();
+        for m in crate::terms::imports::mappings(format) {
+            set.extend(m.rules.iter().flat_map(|r| r.source.iter().copied()));
+            set.extend(m.when.iter().map(|w| w.path));
+        }
+        set.extend(format.host_fields());
+        set.extend(format.time_fields());
+        set
+    })
+}
+
 /// Reads one input of `format`, handing its items to `sink`. Never fails: problems (an
 /// unreadable or damaged file) are in the report, and whatever could be read was handed on.
 pub fn read_file(

@@ -309,9 +309,10 @@ fn start_element(b: &mut Building, e: &BytesStart<'_>, empty: bool) {
         b"Computer" => "System.Computer".to_owned(),
         b"EventID" => "System.EventID".to_owned(),
         b"EventRecordID" => "System.EventRecordID".to_owned(),
+        // Only the names the mapping table reads are kept (a ProcessCreate has two dozen).
         b"Data" => match attr(b"Name") {
-            Some(n) => n,
-            None => return,
+            Some(n) if super::needed_paths(super::Format::Sysmon).contains(n.as_str()) => n,
+            _ => return,
         },
         _ => return,
     };
@@ -384,7 +385,7 @@ impl<R: Read> Read for Utf16Reader<R> {
 mod tests {
     use super::*;
 
-    const EVENT: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"/><EventID>1</EventID><TimeCreated SystemTime="2021-02-25T06:02:28.1134Z"/><Computer>WS-17.corp</Computer></System><EventData><Data Name="Image">C:\x &amp; y\a.exe</Data><Data Name="RuleName"/><Data Name="CommandLine"><![CDATA[a.exe -x]]></Data></EventData></Event>"#;
+    const EVENT: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"/><EventID>1</EventID><TimeCreated SystemTime="2021-02-25T06:02:28.1134Z"/><Computer>WS-17.corp</Computer></System><EventData><Data Name="Image">C:\x &amp; y\a.exe</Data><Data Name="RuleName">-</Data><Data Name="User"/><Data Name="CommandLine"><![CDATA[a.exe -x]]></Data></EventData></Event>"#;
 
     #[test]
     fn an_event_becomes_flat_fields() {
@@ -399,7 +400,8 @@ mod tests {
         assert_eq!(f.text("System.EventID"), Some("1"));
         assert_eq!(f.text("System.Provider"), Some(PROVIDER));
         assert_eq!(f.text("Image"), Some("C:\\x & y\\a.exe"));
-        assert_eq!(f.text("RuleName"), Some(""));
+        assert_eq!(f.text("User"), Some(""));
+        assert_eq!(f.text("RuleName"), None, "no term reads it: not kept");
         assert_eq!(f.text("CommandLine"), Some("a.exe -x"));
     }
 
