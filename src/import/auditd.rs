@@ -258,13 +258,18 @@ impl Group {
 
 /// True when the mapping table reads `KIND.key` (or the reader's own `SYSCALL.success`).
 fn needed(kind: &str, key: &str) -> bool {
-    let wanted = |n: &str| {
-        n.len() == kind.len() + 1 + key.len()
-            && n.starts_with(kind)
-            && n.as_bytes()[kind.len()] == b'.'
-            && n.ends_with(key)
-    };
-    wanted("SYSCALL.success") || super::needed_paths(Format::Auditd).iter().any(|n| wanted(n))
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static KEYS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut keys: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        let paths = super::needed_paths(Format::Auditd).iter().copied();
+        for (kind, key) in paths.chain(["SYSCALL.success"]).filter_map(|p| p.split_once('.')) {
+            keys.entry(kind).or_default().push(key);
+        }
+        keys
+    });
+    keys.get(kind).is_some_and(|k| k.contains(&key))
 }
 
 fn field<'a>(line: &Line<'a>, name: &str) -> Option<Raw<'a>> {
