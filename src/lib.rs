@@ -72,6 +72,7 @@ pub mod diag;
 pub mod driver;
 pub mod eval;
 pub mod fsread;
+pub mod import;
 pub mod item;
 pub mod limits;
 pub mod load;

@@ -194,3 +194,66 @@ pub const FLEET_HOSTS_PER_WORKER: usize = 2;
 /// collection and bounds what a hostile file makes the loader read and decode (it is read
 /// whole to check its digest before anything in it is used).
 pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;
+
+// ---- Importers (`iocscan import`: Sysmon EVTX/XML, Linux audit logs, OCSF JSON) ----------
+
+/// Largest telemetry file an importer reads, in bytes (16 GiB); a larger one is reported and
+/// not read.
+///
+/// Every reader streams (EVTX chunk by chunk, XML event by event, audit and JSON line by line),
+/// so memory does not grow with the file; the cap bounds the time one input can take and
+/// stops a device file or a runaway log from being read forever.
+pub const MAX_IMPORT_FILE_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+
+/// Largest single record an importer keeps, in bytes: one EVTX record rendered as XML, one
+/// `<Event>` of an XML export, one OCSF event (a JSON line or an array element). A larger one is
+/// reported and skipped.
+///
+/// Real events are a few KiB (a Sysmon ProcessCreate with a long command line stays under
+/// 64 KiB); the cap keeps one hostile record from holding memory in proportion to the file.
+pub const MAX_IMPORT_RECORD_BYTES: usize = 1024 * 1024;
+
+/// Most records read from one input; the rest of the file is reported as skipped.
+///
+/// A large Sysmon log holds a few million events; the cap bounds the time and the output one
+/// input can produce when a file is corrupt in a way that repeats records.
+pub const MAX_IMPORT_RECORDS_PER_FILE: u64 = 100_000_000;
+
+/// Longest line of an audit log, in bytes; a longer line is reported and skipped.
+///
+/// The kernel caps one audit record near 8.9 KiB (long argument lists are split across records
+/// and `aN[i]` parts); with the enriched interpretations a line stays well under this.
+pub const MAX_AUDIT_LINE_BYTES: usize = 64 * 1024;
+
+/// Audit events whose records are gathered at once. Records of one event carry one serial and
+/// follow each other, but records of events on other CPUs can come between them; an event
+/// still open when this many newer ones have started is handed on as it is.
+pub const MAX_AUDIT_OPEN_GROUPS: usize = 64;
+
+/// Records gathered into one audit event; later records with the same serial are reported
+/// and ignored.
+///
+/// An execve with a huge argument list is a few hundred records at most; the cap keeps a log
+/// that repeats one serial forever from growing one event (and the per-field lookups in it)
+/// without bound.
+pub const MAX_AUDIT_RECORDS_PER_EVENT: usize = 1024;
+
+/// Deepest nesting accepted in one OCSF event (objects and arrays).
+///
+/// OCSF objects nest a handful of levels (`actor.process.parent_process.file.hashes[]` is six);
+/// serde_json's own recursion limit (128) keeps parsing safe, this cap rejects an event built
+/// to be walked deeply.
+pub const MAX_OCSF_JSON_DEPTH: usize = 32;
+
+/// Values kept for one list term of one imported record (interface addresses, user groups,
+/// audit arguments); the rest are left out.
+pub const MAX_IMPORT_LIST_VALUES: usize = 1024;
+
+/// Problems kept with their text per input; the rest are only counted, so a file of garbage
+/// cannot grow the report without bound.
+pub const MAX_IMPORT_PROBLEMS_PER_FILE: usize = 100;
+
+/// Snapshot files an import keeps open at once; past this, open ones are flushed and closed,
+/// and reopened in append mode when their host comes back (a lake of many hosts must not run
+/// out of file descriptors).
+pub const MAX_IMPORT_OPEN_SNAPSHOTS: usize = 128;

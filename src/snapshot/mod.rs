@@ -319,7 +319,7 @@ fn too_long(line: u64, n: u64) -> LineError {
 
 /// The outcome of reading one line.
 #[derive(Debug, PartialEq, Eq)]
-enum LineRead {
+pub(crate) enum LineRead {
     /// A line is in the buffer (without its newline).
     Line,
     /// The line had this many bytes (or more), more than the limit; it was consumed, not kept.
@@ -330,7 +330,7 @@ enum LineRead {
 
 /// Reads one line into `buf` (cleared first), keeping at most `max` bytes: a longer line is
 /// consumed to its end without being stored.
-fn read_line_capped<R: BufRead>(
+pub(crate) fn read_line_capped<R: BufRead>(
     input: &mut R,
     buf: &mut Vec<u8>,
     max: usize,

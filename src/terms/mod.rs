@@ -215,6 +215,7 @@ pub(crate) mod flags {
 }
 
 mod catalogue;
+pub mod imports;
 mod kinds;
 pub use catalogue::{Field, TERMS};
 pub use kinds::{Element, Grade, ItemKind};

@@ -20,6 +20,8 @@ Exit codes:
            --fail-on-undetermined) nothing detected but some IOC undetermined
   collect: 0 snapshot written; 2 usage error or output failure
   compile: 0 bundle written; 2 usage error, no IOC loadable, or output failure
+  import:  0 every input read whole; 1 written, some input had problems; 2 usage error or
+           output failure
   terms:   0";
 
 /// OpenIOC 1.0/1.1 scanner: checks IOC files and scans this host (or a snapshot) for them.
@@ -47,6 +49,10 @@ pub enum Command {
     /// take in place of the IOC files and load much faster.
     #[command(after_help = EXIT_CODES)]
     Compile(CompileArgs),
+    /// Turn recorded telemetry (Sysmon EVTX/XML, Linux audit logs, OCSF JSON) into snapshots
+    /// for `scan --snapshot`.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Print the catalogue of supported terms.
     Terms(TermsArgs),
     /// Print what the reader or the compiler makes of IOC files (for developers and bug
@@ -243,6 +249,58 @@ impl CollectArgs {
             ..CollectOptions::default()
         }
     }
+}
+
+const IMPORT_HELP: &str = "\
+Output: -o OUT ending in .jsonl is one snapshot (every record must name one host); any other
+OUT is a folder with one <host>.jsonl per host (_unknown.jsonl for records naming none).
+Exit codes: 0 every input read whole; 1 snapshots written, but some input had problems
+(reported on stderr); 2 usage error or the output could not be written.";
+
+/// The formats `iocscan import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Sysmon events: .evtx files, or XML exported by wevtutil or Event Viewer.
+    Sysmon,
+    /// Linux audit logs (audit.log text, raw or enriched).
+    Auditd,
+    /// OCSF events: JSON Lines, or JSON arrays.
+    Ocsf,
+}
+
+impl ImportFormat {
+    /// The library's format.
+    pub fn library(self) -> iocscan::import::Format {
+        match self {
+            ImportFormat::Sysmon => iocscan::import::Format::Sysmon,
+            ImportFormat::Auditd => iocscan::import::Format::Auditd,
+            ImportFormat::Ocsf => iocscan::import::Format::Ocsf,
+        }
+    }
+}
+
+/// `iocscan import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The inputs' format.
+    #[arg(value_enum)]
+    pub format: ImportFormat,
+    /// Telemetry files to read.
+    #[arg(value_name = "INPUT", required_unless_present = "mappings")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write: a .jsonl snapshot file, or a folder of one snapshot per host.
+    #[arg(long, short, value_name = "OUT", required_unless_present = "mappings")]
+    pub output: Option<PathBuf>,
+    /// The host of records whose source names none (an audit log without node=).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Print which source field fills which term for this format (and what it never
+    /// provides), and exit.
+    #[arg(long, conflicts_with_all = ["inputs", "output", "host"])]
+    pub mappings: bool,
+    /// Print nothing on stderr but fatal errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `iocscan terms`.

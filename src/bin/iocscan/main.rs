@@ -9,6 +9,7 @@ mod collect;
 mod common;
 mod compile;
 mod debug;
+mod import;
 mod interrupt;
 mod progress;
 mod render;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         args::Command::Compile(a) => compile::run(&a),
         args::Command::Terms(a) => terms::run(&a),
         args::Command::Debug(a) => debug::run(&a),
+        args::Command::Import(a) => import::run(&a),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
