@@ -12,6 +12,7 @@ mod interrupt;
 mod progress;
 mod render;
 mod scan;
+mod snapshot;
 mod terms;
 
 use clap::Parser;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         args::Command::Check(a) => check::run(&a),
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Collect(a) => collect::run(&a),
+        args::Command::Snapshot(a) => snapshot::run(&a),
         args::Command::Terms(a) => terms::run(&a),
         args::Command::Debug(a) => debug::run(&a),
     };
