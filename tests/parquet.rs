@@ -414,3 +414,69 @@ fn projection_names_tested_and_card_fields_only() {
     assert!(Projection::of_ruleset(&loaded.ruleset).reads(ItemKind::File));
     assert_eq!(parquet::kind_file_name(ItemKind::ProcessEvent), "processEvent.parquet");
 }
+
+#[test]
+fn other_writers_types_are_read_as_their_terms() {
+    use arrow_array::builder::{LargeListBuilder, LargeStringBuilder, StringDictionaryBuilder};
+    use arrow_array::types::Int32Type;
+    use arrow_array::{TimestampNanosecondArray, UInt32Array, UInt64Array};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pyarrow-like");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let mut hosts = StringDictionaryBuilder::<Int32Type>::new();
+    ["h", "h"].iter().for_each(|h| hosts.append_value(h));
+    let mut names = LargeStringBuilder::new();
+    names.append_value("alice");
+    names.append_value("bob");
+    let mut groups = LargeListBuilder::new(StringBuilder::new());
+    groups.values().append_value("wheel");
+    groups.values().append_value("users");
+    groups.append(true);
+    groups.values().append_null();
+    groups.append(true);
+    let login = TimestampNanosecondArray::from(vec![Some(1_700_000_000_123_456_789), None])
+        .with_timezone("+02:00");
+    foreign_file(
+        &folder.join("User.parquet"),
+        vec![
+            ("host", Arc::new(hosts.finish())),
+            ("UserItem/Username", Arc::new(names.finish())),
+            ("UserItem/userid", Arc::new(UInt64Array::from(vec![1000, u64::MAX]))),
+            ("UserItem/LastLogin", Arc::new(login)),
+            ("UserItem/grouplist/groupname", Arc::new(groups.finish())),
+        ],
+    );
+    // A sub-list column: a null entry is an element without a value.
+    let mut handles = LargeListBuilder::new(StringBuilder::new());
+    handles.values().append_value("/etc/passwd");
+    handles.values().append_null();
+    handles.append(true);
+    foreign_file(
+        &folder.join("Process.parquet"),
+        vec![
+            ("host", strings(&[Some("h")])),
+            ("ProcessItem/pid", Arc::new(UInt32Array::from(vec![42]))),
+            ("ProcessItem/HandleList/Handle/Name", Arc::new(handles.finish())),
+        ],
+    );
+    let snapshot = ParquetSnapshot::open(&folder).expect("open");
+    let mut hosts = snapshot.hosts(&Projection::all());
+    assert!(hosts.take_open_errors().is_empty());
+    let host = hosts.next().expect("h");
+    let texts: Vec<String> = host.errors.iter().map(|e| e.to_string()).collect();
+    // Row 2 of User.parquet: a UInt64 too large, and a null group name.
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("User.parquet: row 2") && texts[0].contains("larger"), "{texts:?}");
+    let user = host.items.iter().find(|i| i.kind() == ItemKind::User).expect("user");
+    let json = serde_json::to_string(user).expect("json");
+    assert_eq!(
+        json,
+        r#"{"kind":"User","fields":{"UserItem/Username":"alice","UserItem/userid":1000,"UserItem/grouplist/groupname":["wheel","users"],"UserItem/LastLogin":"2023-11-14T22:13:20.123456789Z"}}"#
+    );
+    let process = host.items.iter().find(|i| i.kind() == ItemKind::Process).expect("process");
+    let json = serde_json::to_string(process).expect("json");
+    assert_eq!(
+        json,
+        r#"{"kind":"Process","fields":{"ProcessItem/pid":42,"ProcessItem/HandleList/Handle/Name":["/etc/passwd",[]]}}"#
+    );
+}

@@ -510,8 +510,7 @@ impl Cursor {
     fn take(&mut self, host: &str, items: &mut Vec<Item>, report: &mut Report) -> Taken {
         let mut taken = 0usize;
         let mut cut = false;
-        loop {
-            let Some(next) = self.peek(report).map(str::to_owned) else { break };
+        while let Some(next) = self.peek(report).map(str::to_owned) {
             if next != host {
                 if self.last.as_deref().is_some_and(|l| next.as_bytes() < l.as_bytes())
                     || next.as_bytes() < host.as_bytes()
@@ -575,9 +574,9 @@ impl Cursor {
         let columns: Vec<(&'static Term, Col<'_>)> = self
             .terms
             .iter()
-            .filter_map(|(i, t)| Col::of(batch.column(*i).as_ref(), t.ty).map(|c| (*t, c)))
+            .filter_map(|(i, t)| Col::of(batch.column(*i).as_ref()).map(|c| (*t, c)))
             .collect();
-        let time = self.plan.time.and_then(|i| Col::of(batch.column(i).as_ref(), ValueType::Date));
+        let time = self.plan.time.and_then(|i| Col::of(batch.column(i).as_ref()));
         let source = self.plan.source.map(|i| batch.column(i).clone());
         for row in start..end {
             match self.row_item(row, &columns, time.as_ref(), source.as_deref()) {
@@ -689,14 +688,14 @@ enum Col<'a> {
 }
 
 impl<'a> Col<'a> {
-    /// The column for values of type `ty`; the type was checked ([`unfit`]) at open.
-    fn of(array: &'a dyn Array, ty: ValueType) -> Option<Col<'a>> {
+    /// The column of `array`, whose type was checked against its term ([`unfit`]) at open.
+    fn of(array: &'a dyn Array) -> Option<Col<'a>> {
         Some(match array.data_type() {
             DataType::List(_) => {
-                Col::List(array, Box::new(Col::of(array.as_list::<i32>().values().as_ref(), ty)?))
+                Col::List(array, Box::new(Col::of(array.as_list::<i32>().values().as_ref())?))
             }
             DataType::LargeList(_) => {
-                Col::List(array, Box::new(Col::of(array.as_list::<i64>().values().as_ref(), ty)?))
+                Col::List(array, Box::new(Col::of(array.as_list::<i64>().values().as_ref())?))
             }
             DataType::Timestamp(unit, _) => Col::Date(array, *unit),
             DataType::Boolean => Col::Bool(array.as_boolean()),

@@ -61,9 +61,10 @@ pub(super) fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into()))
 }
 
-/// The Arrow type a term's column is written as: [`scalar_type`] of its value type, or a list
-/// of it for a term holding many values (list entries nullable: a sub-list element without a
-/// value for the column).
+/// The Arrow type a term's column is written as: text, addresses (canonical text) and MACs
+/// Utf8, integers Int64, dates Timestamp(µs, UTC), booleans Boolean; a list of that for a term
+/// holding many values (list entries nullable: a sub-list element without a value for the
+/// column).
 pub fn arrow_type(term: &Term) -> DataType {
     let scalar = scalar_type(term.ty);
     if term.many {

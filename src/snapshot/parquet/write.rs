@@ -383,3 +383,40 @@ fn micros(v: &Value) -> Option<i64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terms::Field;
+
+    #[test]
+    fn values_that_do_not_fit_their_column_are_refused_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut w = ParquetWriter::create(&dir.path().join("s")).expect("create");
+        let header = HostHeader {
+            host: "h".into(),
+            time: "t".into(),
+            tool: "t".into(),
+            kinds: vec![ItemKind::User],
+        };
+        assert!(w.write(&Item::new(ItemKind::User)).is_err(), "no host yet");
+        w.begin_host(header).expect("host");
+        let mistyped = Item::new(ItemKind::User)
+            .with(Field::UserUsername, "alice")
+            .with(Field::UserUserid, "not a number");
+        let err = w.write(&mistyped).expect_err("mistyped");
+        assert!(err.to_string().contains("UserItem/userid"), "{err}");
+        let scalar_list = Item::new(ItemKind::User).with(Field::UserGroupList, "wheel");
+        assert!(w.write(&scalar_list).is_err(), "a list term takes a list");
+        let bad_entry =
+            Item::new(ItemKind::User).with(Field::UserGroupList, vec![Value::List(vec![])]);
+        assert!(w.write(&bad_entry).is_err(), "`[]` entries are for sub-list columns only");
+        let good = Item::new(ItemKind::User).with(Field::UserUsername, "bob");
+        w.write(&good).expect("good");
+        let file = w.files[ItemKind::User.index()].as_ref().expect("file");
+        assert_eq!(file.rows, 1, "refused items appended nothing");
+        let handles = Item::new(ItemKind::Process)
+            .with(Field::ProcessHandleName, vec![Value::from("/etc/passwd"), Value::List(vec![])]);
+        w.write(&handles).expect("an element without a value");
+    }
+}
