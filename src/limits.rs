@@ -129,8 +129,10 @@ pub const MAX_SECTIONS_PER_PROCESS: usize = 65_536;
 /// Rows handed to the Parquet encoder at once, and rows decoded at once when reading.
 ///
 /// Large enough that per-batch costs vanish, small enough that a batch of the widest kind
-/// (ProcessItem, 150 columns) stays a few megabytes.
-pub const PARQUET_BATCH_ROWS: usize = 8192;
+/// (ProcessItem, 150 columns) stays a few megabytes and that a decoded column stays below
+/// the allocator's large-object size, so its pages are reused from batch to batch (2,048
+/// rows read the fleet bench's file items with 20% less CPU than 8,192).
+pub const PARQUET_BATCH_ROWS: usize = 2048;
 
 /// Rows per row group written: the unit of statistics, of skipping and of parallel reads;
 /// 65,536 is what other writers (pyarrow, Spark) use by default or less.

@@ -480,3 +480,51 @@ fn other_writers_types_are_read_as_their_terms() {
         r#"{"kind":"Process","fields":{"ProcessItem/pid":42,"ProcessItem/HandleList/Handle/Name":["/etc/passwd",[]]}}"#
     );
 }
+
+#[test]
+fn partitions_read_disjoint_host_ranges_that_add_up_to_the_whole() {
+    use ::parquet::file::properties::WriterProperties;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write_file = |folder: &Path, hosts: &[String]| {
+        std::fs::create_dir_all(folder).expect("mkdir");
+        let names: Vec<Option<String>> = (0..hosts.len()).map(|i| Some(format!("f{i}"))).collect();
+        let hosts: Vec<Option<&str>> = hosts.iter().map(|h| Some(h.as_str())).collect();
+        let names: Vec<Option<&str>> = names.iter().map(|n| n.as_deref()).collect();
+        let (hosts, names) = (strings(&hosts), strings(&names));
+        let schema = Arc::new(Schema::new(vec![
+            ArrowField::new("host", hosts.data_type().clone(), true),
+            ArrowField::new("FileItem/FileName", names.data_type().clone(), true),
+        ]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![hosts, names]).expect("batch");
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(25)).build();
+        let file = std::fs::File::create(folder.join("File.parquet")).expect("create");
+        let mut w = ::parquet::arrow::ArrowWriter::try_new(file, schema, Some(props)).expect("w");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+    };
+    // 30 hosts of 10 rows each, in row groups of 25 rows: hosts straddle row groups.
+    let sorted: Vec<String> = (0..300).map(|i| format!("host-{:02}", i / 10)).collect();
+    let folder = dir.path().join("sorted");
+    write_file(&folder, &sorted);
+    let snapshot = ParquetSnapshot::open(&folder).expect("open");
+    let whole: Vec<(String, Vec<Item>)> =
+        snapshot.hosts(&Projection::all()).map(|h| (h.host, h.items)).collect();
+    assert_eq!(whole.len(), 30);
+    assert!(whole.iter().all(|(_, items)| items.len() == 10));
+    let parts = snapshot.partitions(&Projection::all(), 4);
+    assert_eq!(parts.len(), 4);
+    let joined: Vec<(String, Vec<Item>)> =
+        parts.into_iter().flatten().map(|h| (h.host, h.items)).collect();
+    assert_eq!(joined, whole);
+    // Row groups out of host order: one reader, which finds the disorder.
+    let mut shuffled = sorted.clone();
+    shuffled.rotate_left(150);
+    let folder = dir.path().join("shuffled");
+    write_file(&folder, &shuffled);
+    let snapshot = ParquetSnapshot::open(&folder).expect("open");
+    let parts = snapshot.partitions(&Projection::all(), 4);
+    assert_eq!(parts.len(), 1);
+    let errors: Vec<String> =
+        parts.into_iter().flatten().flat_map(|h| h.errors).map(|e| e.to_string()).collect();
+    assert!(errors.iter().any(|e| e.contains("not sorted")), "{errors:?}");
+}

@@ -156,7 +156,8 @@ fn collect_error(e: &ParquetError) -> CollectError {
 /// importer: [`HostItems::kinds`] says what was collected, so that conditions on the other
 /// kinds the ruleset needs are not evaluated (and reported). Items of kinds the ruleset does
 /// not need (or `options` does not allow) are skipped; the host's read problems are counted
-/// and reported.
+/// and reported. Called from a rayon worker (hosts scanned in parallel), it runs on that
+/// worker's pool and [`ScanOptions::threads`] is not used.
 pub fn scan_host_items(
     ruleset: &Ruleset,
     host: HostItems,
@@ -176,7 +177,7 @@ pub fn scan_host_items(
     let needed = kind_flags(&kinds);
     let held = &host.kinds;
     let scanner = super::scanner(ruleset, options, |k| options.allows(k) && held.contains(&k));
-    in_pool(options.threads, || {
+    let work = || {
         for batch in host.items.chunks(SNAPSHOT_BATCH_ITEMS) {
             if options.cancelled() {
                 break;
@@ -191,7 +192,14 @@ pub fn scan_host_items(
                 tally.scanned(&scanner, item.kind(), 1);
             }
         }
-    });
+    };
+    // Hosts scanned in parallel already run on a pool's workers: a pool of its own per host
+    // would only add threads (each with fresh allocator pages) to wait for.
+    if rayon::current_thread_index().is_some() {
+        work();
+    } else {
+        in_pool(options.threads, work);
+    }
     tally.report(true);
     let files = FileStats { files: tally.items_of(ItemKind::File), ..FileStats::default() };
     let mut report = report(ruleset, scanner, &tally, files, !options.cancelled());

@@ -113,6 +113,48 @@ impl ParquetSnapshot {
     /// reads (only their projected columns). Memory holds one host's items and one decoded
     /// batch per file, never a whole file.
     pub fn hosts(&self, projection: &Projection) -> Hosts {
+        self.hosts_in(projection, &Range::all(), true)
+    }
+
+    /// Splits [`ParquetSnapshot::hosts`] into at most `parts` readers of disjoint host
+    /// ranges, in host order, to be read in parallel; together they yield every host once,
+    /// as one reader would. Ranges are cut at row-group starts, so each reader decodes only
+    /// its own row groups: this needs every file's row groups in host order with exact
+    /// `host` statistics (as this build writes them); otherwise, or with fewer row groups
+    /// than parts, fewer readers come back (one at least). File-level problems found on
+    /// opening come from the first reader only.
+    pub fn partitions(&self, projection: &Projection, parts: usize) -> Vec<Hosts> {
+        let whole = self.hosts(projection);
+        let mut starts: Vec<Vec<u8>> = Vec::new();
+        for c in &whole.cursors {
+            match &c.groups {
+                Some(groups) => starts.extend(groups.iter().map(|(min, _)| min.clone())),
+                None => return vec![whole],
+            }
+        }
+        starts.sort();
+        starts.dedup();
+        // The first start opens the first range: boundaries are among the others.
+        let candidates = starts.get(1..).unwrap_or_default();
+        let parts = parts.clamp(1, candidates.len() + 1);
+        if parts == 1 {
+            return vec![whole];
+        }
+        let bounds: Vec<Vec<u8>> =
+            (1..parts).map(|i| candidates[i * candidates.len() / parts].clone()).collect();
+        let mut bounds = bounds;
+        bounds.dedup();
+        let mut out = Vec::with_capacity(bounds.len() + 1);
+        let mut lo: Option<Vec<u8>> = None;
+        for hi in bounds.into_iter().map(Some).chain([None]) {
+            let range = Range { lo: lo.clone(), hi: hi.clone() };
+            out.push(self.hosts_in(projection, &range, out.is_empty()));
+            lo = hi;
+        }
+        out
+    }
+
+    fn hosts_in(&self, projection: &Projection, range: &Range, first: bool) -> Hosts {
         let mut failed = [false; ItemKind::COUNT];
         let mut open_errors = Vec::new();
         let mut cursors = Vec::new();
@@ -138,7 +180,8 @@ impl ParquetSnapshot {
                 continue;
             }
             for path in paths {
-                match Cursor::open(kind, path, projection.fields(kind), &mut open_errors) {
+                let fields = projection.fields(kind);
+                match Cursor::open(kind, path, fields, range, &mut open_errors) {
                     Ok(c) => cursors.push(c),
                     Err(e) => {
                         failed[kind.index()] = true;
@@ -147,10 +190,18 @@ impl ParquetSnapshot {
                 }
             }
         }
-        let mut headers: Vec<HostHeader> =
-            self.manifest.as_ref().map(|m| m.hosts.clone()).unwrap_or_default();
+        let mut headers: Vec<HostHeader> = self
+            .manifest
+            .iter()
+            .flat_map(|m| &m.hosts)
+            .filter(|h| range.holds(h.host.as_bytes()))
+            .cloned()
+            .collect();
         headers.sort_by(|a, b| a.host.cmp(&b.host));
         headers.dedup_by(|a, b| a.host == b.host);
+        if !first {
+            open_errors.clear();
+        }
         Hosts {
             headers: headers.into_iter().peekable(),
             has_manifest: self.manifest.is_some(),
@@ -159,6 +210,31 @@ impl ParquetSnapshot {
             failed,
             open_errors,
         }
+    }
+}
+
+/// A range of hosts, `lo` included, `hi` excluded (byte order); `None`: unbounded.
+#[derive(Clone, Debug, Default)]
+struct Range {
+    lo: Option<Vec<u8>>,
+    hi: Option<Vec<u8>>,
+}
+
+impl Range {
+    fn all() -> Self {
+        Range::default()
+    }
+
+    fn holds(&self, host: &[u8]) -> bool {
+        !self.below(host) && !self.above(host)
+    }
+
+    fn below(&self, host: &[u8]) -> bool {
+        self.lo.as_deref().is_some_and(|lo| host < lo)
+    }
+
+    fn above(&self, host: &[u8]) -> bool {
+        self.hi.as_deref().is_some_and(|hi| host >= hi)
     }
 }
 
@@ -328,6 +404,11 @@ struct Cursor {
     last: Option<String>,
     /// The file broke: read no further.
     failed: bool,
+    /// The hosts read; rows of others are passed over.
+    range: Range,
+    /// Per row group, the least and the greatest host, when every row group has exact
+    /// statistics and they are in host order (what [`ParquetSnapshot::partitions`] needs).
+    groups: Option<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl Cursor {
@@ -335,6 +416,7 @@ impl Cursor {
         kind: ItemKind,
         path: &Path,
         fields: &crate::terms::FieldSet,
+        range: &Range,
         warnings: &mut Vec<ParquetError>,
     ) -> Result<Cursor, ParquetError> {
         let bad = |message: String| ParquetError::File { kind, path: path.to_path_buf(), message };
@@ -424,17 +506,26 @@ impl Cursor {
                 }
             }
         }
+        let groups = host_groups(&meta, schema.field(host).name());
+        // Only the row groups that may hold hosts of the range.
+        let selected: Option<Vec<usize>> = groups.as_ref().map(|g| {
+            g.iter()
+                .enumerate()
+                .filter(|(_, (min, max))| !range.below(max) && !range.above(min))
+                .map(|(i, _)| i)
+                .collect()
+        });
         // Roots are top-level columns; list columns span several leaves, all selected.
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
         let position = |i: usize| roots.binary_search(&i).unwrap_or_default();
         let plan =
             Plan { host: position(host), time: time.map(position), source: source.map(position) };
         let terms = wanted.iter().map(|(i, t)| (position(*i), *t)).collect();
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(PARQUET_BATCH_ROWS)
-            .build()
-            .map_err(|e| bad(e.to_string()))?;
+        let mut builder = builder.with_projection(mask).with_batch_size(PARQUET_BATCH_ROWS);
+        if let Some(selected) = selected {
+            builder = builder.with_row_groups(selected);
+        }
+        let reader = builder.build().map_err(|e| bad(e.to_string()))?;
         Ok(Cursor {
             kind,
             path: path.to_path_buf(),
@@ -446,6 +537,8 @@ impl Cursor {
             base: 0,
             last: None,
             failed: false,
+            range: range.clone(),
+            groups,
         })
     }
 
@@ -491,8 +584,18 @@ impl Cursor {
             }
             let batch = self.batch.as_ref()?;
             let host = text_at(batch.column(self.plan.host).as_ref(), self.row);
-            if host.is_some() {
-                break;
+            if let Some(h) = host {
+                if self.range.above(h.as_bytes()) {
+                    // Row groups are in host order: the rest is another reader's.
+                    self.reader = None;
+                    self.batch = None;
+                    return None;
+                }
+                if !self.range.below(h.as_bytes()) {
+                    break;
+                }
+                self.row += 1;
+                continue;
             }
             let row = self.base + self.row as u64 + 1;
             self.row += 1;
@@ -624,6 +727,33 @@ impl Cursor {
         }
         Ok(item)
     }
+}
+
+/// Per row group, the least and greatest host from the `host` column's statistics, when all
+/// are present and exact and the row groups are in host order.
+fn host_groups(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    host: &str,
+) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    let leaf = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [host])?;
+    let mut groups: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(meta.num_row_groups());
+    for rg in meta.row_groups() {
+        let stats = rg.column(leaf).statistics()?;
+        if !stats.min_is_exact() || !stats.max_is_exact() {
+            return None;
+        }
+        let (min, max) = (stats.min_bytes_opt()?, stats.max_bytes_opt()?);
+        if groups.last().is_some_and(|(_, last)| last.as_slice() > min) {
+            return None;
+        }
+        groups.push((min.to_vec(), max.to_vec()));
+    }
+    Some(groups)
 }
 
 /// Checks the footer length (the file's last 8 bytes: length, `PAR1`) before the footer is
