@@ -445,10 +445,10 @@ impl Cursor {
             }
         }
         let schema = builder.schema().clone();
-        if schema.fields().len() > MAX_PARQUET_COLUMNS {
+        let columns = meta.file_metadata().schema_descr().num_columns();
+        if columns > MAX_PARQUET_COLUMNS {
             return Err(bad(format!(
-                "{} columns, more than the limit of {MAX_PARQUET_COLUMNS}",
-                schema.fields().len()
+                "{columns} columns, more than the limit of {MAX_PARQUET_COLUMNS}"
             )));
         }
         let ignore = |column: &str, message: String| ParquetError::Column {
@@ -494,14 +494,19 @@ impl Cursor {
         roots.extend(source);
         roots.extend(wanted.iter().map(|(i, _)| *i));
         roots.sort_unstable();
+        // Chunks are per leaf column: the leaves of the roots read.
+        let descr = meta.file_metadata().schema_descr();
+        let leaves: Vec<usize> = (0..descr.num_columns())
+            .filter(|&l| roots.binary_search(&descr.get_column_root_idx(l)).is_ok())
+            .collect();
         for rg in meta.row_groups() {
-            for &r in &roots {
-                let size = rg.column(r).uncompressed_size();
+            for &l in &leaves {
+                let size = rg.column(l).uncompressed_size();
                 if size > MAX_PARQUET_CHUNK_BYTES {
                     return Err(bad(format!(
                         "column `{}` of a row group is {size} bytes uncompressed, more than \
                          the limit of {MAX_PARQUET_CHUNK_BYTES}",
-                        schema.field(r).name()
+                        descr.column(l).path()
                     )));
                 }
             }
