@@ -422,8 +422,9 @@ impl Cursor {
         let bad = |message: String| ParquetError::File { kind, path: path.to_path_buf(), message };
         let mut file = crate::fsread::open_regular(path).map_err(|e| bad(e.to_string()))?;
         check_footer(&mut file).map_err(bad)?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+        let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(file))
+            .map_err(bad)?
+            .map_err(|e| bad(e.to_string()))?;
         let meta = builder.metadata().clone();
         if let Some(kv) = meta.file_metadata().key_value_metadata() {
             let get = |k: &str| kv.iter().find(|e| e.key == k).and_then(|e| e.value.as_deref());
@@ -567,7 +568,11 @@ impl Cursor {
             self.batch = None;
             self.row = 0;
             let Some(reader) = self.reader.as_mut() else { return false };
-            match reader.next() {
+            let next = match guarded(|| reader.next()) {
+                Ok(next) => next,
+                Err(message) => Some(Err(arrow_schema::ArrowError::ExternalError(message.into()))),
+            };
+            match next {
                 None => {
                     self.reader = None;
                     return false;
@@ -759,6 +764,13 @@ fn host_groups(
         groups.push((min.to_vec(), max.to_vec()));
     }
     Some(groups)
+}
+
+/// Runs a call into the Parquet decoder, turning a panic (a decoder bug a hostile file
+/// reaches) into an error: the file is reported and the read goes on without it.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| "the Parquet decoder failed on this file (it panicked)".to_owned())
 }
 
 /// Checks the footer length (the file's last 8 bytes: length, `PAR1`) before the footer is
