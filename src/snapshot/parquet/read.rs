@@ -421,7 +421,7 @@ impl Cursor {
     ) -> Result<Cursor, ParquetError> {
         let bad = |message: String| ParquetError::File { kind, path: path.to_path_buf(), message };
         let mut file = crate::fsread::open_regular(path).map_err(|e| bad(e.to_string()))?;
-        check_footer(&mut file).map_err(bad)?;
+        let file_len = check_footer(&mut file).map_err(bad)?;
         let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(file))
             .map_err(bad)?
             .map_err(|e| bad(e.to_string()))?;
@@ -502,7 +502,18 @@ impl Cursor {
             .collect();
         for rg in meta.row_groups() {
             for &l in &leaves {
-                let size = rg.column(l).uncompressed_size();
+                let chunk = rg.column(l);
+                let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
+                let length = chunk.compressed_size();
+                let inside = u64::try_from(start).ok().zip(u64::try_from(length).ok());
+                if inside.is_none_or(|(s, n)| s.saturating_add(n) > file_len) {
+                    return Err(bad(format!(
+                        "column `{}` of a row group claims bytes {start}..+{length}, outside \
+                         the file",
+                        descr.column(l).path()
+                    )));
+                }
+                let size = chunk.uncompressed_size();
                 if size > MAX_PARQUET_CHUNK_BYTES {
                     return Err(bad(format!(
                         "column `{}` of a row group is {size} bytes uncompressed, more than \
@@ -531,7 +542,7 @@ impl Cursor {
         if let Some(selected) = selected {
             builder = builder.with_row_groups(selected);
         }
-        let reader = builder.build().map_err(|e| bad(e.to_string()))?;
+        let reader = guarded(|| builder.build()).map_err(bad)?.map_err(|e| bad(e.to_string()))?;
         Ok(Cursor {
             kind,
             path: path.to_path_buf(),
@@ -774,8 +785,8 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Checks the footer length (the file's last 8 bytes: length, `PAR1`) before the footer is
-/// read, and leaves the file at its start.
-fn check_footer(file: &mut File) -> Result<(), String> {
+/// read, and leaves the file at its start; returns the file's length.
+fn check_footer(file: &mut File) -> Result<u64, String> {
     let len = file.metadata().map_err(|e| e.to_string())?.len();
     if len < 12 {
         return Err(format!("{len} bytes: too short to be a Parquet file"));
@@ -795,7 +806,7 @@ fn check_footer(file: &mut File) -> Result<(), String> {
         ));
     }
     file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-    Ok(())
+    Ok(len)
 }
 
 /// The text at `row` of a string column (any encoding [`is_text`] takes); `None` for a null.
