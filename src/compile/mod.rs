@@ -216,6 +216,25 @@ impl Ruleset {
         &self.requirements
     }
 
+    /// The fields a scan reads of `kind`'s items: those its conditions test, and those a
+    /// card shows of a matched object (the kind's `card` terms). Empty when no IOC can decide
+    /// anything on the kind (its items need not be read at all). A columnar reader that reads
+    /// only these gives the same cards, verdicts and counters as a read of every field.
+    pub fn projection(&self, kind: ItemKind) -> FieldSet {
+        let index = self.kind(kind);
+        if !index.triggers.any_group {
+            return FieldSet::new();
+        }
+        let mut fields: FieldSet = index.fields.iter().map(|fi| fi.field).collect();
+        for f in self.requirements.fields.iter().filter(|f| f.kind() == kind) {
+            fields.insert(f);
+        }
+        for t in crate::terms::of_kind(kind).filter(|t| t.card) {
+            fields.insert(t.field);
+        }
+        fields
+    }
+
     /// IndicatorItems that can never match (unsupported term, bad content, ...).
     pub fn unsupported_items(&self) -> usize {
         self.unsupported

@@ -2,7 +2,8 @@
 //!
 //! Unlike a scan, a collection does not look at any ruleset: it saves exactly the kinds it is
 //! given (all of them by default), so that any IOC can be scanned against the file later. The
-//! only file written is the caller's output, which the walk leaves out of the snapshot.
+//! only file written is the caller's output (a JSON Lines file, or a Parquet snapshot
+//! folder), which the walk leaves out of the snapshot.
 
 use super::tally::Tally;
 use super::{in_pool, DriverError, ProgressFn};
@@ -10,6 +11,7 @@ use crate::collect::content::ContentProbes;
 use crate::collect::file::{self, FileEntry, FileOptions, FileSink, FileStats, WriteEvent};
 use crate::collect::{self, CollectError};
 use crate::item::{Item, ItemKind, ItemView};
+use crate::snapshot::parquet::{self, HostHeader, ParquetError, ParquetWriter};
 use crate::snapshot::{self, Header, SnapshotError, SnapshotWriter};
 use crate::terms::{self, Cost, FieldSet};
 use serde::Serialize;
@@ -91,23 +93,36 @@ fn collect_fields(kinds: &[ItemKind], hash: bool) -> FieldSet {
         .collect()
 }
 
-/// The snapshot file itself, which the walk may meet while it is being written: by name
-/// (cheap, checked first), then by device and inode.
-struct OwnOutput {
-    name: std::ffi::OsString,
-    id: (u64, u64),
+/// The snapshot being written, which the walk may meet: the JSON Lines file, by name (cheap,
+/// checked first) then by device and inode; or the files of the Parquet folder, by suffix
+/// then by their folder's device and inode.
+enum OwnOutput {
+    File { name: std::ffi::OsString, id: (u64, u64) },
+    Folder { id: (u64, u64) },
 }
 
 impl OwnOutput {
     fn of(path: &Path) -> Option<Self> {
-        let name = path.file_name()?.to_owned();
-        let id = file_id(&std::fs::metadata(path).ok()?)?;
-        Some(OwnOutput { name, id })
+        let meta = std::fs::metadata(path).ok()?;
+        let id = file_id(&meta)?;
+        if meta.is_dir() {
+            return Some(OwnOutput::Folder { id });
+        }
+        Some(OwnOutput::File { name: path.file_name()?.to_owned(), id })
     }
 
     fn is(&self, path: &Path) -> bool {
-        path.file_name() == Some(self.name.as_os_str())
-            && std::fs::symlink_metadata(path).ok().and_then(|m| file_id(&m)) == Some(self.id)
+        let id_of = |p: &Path| std::fs::symlink_metadata(p).ok().and_then(|m| file_id(&m));
+        match self {
+            OwnOutput::File { name, id } => {
+                path.file_name() == Some(name.as_os_str()) && id_of(path) == Some(*id)
+            }
+            OwnOutput::Folder { id } => {
+                let name = path.file_name().map(|n| n.to_string_lossy());
+                name.is_some_and(|n| n.ends_with(".parquet") || n == parquet::MANIFEST)
+                    && path.parent().and_then(id_of) == Some(*id)
+            }
+        }
     }
 }
 
@@ -122,9 +137,32 @@ fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-/// Writes encoded lines to the snapshot; the first write error stops the collection.
-struct SnapshotSink<'a, W: Write> {
-    writer: Mutex<&'a mut SnapshotWriter<W>>,
+/// Where collected items go; the first error stops the collection.
+trait ItemOut: Sync {
+    fn put(&self, item: &Item) -> std::io::Result<()>;
+}
+
+impl<W: Write + Send> ItemOut for Mutex<&mut SnapshotWriter<W>> {
+    fn put(&self, item: &Item) -> std::io::Result<()> {
+        // Encoding happens outside the lock; only the write is serialised.
+        let line = snapshot::encode_item(item)?;
+        self.lock().unwrap_or_else(PoisonError::into_inner).write_encoded(&line)
+    }
+}
+
+impl ItemOut for Mutex<ParquetWriter> {
+    fn put(&self, item: &Item) -> std::io::Result<()> {
+        let mut writer = self.lock().unwrap_or_else(PoisonError::into_inner);
+        writer.write(item).map_err(|e| match e {
+            ParquetError::Write(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        })
+    }
+}
+
+/// Writes collected items to the output; the first write error stops the collection.
+struct SnapshotSink<'a> {
+    out: &'a dyn ItemOut,
     own_output: Option<OwnOutput>,
     fields: Vec<terms::Field>,
     tally: &'a Tally,
@@ -137,16 +175,12 @@ struct SnapshotSink<'a, W: Write> {
     writes: bool,
 }
 
-impl<W: Write> SnapshotSink<'_, W> {
+impl SnapshotSink<'_> {
     fn write(&self, item: &Item) {
         if self.stop.load(Ordering::Relaxed) {
             return;
         }
-        // Encoding happens outside the lock; only the write is serialised.
-        let written = snapshot::encode_item(item).and_then(|line| {
-            self.writer.lock().unwrap_or_else(PoisonError::into_inner).write_encoded(&line)
-        });
-        match written {
+        match self.out.put(item) {
             Ok(()) => self.tally.count_items(item.kind(), 1),
             Err(e) => {
                 self.stop.store(true, Ordering::Relaxed);
@@ -157,7 +191,7 @@ impl<W: Write> SnapshotSink<'_, W> {
     }
 }
 
-impl<W: Write + Send> FileSink for SnapshotSink<'_, W> {
+impl FileSink for SnapshotSink<'_> {
     fn file(&self, entry: &FileEntry) {
         if self.own_output.as_ref().is_some_and(|own| own.is(entry.path())) {
             return;
@@ -190,21 +224,73 @@ pub fn collect_snapshot<W: Write + Send>(
     out: W,
     out_path: Option<&Path>,
 ) -> Result<CollectReport, DriverError> {
-    let kinds = options.kinds_collected();
-    let excludes = if kinds.iter().any(|&k| collect::walked(k)) {
-        Some(options.files.compile_excludes()?)
-    } else {
-        None
+    let plan = Plan::of(options)?;
+    let mut writer = SnapshotWriter::new(out, &plan.header).map_err(SnapshotError::Write)?;
+    let outcome = {
+        let out = Mutex::new(&mut writer);
+        collect_into(options, &plan, &out, out_path.and_then(OwnOutput::of))
     };
-    let fields = collect_fields(&kinds, options.hash);
-    // No ruleset, no string searches: StringList is not collected into snapshots.
-    let probes = ContentProbes::default();
-    let header = Header::new(crate::collect::host_name(), chrono::Utc::now(), kinds.clone());
-    let mut writer = SnapshotWriter::new(out, &header).map_err(SnapshotError::Write)?;
+    let report = outcome.map_err(SnapshotError::Write)?;
+    writer.finish().map_err(SnapshotError::Write)?;
+    Ok(report)
+}
+
+/// Collects as [`collect_snapshot`] does, into a new Parquet snapshot folder `dir` (created
+/// if needed, refused if it holds files: [`crate::snapshot::parquet`]). The walk leaves the
+/// folder's own files out.
+pub fn collect_parquet_snapshot(
+    options: &CollectOptions,
+    dir: &Path,
+) -> Result<CollectReport, DriverError> {
+    let plan = Plan::of(options)?;
+    let mut writer = ParquetWriter::create(dir)?;
+    let header = &plan.header;
+    writer.begin_host(HostHeader {
+        host: header.host.clone().unwrap_or_default(),
+        time: header.time.clone(),
+        tool: header.tool.clone(),
+        kinds: header.kinds.clone(),
+    })?;
+    let out = Mutex::new(writer);
+    let report =
+        collect_into(options, &plan, &out, OwnOutput::of(dir)).map_err(ParquetError::Write)?;
+    out.into_inner().unwrap_or_else(PoisonError::into_inner).finish()?;
+    Ok(report)
+}
+
+/// What a collection collects, and the header that says so.
+struct Plan {
+    kinds: Vec<ItemKind>,
+    excludes: Option<file::Excludes>,
+    fields: FieldSet,
+    header: Header,
+}
+
+impl Plan {
+    fn of(options: &CollectOptions) -> Result<Self, DriverError> {
+        let kinds = options.kinds_collected();
+        let excludes = if kinds.iter().any(|&k| collect::walked(k)) {
+            Some(options.files.compile_excludes()?)
+        } else {
+            None
+        };
+        let fields = collect_fields(&kinds, options.hash);
+        let header = Header::new(crate::collect::host_name(), chrono::Utc::now(), kinds.clone());
+        Ok(Plan { kinds, excludes, fields, header })
+    }
+}
+
+fn collect_into(
+    options: &CollectOptions,
+    plan: &Plan,
+    out: &dyn ItemOut,
+    own_output: Option<OwnOutput>,
+) -> Result<CollectReport, std::io::Error> {
+    let (kinds, fields) = (&plan.kinds, &plan.fields);
     let tally = Tally::new(options.progress.clone());
     let sink = SnapshotSink {
-        writer: Mutex::new(&mut writer),
-        own_output: out_path.and_then(OwnOutput::of),
+        out,
+        own_output,
         fields: fields.iter().collect(),
         tally: &tally,
         failed: Mutex::new(None),
@@ -214,26 +300,27 @@ pub fn collect_snapshot<W: Write + Send>(
         writes: kinds.contains(&ItemKind::FileWriteEvent),
     };
     let mut file_stats = FileStats::default();
+    // No ruleset, no string searches: StringList is not collected into snapshots.
+    let probes = ContentProbes::default();
     in_pool(options.threads, || {
-        for group in collect::groups(&kinds) {
+        for group in collect::groups(kinds) {
             if sink.cancelled() {
                 break;
             }
             let max_hash_bytes = options.files.max_hash_bytes;
-            for (_, collected) in collect::collect_group(&group, &fields, max_hash_bytes, &probes) {
+            for (_, collected) in collect::collect_group(&group, fields, max_hash_bytes, &probes) {
                 tally.errors(collected.errors);
                 collected.items.iter().for_each(|item| sink.write(item));
             }
         }
-        if let (Some(excludes), false) = (&excludes, sink.cancelled()) {
-            file_stats = file::walk_with(&options.files, excludes, &fields, &probes, &sink);
+        if let (Some(excludes), false) = (&plan.excludes, sink.cancelled()) {
+            file_stats = file::walk_with(&options.files, excludes, fields, &probes, &sink);
         }
     });
     let failed = sink.failed.into_inner().unwrap_or_else(PoisonError::into_inner);
     if let Some(e) = failed {
-        return Err(SnapshotError::Write(e).into());
+        return Err(e);
     }
-    writer.finish().map_err(SnapshotError::Write)?;
     tally.report(true);
     Ok(CollectReport {
         items: tally.item_counts(),

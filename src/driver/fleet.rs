@@ -20,6 +20,7 @@
 //! The seam for other forms: implement [`HostSource`] (or wrap an iterator of
 //! `(host, kinds, items)` in [`IterSource`]) and add it in [`open_snapshots`].
 
+use super::parquet_source::{self, is_parquet_snapshot};
 use super::tally::Tally;
 use super::{needed_kinds, report_of, ScanOptions, ScanReport};
 use crate::collect::file::FileStats;
@@ -91,6 +92,11 @@ impl Problems {
         if self.kept.len() < MAX_REPORTED_SNAPSHOT_ERRORS {
             self.kept.push(problem);
         }
+    }
+
+    /// Counts `n` problems a reader counted but did not keep.
+    pub fn count_more(&mut self, n: u64) {
+        self.count += n;
     }
 
     fn extend(&mut self, other: Problems) {
@@ -246,8 +252,9 @@ impl HostSource for JsonLinesSource {
 }
 
 /// The sources named by `paths`: files are JSON Lines snapshots whatever their name;
-/// folders are searched recursively (sorted, symbolic links not followed) for `.jsonl`
-/// files. Paths that cannot be opened are problems; the others are still returned.
+/// folders that are Parquet snapshots are read as such, and other folders are searched
+/// recursively (sorted, symbolic links not followed) for `.jsonl` files and Parquet snapshot
+/// folders. Paths that cannot be opened are problems; the others are still returned.
 pub fn open_snapshots<P: AsRef<Path>>(
     ruleset: &Ruleset,
     paths: &[P],
@@ -256,13 +263,21 @@ pub fn open_snapshots<P: AsRef<Path>>(
     let needed = needed_kinds(ruleset, options);
     let fields = projection(ruleset);
     let mut files = Vec::new();
+    let mut parquet = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
         let path = path.as_ref();
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
-                for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+                let walk = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name();
+                // A Parquet snapshot folder is one source: not searched into.
+                let mut walk = walk.into_iter();
+                while let Some(entry) = walk.next() {
                     match entry {
+                        Ok(e) if e.file_type().is_dir() && is_parquet_snapshot(e.path()) => {
+                            parquet.push(e.into_path());
+                            walk.skip_current_dir();
+                        }
                         Ok(e) if e.file_type().is_file() && is_jsonl(e.path()) => {
                             files.push(e.into_path())
                         }
@@ -294,6 +309,17 @@ pub fn open_snapshots<P: AsRef<Path>>(
     for o in opened {
         match o {
             Ok(s) => sources.push(Box::new(s)),
+            Err(p) => problems.push(p),
+        }
+    }
+    parquet.sort();
+    parquet.dedup();
+    let parts = rayon::current_num_threads();
+    for dir in parquet {
+        match parquet_source::open(&dir, ruleset, &needed, parts) {
+            Ok(partitions) => {
+                sources.extend(partitions.into_iter().map(|p| Box::new(p) as Box<dyn HostSource>))
+            }
             Err(p) => problems.push(p),
         }
     }

@@ -22,13 +22,14 @@
 mod collect;
 pub mod fleet;
 mod host;
+mod parquet_source;
 mod snapshot;
 mod tally;
 
-pub use collect::{collect_snapshot, CollectOptions, CollectReport};
+pub use collect::{collect_parquet_snapshot, collect_snapshot, CollectOptions, CollectReport};
 pub use fleet::{open_snapshots, scan_fleet, FleetReport, FleetSummary, HostSource};
 pub use host::scan_host;
-pub use snapshot::scan_snapshot;
+pub use snapshot::{scan_host_items, scan_snapshot};
 
 use crate::card::Card;
 use crate::collect::file::{FileOptions, FileOptionsError, FileStats};
@@ -121,6 +122,9 @@ pub enum DriverError {
     /// The snapshot cannot be read or written.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// The Parquet snapshot cannot be read or written.
+    #[error(transparent)]
+    Parquet(#[from] crate::snapshot::parquet::ParquetError),
 }
 
 /// Counters of one scan.

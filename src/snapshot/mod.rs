@@ -14,6 +14,8 @@
 //! its number and skipped; only a missing or foreign header fails the whole file. This module
 //! reads and writes the format; it collects and evaluates nothing (see [`crate::driver`]).
 
+pub mod parquet;
+
 use crate::item::{Item, ItemKind};
 use crate::limits::MAX_SNAPSHOT_LINE_BYTES;
 use crate::path_text::escape;

@@ -22,6 +22,8 @@ Exit codes:
   compile: 0 bundle written; 2 usage error, no IOC loadable, or output failure
   import:  0 every input read whole; 1 written, some input had problems; 2 usage error or
            output failure
+  snapshot convert: 0 converted; 1 converted, some input or line skipped; 2 usage error,
+           unreadable input or output failure
   terms:   0";
 
 /// OpenIOC 1.0/1.1 scanner: checks IOC files and scans this host (or a snapshot) for them.
@@ -53,6 +55,9 @@ pub enum Command {
     /// for `scan --snapshot`.
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
+    /// Convert snapshots between JSON Lines and Parquet.
+    #[command(after_help = EXIT_CODES)]
+    Snapshot(SnapshotArgs),
     /// Print the catalogue of supported terms.
     Terms(TermsArgs),
     /// Print what the reader or the compiler makes of IOC files (for developers and bug
@@ -200,7 +205,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub fail_on_undetermined: bool,
     /// Scan the items of this snapshot (from `iocscan collect`) instead of the live host.
-    /// Repeatable, and a folder is searched for `.jsonl` snapshots: several hosts are then
+    /// A JSON Lines file or a Parquet snapshot folder; repeatable, and a folder is searched for
+    /// `.jsonl` snapshots and Parquet snapshot folders: several hosts are then
     /// scanned each on its own (files naming the same host are one host), and the output
     /// groups by host.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["paths", "excludes", "one_file_system", "follow_symlinks", "network_mounts"])]
@@ -233,9 +239,53 @@ pub struct CollectArgs {
     /// Also hash files (MD5, SHA-1, SHA-256): reads every file's content.
     #[arg(long)]
     pub hash: bool,
-    /// The snapshot file to write (JSON Lines, schema/snapshot.schema.json).
-    #[arg(long, short, value_name = "FILE")]
+    /// Snapshot format: a JSON Lines file (schema/snapshot.schema.json) or a Parquet folder
+    /// (schema/parquet-snapshot.md).
+    #[arg(long, value_enum, default_value_t = SnapshotFormat::Jsonl)]
+    pub format: SnapshotFormat,
+    /// The snapshot to write: a file (jsonl), or a new or empty folder (parquet).
+    #[arg(long, short, value_name = "PATH")]
     pub output: PathBuf,
+}
+
+/// Snapshot formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    /// One JSON Lines file: a header line, then one item per line.
+    Jsonl,
+    /// A folder of Parquet files, one per item kind, and snapshot.json.
+    Parquet,
+}
+
+/// `iocscan snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SnapshotCommand,
+}
+
+/// The `iocscan snapshot` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Convert JSON Lines snapshots (one host each) into one Parquet folder, or a Parquet
+    /// folder into JSON Lines (one file, or a folder of one file per host).
+    Convert(ConvertArgs),
+}
+
+/// `iocscan snapshot convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// JSON Lines snapshot files (and folders of `*.jsonl` files), or one Parquet folder.
+    #[arg(required = true, value_name = "IN")]
+    pub inputs: Vec<PathBuf>,
+    /// The output: a new Parquet folder from JSON Lines; from Parquet, the JSON Lines file
+    /// (one host) or a new folder (several hosts).
+    #[arg(long, short, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Print nothing but fatal errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl CollectArgs {

@@ -1,6 +1,7 @@
-//! `iocscan collect`: save this host's items to a snapshot file.
+//! `iocscan collect`: save this host's items to a snapshot (a JSON Lines file or a Parquet
+//! folder).
 
-use crate::args::CollectArgs;
+use crate::args::{CollectArgs, SnapshotFormat};
 use crate::common::{self, bytes_text, Live, ERRORS_SHOWN};
 use crate::render::escape_path;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -9,14 +10,20 @@ use std::io::{self, BufWriter};
 
 /// Runs the collection; exit 0 when the snapshot was written, 2 otherwise.
 pub fn run(args: &CollectArgs) -> io::Result<u8> {
-    let file = common::create(&args.output)?;
+    let file = match args.format {
+        SnapshotFormat::Jsonl => Some(common::create(&args.output)?),
+        SnapshotFormat::Parquet => None,
+    };
     let live = Live::start(args.walk.quiet);
     let options = CollectOptions {
         progress: live.progress(),
         cancel: live.cancel(),
         ..args.collect_options()
     };
-    let outcome = driver::collect_snapshot(&options, BufWriter::new(file), Some(&args.output));
+    let outcome = match file {
+        Some(file) => driver::collect_snapshot(&options, BufWriter::new(file), Some(&args.output)),
+        None => driver::collect_parquet_snapshot(&options, &args.output),
+    };
     live.finish();
     let report = match outcome {
         Ok(report) => report,

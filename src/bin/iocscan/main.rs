@@ -14,6 +14,7 @@ mod interrupt;
 mod progress;
 mod render;
 mod scan;
+mod snapshot;
 mod terms;
 
 use clap::Parser;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Collect(a) => collect::run(&a),
         args::Command::Compile(a) => compile::run(&a),
+        args::Command::Snapshot(a) => snapshot::run(&a),
         args::Command::Terms(a) => terms::run(&a),
         args::Command::Debug(a) => debug::run(&a),
         args::Command::Import(a) => import::run(&a),

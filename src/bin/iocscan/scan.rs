@@ -14,6 +14,7 @@ use crate::{EXIT_ERROR, EXIT_FOUND, EXIT_OK, EXIT_UNDETERMINED};
 use iocscan::diag::Diagnostic;
 use iocscan::driver::{self, ScanOptions, ScanReport};
 use iocscan::load::{self, LoadedRuleset};
+use iocscan::snapshot::parquet::ParquetSnapshot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -101,9 +102,18 @@ fn scan_options(args: &ScanArgs, live: &Live) -> ScanOptions {
     }
 }
 
-/// Several snapshots, or a folder of them: a scan of each host on its own.
+/// Several snapshots, or a folder of them, or a Parquet snapshot whose header names several
+/// hosts: a scan of each host on its own. One JSON Lines file, or a Parquet snapshot of one
+/// host (or without a header, as other tools write them), keeps the one-host output.
 fn is_fleet(args: &ScanArgs) -> bool {
-    args.snapshot.len() > 1 || args.snapshot.first().is_some_and(|p| p.is_dir())
+    match args.snapshot.as_slice() {
+        [one] if one.is_dir() => match ParquetSnapshot::open(one) {
+            Ok(snapshot) => snapshot.manifest().is_some_and(|m| m.hosts.len() > 1),
+            Err(_) => true,
+        },
+        [_] | [] => false,
+        _ => true,
+    }
 }
 
 /// Scans every host of the snapshots, printing each as it is done.
