@@ -5,7 +5,7 @@
 //! [`crate::limits::MAX_CONTENT_BYTES`]) and hands them here once; the process collector hands
 //! over memory regions. Nothing here opens or reads anything.
 //!
-//! String conditions depend on the ruleset ([`strings`] explains why only strings that can
+//! String conditions depend on the ruleset (the `strings` module explains why only strings that can
 //! matter are produced), so a scan builds [`ContentProbes`] from its compiled ruleset and
 //! gives them to the collectors; a snapshot collection without a ruleset has none and leaves
 //! `StringList` out.
