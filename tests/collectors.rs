@@ -63,6 +63,16 @@ fn a_child_process_is_found_with_its_fields() {
     let unique = format!("3600.{}", std::process::id());
     let child = Reaped(Command::new("sleep").arg(&unique).spawn().expect("spawn sleep"));
     let pid = i64::from(child.0.id());
+    // Until exec is done the child shows the parent's arguments, then briefly none: wait for
+    // its own.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let execed = || {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        cmdline.windows(unique.len()).any(|w| w == unique.as_bytes())
+    };
+    while !execed() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let got = collect(ItemKind::Process, &only(&[Field::ProcessSecurityId]));
     let item = got
         .items
