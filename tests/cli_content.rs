@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn dll(s: &Setup) {
@@ -94,16 +94,6 @@ fn file_strings_ascii_and_wide() {
     assert_eq!(card_ids(&doc), ["strings-both", "strings-regex"]);
     assert_eq!(verdict_of(&doc, "strings-part"), "clean");
     assert!(doc.to_string().contains("Global\\\\MutexXYZ-42"), "{doc}");
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

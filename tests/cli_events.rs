@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// An OpenIOC 1.1 document in HX's spelling: one Indicator of `operator` over `conds`.
@@ -33,16 +33,6 @@ fn hx(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
          <metadata><short_description>{id}</short_description><links/></metadata><criteria>\
          <Indicator operator=\"{operator}\" id=\"{id}-top\">\n{items}</Indicator></criteria></OpenIOC>\n"
     )
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Waits until `/proc/PID/maps` names `needle` (the child has loaded what the test needs).

@@ -150,3 +150,13 @@ pub fn unique(tag: &str) -> String {
         .map_or(0, |d| d.as_nanos());
     format!("iocscan-{tag}-{}-{nanos}", std::process::id())
 }
+
+/// A child process, killed when the test ends, however it ends.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
