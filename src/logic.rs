@@ -30,6 +30,9 @@
 //! | OR  | none true, some unknown | false | unknown |
 //! | OR  | all false | false | false |
 //! | OR  | none (empty Indicator) | false | false |
+//! | N of (`yara/set` N) | at least N true | true | true |
+//! | N of | fewer than N true or unknown | false | false |
+//! | N of | otherwise | false | unknown |
 //! | unknown operator | any | false | unknown |
 //!
 //! Host-wide, a group of conditions bound to one item is true when some item made it true,
@@ -51,6 +54,20 @@ pub(crate) enum Op {
     And,
     /// Some child.
     Or,
+    /// At least this many children (ioc_writer's `yara/set` N; between 2 and the number of
+    /// children less one: 1 is an OR, all an AND).
+    AtLeast(u32),
+}
+
+impl std::fmt::Display for Op {
+    /// As cards and explanations name it: `AND`, `OR`, `2 OF`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Op::And => f.write_str("AND"),
+            Op::Or => f.write_str("OR"),
+            Op::AtLeast(n) => write!(f, "{n} OF"),
+        }
+    }
 }
 
 /// What the evaluator saw of a leaf's field on one item.
@@ -109,6 +126,7 @@ pub(crate) fn combine(op: Option<Op>, mut children: impl Iterator<Item = bool>) 
             any
         }
         Some(Op::Or) => children.any(|c| c),
+        Some(Op::AtLeast(n)) => children.filter(|c| *c).take(n as usize).count() == n as usize,
         None => false,
     }
 }
@@ -135,6 +153,24 @@ pub(crate) fn combine3(op: Option<Op>, children: impl Iterator<Item = Truth>) ->
                 value = value.max(c);
             }
             value
+        }
+        Some(Op::AtLeast(n)) => {
+            let (mut yes, mut maybe) = (0u32, 0u32);
+            for c in children {
+                match c {
+                    Truth::True => yes += 1,
+                    Truth::Unknown => maybe += 1,
+                    Truth::False => {}
+                }
+                if yes >= n {
+                    return Truth::True;
+                }
+            }
+            if yes + maybe >= n {
+                Truth::Unknown
+            } else {
+                Truth::False
+            }
         }
         None => Truth::Unknown,
     }
@@ -229,6 +265,21 @@ mod tests {
         assert!(!combine(None, [true, true].into_iter()));
         assert_eq!(combine3(None, [T, T].into_iter()), U);
     }
+    #[test]
+    fn at_least_n_true_is_true() {
+        assert!(combine(Some(Op::AtLeast(2)), [true, false, true].into_iter()));
+        assert_eq!(combine3(Some(Op::AtLeast(2)), [T, F, T].into_iter()), T);
+    }
+    #[test]
+    fn at_least_too_few_true_or_unknown_is_false() {
+        assert!(!combine(Some(Op::AtLeast(2)), [true, false, false].into_iter()));
+        assert_eq!(combine3(Some(Op::AtLeast(2)), [T, F, F].into_iter()), F);
+    }
+    #[test]
+    fn at_least_short_by_unknowns_is_unknown() {
+        assert!(!combine(Some(Op::AtLeast(2)), [true, false, false].into_iter()));
+        assert_eq!(combine3(Some(Op::AtLeast(2)), [T, U, F].into_iter()), U);
+    }
     /// A small tree: leaves are known values or unknowns numbered `0..4`.
     #[derive(Clone, Debug)]
     enum Tree {
@@ -242,9 +293,9 @@ mod tests {
         let leaf =
             prop_oneof![any::<bool>().prop_map(Tree::Known), (0..4usize).prop_map(Tree::Var)];
         let ops: &'static [Option<Op>] = if unknown_ops {
-            &[Some(Op::And), Some(Op::Or), None]
+            &[Some(Op::And), Some(Op::Or), Some(Op::AtLeast(2)), None]
         } else {
-            &[Some(Op::And), Some(Op::Or)]
+            &[Some(Op::And), Some(Op::Or), Some(Op::AtLeast(2))]
         };
         leaf.prop_recursive(4, 24, 4, move |inner| {
             (prop::sample::select(ops), prop::collection::vec(inner, 0..4))

@@ -47,6 +47,9 @@ fn converter_examples_detect_the_files_they_describe() {
         ("c346142a-c3e9-409c-b569-73693a33bdd2", b"win.exe http://foo.com/badfile2.exe".to_vec()),
         // `evilMutex`, case folded.
         ("e9e37871-e6e2-4673-a9c1-880a5baac3b1", b"Global\\EVILMUTEX\x00".to_vec()),
+        // `yara/set` 2 of three strings, and 3 of four.
+        ("5e4c5d7b-0fc0-47a3-ae4d-bfaf9310bf38", b"dummy3 ... dummy1".to_vec()),
+        ("37a3a459-220f-4b71-bb9b-cd4f089305d0", b"bar2 foo1 bar1".to_vec()),
         // `filesize > 200KB`.
         ("c6049b90-d5b0-4472-b414-ba400f04dca3", vec![0u8; 210 * 1024]),
     ];
@@ -83,6 +86,12 @@ fn nothing_matches_a_file_without_the_strings() {
         std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
             .expect("copy example");
     }
+    // Two of three strings are wanted on ONE file: one on each of two files is not enough.
+    let set = "5e4c5d7b-0fc0-47a3-ae4d-bfaf9310bf38";
+    std::fs::copy(dir.join(format!("{set}.ioc")), s.iocs().join(format!("{set}.ioc")))
+        .expect("copy example");
+    std::fs::write(s.host().join("one.bin"), b"dummy1 dummy1").expect("write");
+    std::fs::write(s.host().join("other.bin"), b"dummy2").expect("write");
     // `borland` in the wrong case (the string is case-sensitive), and the hex string with its
     // wildcard nibble wrong (`A?` needs a high nibble of A).
     std::fs::write(s.host().join("near.bin"), b"borland \xe2\x34\x00\xc8\xb7\xfb").expect("write");
@@ -90,4 +99,68 @@ fn nothing_matches_a_file_without_the_strings() {
     assert_eq!(code, 0, "{doc}");
     assert_eq!(verdict_of(&doc, "04f522c1-efc9-492a-a07f-25501f395255"), "clean");
     assert_eq!(verdict_of(&doc, "0d0a3284-8e3c-474c-8941-4d09bbc39649"), "clean");
+    assert_eq!(verdict_of(&doc, set), "clean");
+}
+
+/// The file offset of the entry point of the PE `image`, read from its headers here (not by
+/// the code under test).
+fn entry_point_offset(image: &[u8]) -> usize {
+    let u16_at = |o: usize| u16::from_le_bytes([image[o], image[o + 1]]) as usize;
+    let u32_at =
+        |o: usize| u32::from_le_bytes(image[o..o + 4].try_into().expect("4 bytes")) as usize;
+    let pe = u32_at(0x3c);
+    let optional = pe + 24;
+    let entry = u32_at(optional + 16);
+    let sections = optional + u16_at(pe + 20);
+    (0..u16_at(pe + 6))
+        .map(|i| sections + 40 * i)
+        .find_map(|s| {
+            let (size, rva, raw) =
+                (u32_at(s + 8).max(u32_at(s + 16)), u32_at(s + 12), u32_at(s + 20));
+            (rva <= entry && entry < rva + size).then(|| raw + entry - rva)
+        })
+        .expect("entry point in a section")
+}
+
+#[test]
+fn strings_placed_at_the_entry_point() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let dll =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/pe/nagisa64.dll"))
+            .expect("test PE");
+    let entry = entry_point_offset(&dll);
+    let patched = |at: usize, bytes: &[u8]| {
+        let mut image = dll.clone();
+        image[at..at + bytes.len()].copy_from_slice(bytes);
+        image
+    };
+    let call = b"\xe8\x00\x00\x00\x00";
+    let loop_ = b"\x9c\x50\x66\xa1\x11\x22\x33\x00\x66\xa9\x44\x55\x58\x0f\x85";
+    // (example: `E8 00 00 00 00` at entrypoint; the 15 bytes within entrypoint + 10)
+    let (at, within) =
+        ("3b71643b-f2c7-4885-a5ba-1ab70f10e56e", "3741a3c9-7540-4092-b2c1-2242bd03775d");
+    let s = Setup::new();
+    for id in [at, within] {
+        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
+            .expect("copy example");
+    }
+    std::fs::write(s.host().join("call.dll"), patched(entry, call)).expect("write");
+    std::fs::write(s.host().join("loop.dll"), patched(entry + 7, loop_)).expect("write");
+    // Too far from the entry point, and not a PE at all: no entry point to be placed at.
+    std::fs::write(s.host().join("far.dll"), patched(entry + 64, call)).expect("write");
+    std::fs::write(s.host().join("far-loop.dll"), patched(entry + 11, loop_)).expect("write");
+    std::fs::write(s.host().join("raw.bin"), [call.as_slice(), loop_].concat()).expect("write");
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    let mut expected = vec![at, within];
+    expected.sort_unstable();
+    assert_eq!(card_ids(&doc), expected);
+    let text = doc["cards"].to_string();
+    for name in ["far.dll", "far-loop.dll", "raw.bin"] {
+        assert!(!text.contains(name), "{name} must not match: {text}");
+    }
+    assert!(text.contains("call.dll") && text.contains("loop.dll"), "{text}");
 }

@@ -5,7 +5,6 @@
 
 use super::tree::{Branch, GExpr, LeafId, Part, Unknown};
 use super::{triggers, Ruleset};
-use crate::logic::Op;
 use std::fmt::Write;
 
 impl Ruleset {
@@ -115,10 +114,6 @@ impl Dump<'_> {
                 self.expr(inner, depth + 1);
             }
             GExpr::Op(op, ch) => {
-                let op = match op {
-                    Op::And => "AND",
-                    Op::Or => "OR",
-                };
                 let text = if ch.is_empty() { format!("{op} (empty)") } else { op.to_string() };
                 self.line(depth, &text);
                 ch.iter().for_each(|c| self.expr(c, depth + 1));

@@ -4,10 +4,12 @@
 //! supported leaves are all of that kind) form ONE [`Group`], evaluated on one item at a time;
 //! groups of different kinds and nested mixed Indicators combine host-wide in a [`Branch`].
 //! A top-level Indicator of a single kind is one group as a whole. Never-matching leaves are
-//! constant false and do not break the grouping of the others.
+//! constant false and do not break the grouping of the others. An N-of Indicator
+//! (`yara/set`) of one kind binds its N to one item; one of mixed kinds counts each child
+//! host-wide.
 
 use super::lower::{LInd, LNode};
-use super::tree::{Branch, BranchInfo, GExpr, Group, GroupId, Leaf, Part, Unknown};
+use super::tree::{Branch, BranchInfo, GExpr, Group, GroupId, Leaf, Op, Part, Unknown};
 use crate::item::ItemKind;
 use crate::terms::FieldSet;
 use std::collections::BTreeMap;
@@ -67,7 +69,9 @@ impl Grouper<'_> {
                 let g = self.group(kind, self.expr_of_ind(ind), ind.info.clone());
                 Branch {
                     info: ind.info.clone(),
-                    op: ind.op,
+                    // The group applies the operator; over its one part an N of would be
+                    // false, where AND and OR are the identity.
+                    op: ind.op.map(|op| if matches!(op, Op::AtLeast(_)) { Op::And } else { op }),
                     parts: vec![Part::Group(g)],
                     scoped: true,
                 }
@@ -86,6 +90,15 @@ impl Grouper<'_> {
         let mut slots: Vec<(usize, Option<Part>)> = Vec::new();
         for (i, child) in ind.children.iter().enumerate() {
             match purity(child, self.leaves) {
+                // N of mixed children counts each child host-wide: members of a kind cannot
+                // share one group, whose N of would then count as one child.
+                Purity::Kind(k) if matches!(op, Op::AtLeast(_)) => {
+                    let (expr, info) = match child {
+                        LNode::Ind(sub) => (self.expr_of_ind(sub), sub.info.clone()),
+                        leaf => (self.expr_of(leaf), ind.info.clone()),
+                    };
+                    slots.push((i, Some(Part::Group(self.group(k, expr, info)))));
+                }
                 Purity::Kind(k) => {
                     members.entry(k).or_insert_with(|| (i, Vec::new())).1.push(child)
                 }

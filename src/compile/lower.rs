@@ -95,36 +95,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower(&mut self, ind: &Indicator, depth: u32) -> LInd {
-        let info = Arc::new(BranchInfo {
-            indicator_id: ind.id.clone(),
-            operator: match ind.operator.as_str() {
-                "AND" => Cow::Borrowed("AND"),
-                "OR" => Cow::Borrowed("OR"),
-                other => Cow::Owned(other.to_string()),
-            },
-            position: ind.position,
-            depth,
-        });
         let set = ind.id.as_deref().and_then(|id| self.yara_params.get(id)).and_then(|ps| {
             ps.iter().find(|p| p.name == "yara/set").map(|p| p.value.trim().to_string())
         });
-        let op = match ind.operator.as_str() {
-            // N of the children (ioc_writer's `yara/set`) is neither AND nor OR.
-            _ if set.is_some() => {
-                self.warn(
-                    Code::UnknownOperator,
-                    Some(ind.position),
-                    format!(
-                        "param yara/set {} (that many of the Indicator's children) is not supported",
-                        set.as_deref().unwrap_or_default()
-                    ),
-                    "this Indicator can never match",
-                );
-                None
-            }
-            "AND" => Some(Op::And),
-            "OR" => Some(Op::Or),
-            other => {
+        let op = match (set, ind.operator.as_str()) {
+            // N of the children (ioc_writer's `yara/set`) replaces the operator written.
+            (Some(n), _) => self.set_op(ind, &n),
+            (None, "AND") => Some(Op::And),
+            (None, "OR") => Some(Op::Or),
+            (None, other) => {
                 self.warn(
                     Code::UnknownOperator,
                     Some(ind.position),
@@ -134,6 +113,17 @@ impl<'a> Lowerer<'a> {
                 None
             }
         };
+        let info = Arc::new(BranchInfo {
+            indicator_id: ind.id.clone(),
+            operator: match (op, ind.operator.as_str()) {
+                (Some(Op::AtLeast(n)), _) => Cow::Owned(Op::AtLeast(n).to_string()),
+                (Some(Op::And), _) => Cow::Borrowed("AND"),
+                (Some(Op::Or), _) => Cow::Borrowed("OR"),
+                (None, other) => Cow::Owned(other.to_string()),
+            },
+            position: ind.position,
+            depth,
+        });
         if ind.children.is_empty() {
             // Kept with its operator: an AND or OR of nothing is false (logic's table).
             self.warn(
@@ -159,6 +149,7 @@ impl<'a> Lowerer<'a> {
                 "the OR still matches through its other branches"
             }
             Some(Op::Or) => "this OR branch can never match",
+            Some(Op::AtLeast(_)) => "its Indicator needs that many of its other children",
             None => "its Indicator can never match anyway",
         };
         let first_warning = self.diags.len();
@@ -181,6 +172,30 @@ impl<'a> Lowerer<'a> {
             }
         }
         LInd { info, op, children }
+    }
+
+    /// The operator of an Indicator with param `yara/set` `n`: N of its children (an OR for
+    /// 1, an AND for all of them); a count that is not between 1 and the number of children
+    /// makes the Indicator never match, with a warning.
+    fn set_op(&mut self, ind: &Indicator, n: &str) -> Option<Op> {
+        let children = ind.children.len();
+        match n.parse::<usize>() {
+            Ok(1) => Some(Op::Or),
+            Ok(n) if n == children => Some(Op::And),
+            Ok(n) if n > 1 && n < children => Some(Op::AtLeast(n as u32)),
+            _ => {
+                self.warn(
+                    Code::BadContent,
+                    Some(ind.position),
+                    format!(
+                        "param yara/set `{n}` is not a count between 1 and the Indicator's \
+                         {children} children"
+                    ),
+                    "this Indicator can never match",
+                );
+                None
+            }
+        }
     }
 
     /// Lowers one IndicatorItem; `effect` is what a never-matching leaf does to its parent.

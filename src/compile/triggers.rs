@@ -59,10 +59,13 @@ fn trigger_rank(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Rank> {
         GExpr::Element(_, inner) => trigger_rank(inner, leaves, logic),
         GExpr::Op(Op::And, ch) if ch.is_empty() => Some((Cost::Metadata, 0, 0)),
         GExpr::Op(Op::And, ch) => ch.iter().filter_map(|c| trigger_rank(c, leaves, logic)).min(),
-        GExpr::Op(Op::Or, ch) => ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
-            let r = trigger_rank(c, leaves, logic)?;
-            Some((acc.0.max(r.0), acc.1.max(r.1), acc.2 + r.2))
-        }),
+        // N of M holds only where one of them does: the union of their triggers, as an OR.
+        GExpr::Op(Op::Or | Op::AtLeast(_), ch) => {
+            ch.iter().try_fold((Cost::Metadata, 0, 0), |acc, c| {
+                let r = trigger_rank(c, leaves, logic)?;
+                Some((acc.0.max(r.0), acc.1.max(r.1), acc.2 + r.2))
+            })
+        }
     }
 }
 
@@ -82,7 +85,9 @@ fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], logic: Logic, out: &mut Vec<Lea
                 trigger_leaves(child, leaves, logic, out);
             }
         }
-        GExpr::Op(Op::Or, ch) => ch.iter().for_each(|c| trigger_leaves(c, leaves, logic, out)),
+        GExpr::Op(Op::Or | Op::AtLeast(_), ch) => {
+            ch.iter().for_each(|c| trigger_leaves(c, leaves, logic, out))
+        }
     }
 }
 

@@ -14,13 +14,14 @@
 //! | `Yara/RegexString is ab+c` | `$a = /ab+c/` | a byte regex |
 //! | param `yara/count` N with `greater-than` / `less-than` / `is` | `#a > N`, `#a < N`, `#a == N` | non-overlapping matches counted |
 //! | param `yara/offset/at` N | `$a at N` | a match starts at N |
-//! | param `yara/offset/in` `(a..b)` | `$a in (a..b)` | a match starts in `[a, b]` (`filesize` allowed) |
+//! | param `yara/offset/in` `(a..b)` | `$a in (a..b)` | a match starts in `[a, b]` (`filesize`, `entrypoint + N` allowed) |
 //!
 //! The string's compiled form is its [`YaraString`]; the leaf's value on a file is the list
 //! of the keys ([`YaraString::key`]) of the strings found in it, computed by
-//! [`crate::collect::content`] in the one read of the file. `yara/offset/at entrypoint` needs
-//! the PE entry point and `yara/set` (N of an Indicator's children) changes the Indicator's
-//! logic: both are reported unsupported. `Yara/Yara` (a whole rule) needs the yara-x engine.
+//! [`crate::collect::content`] in the one read of the file. Offsets may be `entrypoint` (the
+//! file offset of a PE's entry point; on another file the string does not hold, as in YARA)
+//! or `filesize`, plus or minus a number. `yara/set` N on an Indicator is the compiler's N-of
+//! operator ([`crate::logic`]). `Yara/Yara` (a whole rule) needs the yara-x engine.
 
 use crate::limits::{MAX_REGEX_COMPILED_BYTES, MAX_REGEX_NESTING, MAX_REGEX_PATTERN_BYTES};
 use crate::model::Param;
@@ -41,8 +42,50 @@ pub(crate) struct YaraString {
     regex: Regex,
     fullword: bool,
     count: Option<(Cond, u64)>,
-    at: Option<u64>,
-    within: Option<(u64, Option<u64>)>,
+    at: Option<Offset>,
+    within: Option<(Offset, Offset)>,
+}
+
+/// A YARA offset expression of the converter's params: `N`, `entrypoint`, `filesize`, each
+/// plus or minus a number (`entrypoint + 10`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Offset {
+    base: Base,
+    delta: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    Zero,
+    /// The file offset of the PE entry point; undefined (the string does not hold) on a
+    /// file that is not a PE, as in YARA.
+    EntryPoint,
+    FileSize,
+}
+
+impl Offset {
+    /// The byte offset on a file of `size` bytes with entry point `entry` (`None`: undefined).
+    fn resolve(self, size: u64, entry: &mut dyn FnMut() -> Option<u64>) -> Option<u64> {
+        let base = match self.base {
+            Base::Zero => 0,
+            Base::FileSize => size,
+            Base::EntryPoint => entry()?,
+        };
+        base.checked_add_signed(self.delta)
+    }
+}
+
+impl std::fmt::Display for Offset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.base, self.delta) {
+            (Base::Zero, d) => write!(f, "{d}"),
+            (b, 0) => f.write_str(if b == Base::FileSize { "filesize" } else { "entrypoint" }),
+            (b, d) => {
+                let name = if b == Base::FileSize { "filesize" } else { "entrypoint" };
+                write!(f, "{name}{d:+}")
+            }
+        }
+    }
 }
 
 /// Why an item cannot become a YARA string.
@@ -136,24 +179,43 @@ impl YaraString {
             let _ = write!(key, " at {n}");
         }
         if let Some((a, b)) = within {
-            let b = b.map_or("filesize".to_string(), |b| b.to_string());
             let _ = write!(key, " in {a}..{b}");
         }
         let _ = write!(key, ": {content}");
         Ok(YaraString { field, key, regex, fullword, count, at, within })
     }
 
-    /// True when the string's condition holds on a file's `bytes`.
+    /// True when the string's condition holds on a file's `bytes` (without an entry point;
+    /// see [`YaraString::holds_with`]).
+    #[cfg(test)]
     pub(crate) fn holds(&self, bytes: &[u8]) -> bool {
+        self.holds_with(bytes, &mut || None)
+    }
+
+    /// True when the string's condition holds on a file's `bytes`, whose PE entry point (as a
+    /// file offset) `entry` gives when an offset needs it.
+    pub(crate) fn holds_with(&self, bytes: &[u8], entry: &mut dyn FnMut() -> Option<u64>) -> bool {
         let size = bytes.len() as u64;
+        // An offset that is undefined on this file (no entry point) places no match.
+        let at = match self.at.map(|o| o.resolve(size, entry)) {
+            Some(None) => return false,
+            other => other.flatten(),
+        };
+        let within = match self.within {
+            Some((a, b)) => match (a.resolve(size, entry), b.resolve(size, entry)) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => return false,
+            },
+            None => None,
+        };
         let placed = |start: usize, end: usize| {
             let s = start as u64;
             let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
             (!self.fullword
                 || (!word(start.checked_sub(1).and_then(|i| bytes.get(i)))
                     && !word(bytes.get(end))))
-                && self.at.is_none_or(|at| s == at)
-                && self.within.is_none_or(|(a, b)| s >= a && s <= b.unwrap_or(size))
+                && at.is_none_or(|at| s == at)
+                && within.is_none_or(|(a, b)| s >= a && s <= b)
         };
         let mut found = self.regex.find_iter(bytes).filter(|m| placed(m.start(), m.end()));
         match self.count {
@@ -270,29 +332,45 @@ fn hex_pattern(hex: &str) -> Result<String, YaraError> {
     Ok(out)
 }
 
-/// `yara/offset/at`: a byte offset (decimal or 0x hex). `entrypoint` is not supported.
-fn parse_offset(text: &str) -> Result<u64, YaraError> {
-    number(text).ok_or_else(|| {
-        YaraError(format!("yara/offset/at `{text}` is not supported (only byte offsets)"))
+/// `yara/offset/at`: an offset expression ([`Offset`]).
+fn parse_offset(text: &str) -> Result<Offset, YaraError> {
+    offset(text).ok_or_else(|| {
+        YaraError(format!(
+            "yara/offset/at `{text}` is not an offset (a number, entrypoint or filesize, \
+             plus or minus a number)"
+        ))
     })
 }
 
-/// `yara/offset/in`: `(a..b)`, where `b` may be `filesize`.
-fn parse_range(text: &str) -> Result<(u64, Option<u64>), YaraError> {
-    if text.contains("entrypoint") {
-        return Err(YaraError(format!(
-            "yara/offset/in `{text}` is not supported (entry-point offsets)"
-        )));
-    }
+/// `yara/offset/in`: `(a..b)` of offset expressions.
+fn parse_range(text: &str) -> Result<(Offset, Offset), YaraError> {
     let bad = || YaraError(format!("yara/offset/in `{text}` is not a range `(a..b)`"));
     let inner = text.trim().strip_prefix('(').and_then(|t| t.strip_suffix(')')).ok_or_else(bad)?;
     let (a, b) = inner.split_once("..").ok_or_else(bad)?;
-    let a = number(a.trim()).ok_or_else(bad)?;
-    let b = match b.trim() {
-        "filesize" => None,
-        b => Some(number(b).ok_or_else(bad)?),
+    Ok((offset(a).ok_or_else(bad)?, offset(b).ok_or_else(bad)?))
+}
+
+/// `N`, `entrypoint`, `filesize`, optionally `+ N` or `- N`.
+fn offset(text: &str) -> Option<Offset> {
+    let text = text.trim();
+    let (head, delta) = match text.find(['+', '-']) {
+        Some(i) => {
+            let n = i64::try_from(number(text[i + 1..].trim())?).ok()?;
+            (text[..i].trim(), if text.as_bytes()[i] == b'-' { -n } else { n })
+        }
+        None => (text, 0),
     };
-    Ok((a, b))
+    let base = match head {
+        "entrypoint" => Base::EntryPoint,
+        "filesize" => Base::FileSize,
+        n => {
+            return Some(Offset {
+                base: Base::Zero,
+                delta: i64::try_from(number(n)?).ok()?.checked_add(delta)?,
+            })
+        }
+    };
+    Some(Offset { base, delta })
 }
 
 fn number(text: &str) -> Option<u64> {
@@ -394,6 +472,34 @@ mod tests {
         let refs: Vec<&Param> = Vec::new();
         assert!(YaraString::build(Field::FileYaraTextString, Cond::GreaterThan, false, "x", &refs)
             .is_err());
+    }
+
+    #[test]
+    fn entry_point_offsets() {
+        let near = [param("yara/offset/in", "(entrypoint..entrypoint + 10)")];
+        let near = yara(Field::FileYaraHexString, Cond::Contains, false, "E8 00", &near);
+        assert_eq!(near.key, "hex in entrypoint..entrypoint+10: E8 00");
+        let bytes = b"....\xe8\x00...........\xe8\x00";
+        assert!(near.holds_with(bytes, &mut || Some(2)));
+        assert!(!near.holds_with(bytes, &mut || Some(6)), "the first is before, the second past");
+        assert!(!near.holds_with(bytes, &mut || None), "no entry point: undefined, false");
+        let at = [param("yara/offset/at", "entrypoint")];
+        let at = yara(Field::FileYaraHexString, Cond::Contains, false, "E8", &at);
+        assert!(at.holds_with(bytes, &mut || Some(4)) && !at.holds_with(bytes, &mut || Some(3)));
+        let tail = [param("yara/offset/in", "(filesize - 2..filesize)")];
+        let tail = yara(Field::FileYaraHexString, Cond::Contains, false, "E8 00", &tail);
+        assert!(tail.holds(bytes));
+        for bad in ["entrypoint * 2", "(1..)", "here"] {
+            let p = [param("yara/offset/in", bad)];
+            assert!(YaraString::build(
+                Field::FileYaraHexString,
+                Cond::Contains,
+                false,
+                "E8",
+                &p.iter().collect::<Vec<_>>()
+            )
+            .is_err());
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::verdict::{constant_reasons, group_reasons, groups_of, GroupValues, Mi
 use crate::compile::tree::{Branch, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, ItemView};
-use crate::logic::{Op, Truth};
+use crate::logic::Truth;
 use crate::terms::{Field, FieldSet};
 use crate::verdict::{ExplainNode, Explanation, Reason, Verdict};
 use std::collections::HashMap;
@@ -238,11 +238,7 @@ impl Ctx<'_> {
                 children: vec![self.node(inner, counts, at, uncollected)],
             },
             GExpr::Op(op, ch) => ExplainNode::Nested {
-                operator: match op {
-                    Op::And => "AND",
-                    Op::Or => "OR",
-                }
-                .to_string(),
+                operator: op.to_string(),
                 value,
                 children: ch.iter().map(|e| self.node(e, counts, at, uncollected)).collect(),
             },

@@ -177,13 +177,16 @@ pub(crate) fn analyse_file(bytes: &[u8], plan: &FilePlan) -> ContentValues {
             }
         }
     }
-    // Each YARA term's value: the keys of its strings found (an empty list: none found).
+    // Each YARA term's value: the keys of its strings found (an empty list: none found). The
+    // entry point is looked up once, and only for a string placed relative to it.
+    let mut entry_point = None;
+    let mut entry = || *entry_point.get_or_insert_with(|| pe::entry_point_offset(bytes));
     for field in [Field::FileYaraTextString, Field::FileYaraHexString, Field::FileYaraRegexString] {
         if wanted.contains(field) {
             let found = plan
                 .yara
                 .iter()
-                .filter(|y| y.field == field && y.holds(bytes))
+                .filter(|y| y.field == field && y.holds_with(bytes, &mut entry))
                 .map(|y| Value::Str(y.key.clone()))
                 .collect();
             out.values.push((field, Ok(Value::List(found))));

@@ -74,6 +74,30 @@ pub(crate) fn pe_fields(bytes: &[u8], wanted: &FieldSet) -> PeOutcome {
     }
 }
 
+/// The file offset of the entry point of a PE image (`None`: not a PE, unparsable, or an
+/// entry point outside the file's sections and headers), for YARA's `entrypoint`.
+pub(crate) fn entry_point_offset(bytes: &[u8]) -> Option<u64> {
+    if !looks_like_pe(bytes) {
+        return None;
+    }
+    let rva = std::panic::catch_unwind(|| {
+        let options =
+            ParseOptions::default().with_parse_mode(goblin::options::ParseMode::Permissive);
+        let pe = PE::parse_with_opts(bytes, &options).ok()?;
+        let rva = pe.entry;
+        // The section whose virtual range holds the RVA maps it to its raw data; before the
+        // first section the headers are mapped as they are in the file.
+        let mapped = pe.sections.iter().find_map(|s| {
+            let size = s.virtual_size.max(s.size_of_raw_data);
+            let inside = rva >= s.virtual_address && rva - s.virtual_address < size;
+            inside.then(|| u64::from(s.pointer_to_raw_data) + u64::from(rva - s.virtual_address))
+        });
+        let first = pe.sections.iter().map(|s| s.virtual_address).min().unwrap_or(u32::MAX);
+        mapped.or_else(|| (rva < first).then_some(u64::from(rva)))
+    });
+    rva.ok().flatten().filter(|offset| *offset < bytes.len() as u64)
+}
+
 /// The wanted values of a parsed image.
 fn values(pe: &PE<'_>, bytes: &[u8], wanted: &FieldSet) -> Vec<(Field, Value)> {
     let mut out = Vec::new();
