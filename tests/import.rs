@@ -374,3 +374,78 @@ fn imported_snapshots_follow_the_published_schema() {
     }
     assert!(lines > 15, "{lines} lines checked");
 }
+
+/// Writes the JSON events of `jsonl` (lines that are JSON objects) as one Parquet file of
+/// nested columns, as a lake stores OCSF: objects as structs, arrays as lists.
+fn ocsf_parquet(jsonl: &Path, out: &Path) {
+    let text = std::fs::read_to_string(jsonl).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v.is_object()))
+        .collect();
+    let joined = lines.join("\n");
+    let (schema, _) = arrow_json::reader::infer_json_schema(joined.as_bytes(), None).unwrap();
+    let schema = std::sync::Arc::new(schema);
+    // A field written as a number in one event and text in another is inferred as text.
+    let reader = arrow_json::ReaderBuilder::new(schema.clone())
+        .with_coerce_primitive(true)
+        .build(joined.as_bytes())
+        .unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(out).unwrap(), schema, None)
+            .unwrap();
+    for batch in reader {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    writer.close().unwrap();
+}
+
+#[test]
+fn ocsf_parquet_imports_as_its_json_form_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("events.parquet");
+    ocsf_parquet(&data("ocsf-events.jsonl"), &parquet);
+    let (from_json, from_parquet) = (dir.path().join("json"), dir.path().join("parquet"));
+    let (code, stderr) = import("ocsf", &[&data("ocsf-events.jsonl")], &from_json, &[]);
+    assert_eq!(code, 1, "line 10 is cut: {stderr}");
+    let (code, stderr) = import("ocsf", &[&parquet], &from_parquet, &[]);
+    assert_eq!(code, 0, "every row is an event: {stderr}");
+    let names = |dir: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&from_parquet), names(&from_json));
+    for name in names(&from_json) {
+        let key = |i: &iocscan::Item| serde_json::to_string(i).unwrap();
+        let mut json: Vec<String> = items(&from_json.join(&name)).iter().map(key).collect();
+        let mut rows: Vec<String> = items(&from_parquet.join(&name)).iter().map(key).collect();
+        json.sort();
+        rows.sort();
+        assert_eq!(rows, json, "{name}");
+    }
+    let (code, doc) = scan(&from_parquet.join("i-0a1b2c3d4e5f60718.jsonl"));
+    assert_eq!((code, verdict(&doc, "ocsf-miner")), (1, "detected".to_owned()), "{doc}");
+}
+
+#[test]
+fn damaged_ocsf_parquet_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("events.parquet");
+    ocsf_parquet(&data("ocsf-events.jsonl"), &parquet);
+    let mut bytes = std::fs::read(&parquet).unwrap();
+    let cut = dir.path().join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle..middle + 64].fill(0xAB);
+    let garbled = dir.path().join("garbled.parquet");
+    std::fs::write(&garbled, &bytes).unwrap();
+    let (code, stderr) = import("ocsf", &[&cut, &garbled, &parquet], &dir.path().join("o"), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cut.parquet") && stderr.contains("PAR1"), "{stderr}");
+    assert!(stderr.contains("garbled.parquet"), "{stderr}");
+    assert!(dir.path().join("o/i-0a1b2c3d4e5f60718.jsonl").is_file(), "the whole file imported");
+}

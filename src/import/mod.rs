@@ -1,8 +1,9 @@
-//! Importers: telemetry teams already keep (Sysmon EVTX/XML, Linux audit logs, OCSF JSON)
-//! turned into snapshot items, so `scan --snapshot` evaluates recorded events exactly.
+//! Importers: telemetry teams already keep (Sysmon EVTX/XML, Linux audit logs, OCSF as JSON
+//! or Parquet) turned into snapshot items, so `scan --snapshot` evaluates recorded events
+//! exactly.
 //!
-//! Each reader ([`sysmon`], [`auditd`], [`ocsf`]) only turns bytes into source records (a
-//! [`Fields`] view plus an event key); [`map`] turns a record into an item through the one
+//! Each reader ([`sysmon`], [`auditd`], [`ocsf`], [`ocsf_parquet`]) only turns bytes into
+//! source records (a [`Fields`] view plus an event key); [`map`] turns a record into an item through the one
 //! mapping table of the catalogue, [`crate::terms::imports`]; [`output`] writes one snapshot
 //! per host. Readers are bounded ([`crate::limits`]): a damaged file is reported with its path
 //! and what was skipped, and the rest of it (and every other input) is imported. Nothing here
@@ -12,6 +13,7 @@ pub mod auditd;
 pub mod fields;
 pub mod map;
 pub mod ocsf;
+pub mod ocsf_parquet;
 pub mod output;
 pub mod sysmon;
 
@@ -302,10 +304,21 @@ pub fn read_file(
                 );
                 ctx.fail(ProblemCode::TooLarge, message)
             }
+            Ok(_) if ctx.format == Format::Ocsf && starts_parquet(&file) => {
+                ocsf_parquet::read(file, &mut ctx)
+            }
             Ok(_) => dispatch(file, &mut ctx),
         },
     }
     ctx.report
+}
+
+/// True when `file` starts with the Parquet magic (read with a positioned read: the file
+/// offset is left where it was).
+fn starts_parquet(file: &std::fs::File) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut head = [0u8; 4];
+    file.read_exact_at(&mut head, 0).is_ok() && ocsf_parquet::is_parquet(&head)
 }
 
 fn dispatch<R: std::io::Read + std::io::Seek>(input: R, ctx: &mut Ctx<'_>) {
@@ -328,6 +341,8 @@ pub fn read_bytes(
     let mut ctx = Ctx { format, options, sink, report: FileReport::new(name), stopped: false };
     if data.len() as u64 > MAX_IMPORT_FILE_BYTES {
         ctx.fail(ProblemCode::TooLarge, format!("{} bytes: not read", data.len()));
+    } else if format == Format::Ocsf && ocsf_parquet::is_parquet(data) {
+        ocsf_parquet::read_bytes(data, &mut ctx);
     } else {
         dispatch(std::io::Cursor::new(data), &mut ctx);
     }

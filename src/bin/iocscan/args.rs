@@ -51,7 +51,7 @@ pub enum Command {
     /// take in place of the IOC files and load much faster.
     #[command(after_help = EXIT_CODES)]
     Compile(CompileArgs),
-    /// Turn recorded telemetry (Sysmon EVTX/XML, Linux audit logs, OCSF JSON) into snapshots
+    /// Turn recorded telemetry (Sysmon EVTX/XML, Linux audit logs, OCSF JSON or Parquet) into snapshots
     /// for `scan --snapshot`.
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
@@ -314,7 +314,7 @@ pub enum ImportFormat {
     Sysmon,
     /// Linux audit logs (audit.log text, raw or enriched).
     Auditd,
-    /// OCSF events: JSON Lines, or JSON arrays.
+    /// OCSF events: JSON Lines, JSON arrays, or Parquet (nested columns).
     Ocsf,
 }
 

@@ -27,7 +27,7 @@
 //! [`crate::limits`]. This module evaluates nothing (see [`crate::driver`]).
 
 mod convert;
-mod read;
+pub(crate) mod read;
 mod schema;
 mod write;
 

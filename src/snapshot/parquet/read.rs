@@ -500,29 +500,7 @@ impl Cursor {
         let leaves: Vec<usize> = (0..descr.num_columns())
             .filter(|&l| roots.binary_search(&descr.get_column_root_idx(l)).is_ok())
             .collect();
-        for rg in meta.row_groups() {
-            for &l in &leaves {
-                let chunk = rg.column(l);
-                let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
-                let length = chunk.compressed_size();
-                let inside = u64::try_from(start).ok().zip(u64::try_from(length).ok());
-                if inside.is_none_or(|(s, n)| s.saturating_add(n) > file_len) {
-                    return Err(bad(format!(
-                        "column `{}` of a row group claims bytes {start}..+{length}, outside \
-                         the file",
-                        descr.column(l).path()
-                    )));
-                }
-                let size = chunk.uncompressed_size();
-                if size > MAX_PARQUET_CHUNK_BYTES {
-                    return Err(bad(format!(
-                        "column `{}` of a row group is {size} bytes uncompressed, more than \
-                         the limit of {MAX_PARQUET_CHUNK_BYTES}",
-                        descr.column(l).path()
-                    )));
-                }
-            }
-        }
+        check_chunks(&meta, &leaves, file_len).map_err(bad)?;
         let groups = host_groups(&meta, schema.field(host).name());
         // Only the row groups that may hold hosts of the range.
         let selected: Option<Vec<usize>> = groups.as_ref().map(|g| {
@@ -777,16 +755,49 @@ fn host_groups(
     Some(groups)
 }
 
+/// Checks that the column chunks of the `leaves` read lie inside the file of `file_len` bytes
+/// and are within [`MAX_PARQUET_CHUNK_BYTES`] uncompressed, before any is decoded.
+pub(crate) fn check_chunks(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    leaves: &[usize],
+    file_len: u64,
+) -> Result<(), String> {
+    let descr = meta.file_metadata().schema_descr();
+    for rg in meta.row_groups() {
+        for &l in leaves {
+            let chunk = rg.column(l);
+            let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
+            let length = chunk.compressed_size();
+            let inside = u64::try_from(start).ok().zip(u64::try_from(length).ok());
+            if inside.is_none_or(|(s, n)| s.saturating_add(n) > file_len) {
+                return Err(format!(
+                    "column `{}` of a row group claims bytes {start}..+{length}, outside the file",
+                    descr.column(l).path()
+                ));
+            }
+            let size = chunk.uncompressed_size();
+            if size > MAX_PARQUET_CHUNK_BYTES {
+                return Err(format!(
+                    "column `{}` of a row group is {size} bytes uncompressed, more than the \
+                     limit of {MAX_PARQUET_CHUNK_BYTES}",
+                    descr.column(l).path()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs a call into the Parquet decoder, turning a panic (a decoder bug a hostile file
 /// reaches) into an error: the file is reported and the read goes on without it.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .map_err(|_| "the Parquet decoder failed on this file (it panicked)".to_owned())
 }
 
 /// Checks the footer length (the file's last 8 bytes: length, `PAR1`) before the footer is
 /// read, and leaves the file at its start; returns the file's length.
-fn check_footer(file: &mut File) -> Result<u64, String> {
+pub(crate) fn check_footer(file: &mut File) -> Result<u64, String> {
     let len = file.metadata().map_err(|e| e.to_string())?.len();
     if len < 12 {
         return Err(format!("{len} bytes: too short to be a Parquet file"));
@@ -795,6 +806,16 @@ fn check_footer(file: &mut File) -> Result<u64, String> {
     file.seek(SeekFrom::End(-8))
         .and_then(|_| file.read_exact(&mut tail))
         .map_err(|e| e.to_string())?;
+    check_tail(len, &tail)?;
+    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    Ok(len)
+}
+
+/// Checks a Parquet file's last 8 bytes (footer length, `PAR1`) against its length `len`.
+pub(crate) fn check_tail(len: u64, tail: &[u8; 8]) -> Result<(), String> {
+    if len < 12 {
+        return Err(format!("{len} bytes: too short to be a Parquet file"));
+    }
     if &tail[4..] != b"PAR1" {
         return Err("not a Parquet file (no `PAR1` at its end)".into());
     }
@@ -805,8 +826,7 @@ fn check_footer(file: &mut File) -> Result<u64, String> {
              {MAX_PARQUET_FOOTER_BYTES}"
         ));
     }
-    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-    Ok(len)
+    Ok(())
 }
 
 /// The text at `row` of a string column (any encoding [`is_text`] takes); `None` for a null.

@@ -1,0 +1,397 @@
+//! OCSF events stored as Parquet (Amazon Security Lake and other lakes): one event per row,
+//! OCSF objects as struct columns, arrays as list columns.
+//!
+//! Each row is a [`Fields`] view over the Arrow arrays ([`Row`]), so the OCSF mapping table
+//! applies unchanged: `process.file.path` walks the struct columns, `user.groups[].name` a
+//! list of structs, `process.file.hashes[algorithm_id=1].value` selects elements. Only the
+//! top-level columns some mapping path starts with are read (a lake table has hundreds).
+//! The footer and every column chunk are checked against the file and the Parquet limits
+//! before decoding ([`crate::snapshot::parquet`]'s checks), a decoder panic is caught, and a
+//! damaged row group ends the file with what was read so far kept. Timestamps become epoch
+//! milliseconds, OCSF's `timestamp_t`. Nothing here knows a term: that is the mapping's.
+
+use super::fields::{Fields, Scalar};
+use super::{Ctx, ProblemCode};
+use crate::snapshot::parquet::read::{check_chunks, check_footer, check_tail, guarded};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::file::reader::ChunkReader;
+use std::borrow::Cow;
+use std::fs::File;
+
+/// Rows decoded at a time: bounds the memory of one batch with the chunk limit.
+const BATCH_ROWS: usize = 8192;
+
+/// True when `head` (a file's first bytes) is a Parquet file's magic.
+pub(crate) fn is_parquet(head: &[u8]) -> bool {
+    head.starts_with(b"PAR1")
+}
+
+/// Reads the OCSF events of the Parquet file `file`.
+pub(crate) fn read(mut file: File, ctx: &mut Ctx<'_>) {
+    match check_footer(&mut file) {
+        Ok(len) => read_source(file, len, ctx),
+        Err(e) => ctx.fail(ProblemCode::NotFormat, e),
+    }
+}
+
+/// Reads the OCSF events of a Parquet file held in memory.
+pub(crate) fn read_bytes(data: &[u8], ctx: &mut Ctx<'_>) {
+    let len = data.len() as u64;
+    let tail: [u8; 8] = match data.len().checked_sub(8).map(|at| data[at..].try_into()) {
+        Some(Ok(tail)) => tail,
+        _ => return ctx.fail(ProblemCode::NotFormat, format!("{len} bytes: too short")),
+    };
+    match check_tail(len, &tail) {
+        Ok(()) => read_source(bytes::Bytes::copy_from_slice(data), len, ctx),
+        Err(e) => ctx.fail(ProblemCode::NotFormat, e),
+    }
+}
+
+fn read_source<T: ChunkReader + 'static>(source: T, file_len: u64, ctx: &mut Ctx<'_>) {
+    let builder = match guarded(|| ParquetRecordBatchReaderBuilder::try_new(source)) {
+        Ok(Ok(builder)) => builder,
+        Ok(Err(e)) => return ctx.fail(ProblemCode::NotFormat, format!("not Parquet: {e}")),
+        Err(e) => return ctx.fail(ProblemCode::NotFormat, e),
+    };
+    // The top-level columns a mapping path (or the host and time fields) starts with.
+    let needed = super::needed_paths(ctx.format);
+    let roots: Vec<usize> = builder
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            let name = f.name().as_str();
+            name == "class_uid" || needed.iter().any(|p| root_of(p) == name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let descr = builder.parquet_schema();
+    let leaves: Vec<usize> = (0..descr.num_columns())
+        .filter(|&l| roots.contains(&descr.get_column_root_idx(l)))
+        .collect();
+    if let Err(e) = check_chunks(builder.metadata(), &leaves, file_len) {
+        return ctx.fail(ProblemCode::NotFormat, e);
+    }
+    let mask = ProjectionMask::roots(descr, roots.iter().copied());
+    let reader = match guarded(|| builder.with_projection(mask).with_batch_size(BATCH_ROWS).build())
+    {
+        Ok(Ok(reader)) => reader,
+        Ok(Err(e)) => return ctx.fail(ProblemCode::NotFormat, e.to_string()),
+        Err(e) => return ctx.fail(ProblemCode::NotFormat, e),
+    };
+    let mut reader = reader.into_iter();
+    let mut row: u64 = 0;
+    loop {
+        let batch = match guarded(|| reader.next()) {
+            Ok(None) => return,
+            Ok(Some(Ok(batch))) => batch,
+            Ok(Some(Err(e))) => {
+                let at = Some(format!("row {}", row + 1));
+                return ctx.truncated(at, format!("{e}: the rest of the file was skipped"));
+            }
+            Err(e) => {
+                let at = Some(format!("row {}", row + 1));
+                return ctx.truncated(at, format!("{e}: the rest of the file was skipped"));
+            }
+        };
+        if !rows(&batch, &mut row, ctx) {
+            return;
+        }
+    }
+}
+
+/// Maps every row of `batch`; false to stop.
+fn rows(batch: &RecordBatch, row: &mut u64, ctx: &mut Ctx<'_>) -> bool {
+    let table = StructArray::from(batch.clone());
+    for i in 0..batch.num_rows() {
+        *row += 1;
+        let event = Row { table: &table, row: i };
+        match Fields::get(&event, "class_uid").map(|s| s.text().trim().to_owned()) {
+            Some(key) if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) => {
+                if !ctx.record(&key, &event) {
+                    return false;
+                }
+            }
+            Some(_) => {
+                let message = "`class_uid` is not a number: skipped".into();
+                ctx.problem(ProblemCode::BadRecord, Some(format!("row {row}")), message);
+            }
+            None => ctx.skip("no class_uid: not an OCSF event".into()),
+        }
+        if ctx.stopped() {
+            return false;
+        }
+    }
+    true
+}
+
+/// The first segment's name of a mapping path (`process` of `process.file.path`,
+/// `user` of `user.groups[].name`).
+fn root_of(path: &str) -> &str {
+    let end = path.find(['.', '[']).unwrap_or(path.len());
+    &path[..end]
+}
+
+/// One row of a batch of OCSF events, read by path.
+pub(crate) struct Row<'a> {
+    table: &'a StructArray,
+    row: usize,
+}
+
+impl Fields for Row<'_> {
+    fn get(&self, path: &str) -> Option<Scalar<'_>> {
+        let mut out = Vec::with_capacity(1);
+        walk(self.table, self.row, Some(path), &mut out, 1);
+        out.pop()
+    }
+
+    fn get_all(&self, path: &str) -> Vec<Scalar<'_>> {
+        let mut out = Vec::new();
+        walk(self.table, self.row, Some(path), &mut out, crate::limits::MAX_IMPORT_LIST_VALUES);
+        out
+    }
+}
+
+/// Collects the scalars at `path` below element `i` of `array` into `out`, stopping after
+/// `limit`: the Arrow twin of the JSON walk in [`super::fields`], with the same segments.
+fn walk<'a>(
+    array: &'a dyn Array,
+    i: usize,
+    path: Option<&str>,
+    out: &mut Vec<Scalar<'a>>,
+    limit: usize,
+) {
+    if out.len() >= limit || array.is_null(i) {
+        return;
+    }
+    let Some(path) = path else {
+        // At the end of the path: a scalar, or the scalars of a list (as JSON arrays are).
+        match list_range(array, i) {
+            Some((values, range)) => {
+                for j in range {
+                    if out.len() >= limit {
+                        return;
+                    }
+                    out.extend(scalar(values, j));
+                }
+            }
+            None => out.extend(scalar(array, i)),
+        }
+        return;
+    };
+    let (segment, rest) = match path.split_once('.') {
+        Some((segment, rest)) => (segment, Some(rest)),
+        None => (path, None),
+    };
+    let Some(members) = array.as_struct_opt() else { return };
+    match segment.split_once('[') {
+        None => {
+            if let Some(child) = members.column_by_name(segment) {
+                walk(child.as_ref(), i, rest, out, limit);
+            }
+        }
+        Some((name, inner)) => {
+            let inner = inner.strip_suffix(']').unwrap_or(inner);
+            let Some(child) = members.column_by_name(name) else { return };
+            let Some((values, range)) = list_range(child.as_ref(), i) else { return };
+            for j in range {
+                if values.is_null(j) {
+                    continue;
+                }
+                let keep = match inner.split_once('=') {
+                    None => true,
+                    Some((key, want)) => {
+                        let mut found = Vec::with_capacity(1);
+                        walk(values, j, Some(key), &mut found, 1);
+                        found.pop().is_some_and(|s| s.text() == want)
+                    }
+                };
+                if keep {
+                    walk(values, j, rest, out, limit);
+                }
+            }
+        }
+    }
+}
+
+/// The values array and the element range of the list at `i` (`None`: not a list).
+fn list_range(array: &dyn Array, i: usize) -> Option<(&dyn Array, std::ops::Range<usize>)> {
+    if let Some(list) = array.as_list_opt::<i32>() {
+        let offsets = list.value_offsets();
+        let range = offsets[i] as usize..offsets[i + 1] as usize;
+        return Some((list.values().as_ref(), range));
+    }
+    if let Some(list) = array.as_list_opt::<i64>() {
+        let offsets = list.value_offsets();
+        let range = offsets[i] as usize..offsets[i + 1] as usize;
+        return Some((list.values().as_ref(), range));
+    }
+    None
+}
+
+/// The scalar at `i` of a primitive or text array (`None`: null, or not a scalar type).
+fn scalar(array: &dyn Array, i: usize) -> Option<Scalar<'_>> {
+    if array.is_null(i) {
+        return None;
+    }
+    let int = |n: i64| Some(Scalar::Int(n));
+    match array.data_type() {
+        DataType::Utf8 => Some(Scalar::Str(Cow::Borrowed(array.as_string::<i32>().value(i)))),
+        DataType::LargeUtf8 => Some(Scalar::Str(Cow::Borrowed(array.as_string::<i64>().value(i)))),
+        DataType::Utf8View => Some(Scalar::Str(Cow::Borrowed(array.as_string_view().value(i)))),
+        DataType::Boolean => Some(Scalar::Bool(array.as_boolean().value(i))),
+        DataType::Int8 => int(array.as_primitive::<Int8Type>().value(i).into()),
+        DataType::Int16 => int(array.as_primitive::<Int16Type>().value(i).into()),
+        DataType::Int32 => int(array.as_primitive::<Int32Type>().value(i).into()),
+        DataType::Int64 => int(array.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt8 => int(array.as_primitive::<UInt8Type>().value(i).into()),
+        DataType::UInt16 => int(array.as_primitive::<UInt16Type>().value(i).into()),
+        DataType::UInt32 => int(array.as_primitive::<UInt32Type>().value(i).into()),
+        DataType::UInt64 => {
+            let n = array.as_primitive::<UInt64Type>().value(i);
+            i64::try_from(n).map_or_else(|_| Some(Scalar::Str(Cow::Owned(n.to_string()))), int)
+        }
+        DataType::Float32 => Some(Scalar::Float(
+            array.as_primitive::<arrow_array::types::Float32Type>().value(i).into(),
+        )),
+        DataType::Float64 => {
+            Some(Scalar::Float(array.as_primitive::<arrow_array::types::Float64Type>().value(i)))
+        }
+        // OCSF times are epoch milliseconds.
+        DataType::Timestamp(unit, _) => int(match unit {
+            TimeUnit::Second => {
+                array.as_primitive::<TimestampSecondType>().value(i).saturating_mul(1000)
+            }
+            TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().value(i),
+            TimeUnit::Microsecond => {
+                array.as_primitive::<TimestampMicrosecondType>().value(i) / 1000
+            }
+            TimeUnit::Nanosecond => {
+                array.as_primitive::<TimestampNanosecondType>().value(i) / 1_000_000
+            }
+        }),
+        DataType::Dictionary(_, _) => {
+            let (values, key) = dictionary_key(array, i)?;
+            scalar(values, key)
+        }
+        _ => None,
+    }
+}
+
+/// The values and the key at `i` of a dictionary-encoded array (lake tables encode
+/// repeated strings so).
+fn dictionary_key(array: &dyn Array, i: usize) -> Option<(&dyn Array, usize)> {
+    macro_rules! keyed {
+        ($($t:ty),*) => {$(
+            if let Some(d) = array.as_dictionary_opt::<$t>() {
+                return usize::try_from(d.keys().value(i)).ok().map(|k| (d.values().as_ref(), k));
+            }
+        )*};
+    }
+    keyed!(
+        Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::builder::{ListBuilder, StringBuilder, StructBuilder};
+    use arrow_array::{ArrayRef, Int32Array, Int64Array, StringArray};
+    use arrow_schema::{Field, Fields as ArrowFields};
+    use std::sync::Arc;
+
+    /// Two events: `process.file.path`, `process.pid`, `device.ip` (a list) and
+    /// `user.groups[].name` (a list of structs).
+    fn table() -> StructArray {
+        let path: ArrayRef = Arc::new(StringArray::from(vec![Some("/bin/sh"), None]));
+        let pid: ArrayRef = Arc::new(Int32Array::from(vec![7, 8]));
+        let file =
+            StructArray::from(vec![(Arc::new(Field::new("path", DataType::Utf8, true)), path)]);
+        let process = StructArray::from(vec![
+            (
+                Arc::new(Field::new("file", file.data_type().clone(), true)),
+                Arc::new(file) as ArrayRef,
+            ),
+            (Arc::new(Field::new("pid", DataType::Int32, true)), pid),
+        ]);
+        let mut ips = ListBuilder::new(StringBuilder::new());
+        ips.values().append_value("10.0.0.1");
+        ips.values().append_value("10.0.0.2");
+        ips.append(true);
+        ips.append(false);
+        let group_fields = ArrowFields::from(vec![Field::new("name", DataType::Utf8, true)]);
+        let mut groups = ListBuilder::new(StructBuilder::from_fields(group_fields, 2));
+        for name in ["wheel", "users"] {
+            let s = groups.values();
+            s.field_builder::<StringBuilder>(0).expect("name").append_value(name);
+            s.append(true);
+        }
+        groups.append(true);
+        groups.append(true);
+        let ips = ips.finish();
+        let groups = groups.finish();
+        let user = StructArray::from(vec![(
+            Arc::new(Field::new("groups", groups.data_type().clone(), true)),
+            Arc::new(groups) as ArrayRef,
+        )]);
+        let device = StructArray::from(vec![(
+            Arc::new(Field::new("ip", ips.data_type().clone(), true)),
+            Arc::new(ips) as ArrayRef,
+        )]);
+        let class: ArrayRef = Arc::new(Int64Array::from(vec![1007, 1007]));
+        StructArray::from(vec![
+            (Arc::new(Field::new("class_uid", DataType::Int64, true)), class),
+            (
+                Arc::new(Field::new("process", process.data_type().clone(), true)),
+                Arc::new(process) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("device", device.data_type().clone(), true)),
+                Arc::new(device) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("user", user.data_type().clone(), true)),
+                Arc::new(user) as ArrayRef,
+            ),
+        ])
+    }
+
+    #[test]
+    fn rows_read_structs_lists_and_nulls_as_json_paths_do() {
+        let table = table();
+        let first = Row { table: &table, row: 0 };
+        assert_eq!(first.get("class_uid"), Some(Scalar::Int(1007)));
+        assert_eq!(first.get("process.file.path").expect("path").text(), "/bin/sh");
+        assert_eq!(first.get("process.pid"), Some(Scalar::Int(7)));
+        assert_eq!(first.get("device.ip").expect("first ip").text(), "10.0.0.1");
+        let groups: Vec<String> =
+            first.get_all("user.groups[].name").iter().map(|s| s.text().into_owned()).collect();
+        assert_eq!(groups, ["wheel", "users"]);
+        assert_eq!(first.get("user.groups[name=users].name").expect("select").text(), "users");
+        assert_eq!(first.get("user.groups[name=root].name"), None);
+        let second = Row { table: &table, row: 1 };
+        assert_eq!(second.get("process.file.path"), None, "null");
+        assert_eq!(second.get("device.ip"), None, "null list");
+        assert_eq!(second.get("process.nothing"), None);
+        assert_eq!(second.get("process.pid.deeper"), None, "a scalar has no members");
+    }
+
+    #[test]
+    fn roots_of_paths() {
+        assert_eq!(root_of("process.file.path"), "process");
+        assert_eq!(root_of("user.groups[].name"), "user");
+        assert_eq!(root_of("class_uid"), "class_uid");
+        assert!(is_parquet(b"PAR1\x15\x04") && !is_parquet(b"{\"class_uid\""));
+    }
+}
