@@ -63,6 +63,32 @@ fn pe_structure_of_a_real_dll() {
 }
 
 #[test]
+fn pe_anomalies_iocscan_decides() {
+    let s = Setup::new();
+    dll(&s);
+    // The same library with a payload appended past its last section.
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pe/nagisa64.dll");
+    let mut appended = std::fs::read(from).expect("dll");
+    appended.extend_from_slice(b"appended payload");
+    std::fs::write(s.host().join("appended.dll"), appended).expect("write");
+    let anomaly = |name: &'static str| [("FileItem/PEInfo/DetectedAnomalies/string", "is", name)];
+    s.ioc("zero.ioc", &ioc11("pe-zero", "AND", &anomaly("checksum_is_zero")));
+    s.ioc("eof.ioc", &ioc11("pe-eof", "AND", &anomaly("contains_eof_data")));
+    s.ioc("mismatch.ioc", &ioc11("pe-mismatch", "AND", &anomaly("checksum_mismatch")));
+    // Mandiant's other heuristics are unpublished: never "clean" of them.
+    s.ioc("other.ioc", &ioc11("pe-other", "AND", &anomaly("entrypoint_outside_code")));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["pe-eof", "pe-zero"]);
+    let eof = doc["cards"].as_array().unwrap().iter().find(|c| c["id"] == "pe-eof").unwrap();
+    assert!(eof.to_string().contains("appended.dll") && !eof.to_string().contains("nagisa64"));
+    assert_eq!(verdict_of(&doc, "pe-mismatch"), "clean", "a zero checksum is not a mismatch");
+    assert_eq!(verdict_of(&doc, "pe-other"), "undetermined");
+    let warned = doc["diagnostics"].to_string();
+    assert!(warned.contains("not an anomaly iocscan detects"), "{warned}");
+}
+
+#[test]
 fn file_strings_ascii_and_wide() {
     let s = Setup::new();
     let mut bytes =
@@ -136,4 +162,44 @@ fn strings_in_a_live_process_memory() {
     assert_eq!(card_ids(&doc), ["memory-strings"]);
     assert_eq!(verdict_of(&doc, "memory-absent"), "clean");
     drop(child);
+}
+
+/// A signed Windows executable: `services.exe`, a sample the evtx crate (a dependency,
+/// `samples/dlls/`) publishes, read from the cargo registry; `None` when it is not there.
+fn signed_sample() -> Option<std::path::PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let registry = std::fs::read_dir(home.join("registry/src")).ok()?;
+    registry
+        .filter_map(Result::ok)
+        .map(|index| index.path().join("evtx-0.15.1/samples/dlls/services.exe"))
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn authenticode_signer_names() {
+    let Some(signed) = signed_sample() else {
+        eprintln!("skipped: the evtx crate's signed sample is not in the cargo registry");
+        return;
+    };
+    let s = Setup::new();
+    dll(&s);
+    std::fs::copy(signed, s.host().join("services.exe")).expect("copy");
+    let subject = "FileItem/PEInfo/DigitalSignature/CertificateSubject";
+    let issuer = "FileItem/PEInfo/DigitalSignature/CertificateIssuer";
+    let signer = [
+        (subject, "contains", "CN=Microsoft Windows Publisher, O=Microsoft Corporation"),
+        (issuer, "contains", "Microsoft Windows Production PCA 2011"),
+        ("FileItem/PEInfo/DigitalSignature/SignatureExists", "is", "true"),
+    ];
+    s.ioc("signer.ioc", &ioc11("pe-signer", "AND", &signer));
+    // The unsigned library has no signer: false there, an answer (not unknown).
+    s.ioc("other.ioc", &ioc11("pe-other", "AND", &[(subject, "contains", "Realtek")]));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["pe-signer"]);
+    let card = doc["cards"][0].to_string();
+    assert!(card.contains("S=Washington, C=US") && !card.contains("nagisa64"), "{card}");
+    assert_eq!(verdict_of(&doc, "pe-other"), "clean");
 }

@@ -254,6 +254,7 @@ impl<'a> Lowerer<'a> {
             return Ok(());
         }
         condition_fits(it, cond, term, effect)?;
+        anomaly_known(it, term, effect)?;
         self.note(content_type_agrees(it, cond, term));
         leaf.test = Some(test(it, cond, term, leaf.fold, effect)?);
         Ok(())
@@ -365,6 +366,28 @@ impl Warning {
     ) -> Self {
         Warning { code, position, message, note: note.into() }
     }
+}
+
+/// A `DetectedAnomalies` condition must name an anomaly iocscan decides: of another, a file
+/// cannot be said to be free (it is unsupported, never false).
+fn anomaly_known(it: &IndicatorItem, term: &Term, effect: &str) -> Result<(), Warning> {
+    use crate::collect::content::PE_ANOMALIES;
+    let name = it.content.text.trim();
+    if term.field != Field::FilePeDetectedAnomalies
+        || PE_ANOMALIES.iter().any(|a| a.eq_ignore_ascii_case(name))
+    {
+        return Ok(());
+    }
+    Err(Warning::new(
+        Code::UnsupportedTerm,
+        content_pos(it),
+        format!(
+            "`{}` is not an anomaly iocscan detects (it detects {})",
+            name,
+            PE_ANOMALIES.join(", ")
+        ),
+        effect,
+    ))
 }
 
 fn context_pos(it: &IndicatorItem) -> Option<Position> {

@@ -76,6 +76,11 @@ catalogue! {
     FilePeExportsNumberOfNames = "FileItem/PEInfo/Exports/NumberOfNames", File, Int, linux, content;
     FilePeExportFunction = "FileItem/PEInfo/Exports/ExportedFunctions/string", File, String, many, linux, content;
     FilePeSignatureExists = "FileItem/PEInfo/DigitalSignature/SignatureExists", File, Bool, linux, content;
+    // The signer's certificate of each Authenticode signature, named as CryptoAPI does.
+    FilePeCertificateSubject = "FileItem/PEInfo/DigitalSignature/CertificateSubject", File, String, many, linux, content;
+    FilePeCertificateIssuer = "FileItem/PEInfo/DigitalSignature/CertificateIssuer", File, String, many, linux, content;
+    // Only the anomalies `pe::ANOMALIES` defines; the compiler refuses other names.
+    FilePeDetectedAnomalies = "FileItem/PEInfo/DetectedAnomalies/string", File, String, many, linux, content;
     // Verifying Authenticode needs the signer's chain and trust store: never observed here.
     FilePeSignatureVerified = "FileItem/PEInfo/DigitalSignature/SignatureVerified", File, Bool, content;
     FilePeVersionLanguage = "FileItem/PEInfo/VersionInfoList/VersionInfoItem/Language", File, String, many, peversion, linux, content;

@@ -11,6 +11,7 @@
 //! `StringList` out.
 
 pub(crate) mod pe;
+mod signature;
 pub(crate) mod strings;
 
 use crate::compile::value::Test;
@@ -22,6 +23,9 @@ use std::sync::Arc;
 use strings::{StringProbe, Strings};
 
 pub use strings::MIN_STRING_CHARS;
+
+/// The PE anomalies `FileItem/PEInfo/DetectedAnomalies/string` reports (see the README).
+pub use pe::ANOMALIES as PE_ANOMALIES;
 
 /// The ruleset's string searches, one per `StringList/string` term it uses.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -172,8 +176,9 @@ pub(crate) fn analyse_file(bytes: &[u8], plan: &FilePlan) -> ContentValues {
             pe::PeOutcome::Unparsable => {
                 out.values.extend(pe_wanted.iter().map(|f| (*f, Err(NotEvaluated::Unparsable))));
             }
-            pe::PeOutcome::Values(values) => {
+            pe::PeOutcome::Values(values, unread) => {
                 out.values.extend(values.into_iter().map(|(f, v)| (f, Ok(v))));
+                out.values.extend(unread.into_iter().map(|f| (f, Err(NotEvaluated::Unparsable))));
             }
         }
     }

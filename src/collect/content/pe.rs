@@ -29,6 +29,7 @@
 use crate::item::Value;
 use crate::terms::{Field, FieldSet};
 use chrono::DateTime;
+use goblin::pe::certificate_table::AttributeCertificateType;
 use goblin::pe::options::ParseOptions;
 use goblin::pe::PE;
 
@@ -38,8 +39,10 @@ pub(crate) enum PeOutcome {
     NotPe,
     /// PE signatures but unparsable (or the parser panicked): not evaluated.
     Unparsable,
-    /// The values found (a wanted field the file has no value for is an empty list).
-    Values(Vec<(Field, Value)>),
+    /// The values found (a wanted field the file has no value for is an empty list), and the
+    /// wanted fields that could not be read from this image (a signature that does not
+    /// parse).
+    Values(Vec<(Field, Value)>, Vec<Field>),
 }
 
 /// True for the fields this module fills.
@@ -69,7 +72,7 @@ pub(crate) fn pe_fields(bytes: &[u8], wanted: &FieldSet) -> PeOutcome {
         PE::parse_with_opts(bytes, &options).ok().map(|pe| values(&pe, bytes, wanted))
     });
     match parsed {
-        Ok(Some(values)) => PeOutcome::Values(values),
+        Ok(Some((values, unread))) => PeOutcome::Values(values, unread),
         Ok(None) | Err(_) => PeOutcome::Unparsable,
     }
 }
@@ -98,8 +101,9 @@ pub(crate) fn entry_point_offset(bytes: &[u8]) -> Option<u64> {
     rva.ok().flatten().filter(|offset| *offset < bytes.len() as u64)
 }
 
-/// The wanted values of a parsed image.
-fn values(pe: &PE<'_>, bytes: &[u8], wanted: &FieldSet) -> Vec<(Field, Value)> {
+/// The wanted values of a parsed image, and the wanted fields it could not give.
+fn values(pe: &PE<'_>, bytes: &[u8], wanted: &FieldSet) -> (Vec<(Field, Value)>, Vec<Field>) {
+    let mut unread = Vec::new();
     let mut out = Vec::new();
     let mut put = |field: Field, value: Option<Value>| {
         if wanted.contains(field) {
@@ -126,8 +130,31 @@ fn values(pe: &PE<'_>, bytes: &[u8], wanted: &FieldSet) -> Vec<(Field, Value)> {
     imports(pe, &mut put);
     exports(pe, &mut put);
     put(Field::FilePeSignatureExists, Some(Value::Bool(!pe.certificates.is_empty())));
+    let names = [Field::FilePeCertificateSubject, Field::FilePeCertificateIssuer];
+    if names.iter().any(|f| wanted.contains(*f)) {
+        // Each PKCS#7 entry's signer; an entry that does not parse leaves both unknown.
+        let signers: Option<Vec<(String, String)>> = pe
+            .certificates
+            .iter()
+            .filter(|c| c.certificate_type == AttributeCertificateType::PkcsSignedData)
+            .map(|c| super::signature::signer(c.certificate))
+            .collect();
+        match signers {
+            Some(signers) => {
+                let (subjects, issuers): (Vec<Value>, Vec<Value>) =
+                    signers.into_iter().map(|(s, i)| (Value::from(s), Value::from(i))).unzip();
+                put(Field::FilePeCertificateSubject, Some(Value::List(subjects)));
+                put(Field::FilePeCertificateIssuer, Some(Value::List(issuers)));
+            }
+            None => unread.extend(names.iter().filter(|f| wanted.contains(**f))),
+        }
+    }
+    if wanted.contains(Field::FilePeDetectedAnomalies) {
+        let found = anomalies(pe, bytes).into_iter().map(Value::from).collect();
+        put(Field::FilePeDetectedAnomalies, Some(Value::List(found)));
+    }
     version_info(pe, &mut put);
-    out
+    (out, unread)
 }
 
 fn sections(
@@ -229,6 +256,55 @@ fn version_info(pe: &PE<'_>, put: &mut impl FnMut(Field, Option<Value>)) {
 /// A PE time stamp (seconds since 1970, UTC); 0 is "not set".
 fn date(secs: u32) -> Option<Value> {
     (secs != 0).then(|| DateTime::from_timestamp(i64::from(secs), 0).map(Value::Date)).flatten()
+}
+
+/// The `DetectedAnomalies` iocscan decides, by the names Mandiant's tools report them under
+/// (the names real IOCs use). Mandiant's other heuristics are unpublished: the compiler
+/// refuses conditions on any other name rather than calling a file free of it.
+pub const ANOMALIES: &[&str] = &[
+    // The optional header's CheckSum is 0 (most non-driver linkers leave it so).
+    "checksum_is_zero",
+    // A non-zero CheckSum that differs from the one recomputed over the file.
+    "checksum_mismatch",
+    // Bytes after the end of the last section's raw data other than the certificate table
+    // (an overlay: appended payloads, installers' archives).
+    "contains_eof_data",
+];
+
+/// The [`ANOMALIES`] of a parsed image.
+fn anomalies(pe: &PE<'_>, bytes: &[u8]) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    let raw = pe.header.optional_header.as_ref().map(|o| o.windows_fields.check_sum);
+    match raw {
+        Some(0) => found.push("checksum_is_zero"),
+        Some(raw) if checksum(pe, bytes).is_some_and(|c| c != raw) => {
+            found.push("checksum_mismatch")
+        }
+        _ => {}
+    }
+    let end = pe
+        .sections
+        .iter()
+        .map(|s| u64::from(s.pointer_to_raw_data) + u64::from(s.size_of_raw_data))
+        .max()
+        .unwrap_or(0);
+    // The certificate table is addressed by file offset and sits at the end by design.
+    let certificates = pe
+        .header
+        .optional_header
+        .as_ref()
+        .and_then(|o| o.data_directories.get_certificate_table().copied())
+        .filter(|d| d.size > 0)
+        .map(|d| (u64::from(d.virtual_address), u64::from(d.virtual_address) + u64::from(d.size)));
+    let len = bytes.len() as u64;
+    let overlay = match certificates {
+        Some((start, stop)) if start >= end => start > end || stop < len,
+        _ => len > end,
+    };
+    if end > 0 && overlay {
+        found.push("contains_eof_data");
+    }
+    found
 }
 
 /// The subsystem's name as Mandiant's tools print it.
