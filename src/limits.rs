@@ -133,6 +133,15 @@ pub const MAX_SECTIONS_PER_PROCESS: usize = 65_536;
 /// apps), but IOCs describe droppers and implants, which are small.
 pub const MAX_CONTENT_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Resources read from one PE's resource directory (`ResourceInfoList`): real files hold
+/// hundreds at most; the directory is a tree a crafted file can make wide or cyclic.
+pub const MAX_PE_RESOURCES: usize = 4096;
+
+/// Longest resource type or name read, in UTF-16 units: real ones are identifiers of a few
+/// dozen; a longer one makes the directory unparsable (its terms not evaluated) rather than
+/// compared cut.
+pub const MAX_PE_RESOURCE_NAME_CHARS: usize = 1024;
+
 /// Strings kept per item for `StringList/string` when every string is needed (a `matches`
 /// condition); past this the term is not evaluated for the item rather than decided on part
 /// of its strings. A 32 MiB binary has about 10^5 strings.

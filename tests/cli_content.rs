@@ -203,3 +203,27 @@ fn authenticode_signer_names() {
     assert!(card.contains("S=Washington, C=US") && !card.contains("nagisa64"), "{card}");
     assert_eq!(verdict_of(&doc, "pe-other"), "clean");
 }
+
+#[test]
+fn pe_resources_bind_one_element() {
+    let Some(signed) = signed_sample() else {
+        eprintln!("skipped: the evtx crate's signed sample is not in the cargo registry");
+        return;
+    };
+    let s = Setup::new();
+    dll(&s);
+    std::fs::copy(signed, s.host().join("services.exe")).expect("copy");
+    let kind = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Type";
+    let name = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Name";
+    let size = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Size";
+    // The version resource is resource 1 of type RT_VERSION: one element.
+    let version = [(kind, "is", "RT_VERSION"), (name, "is", "1"), (size, "greater-than", "100")];
+    s.ioc("version.ioc", &ioc11("pe-version", "AND", &version));
+    let elsewhere = [(kind, "is", "RT_VERSION"), (name, "is", "2")];
+    s.ioc("elsewhere.ioc", &ioc11("pe-elsewhere", "AND", &elsewhere));
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), ["pe-version"]);
+    assert!(!doc["cards"].to_string().contains("nagisa64"), "no resources in the library");
+    assert_eq!(verdict_of(&doc, "pe-elsewhere"), "clean");
+}

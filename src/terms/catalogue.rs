@@ -79,6 +79,10 @@ catalogue! {
     // The signer's certificate of each Authenticode signature, named as CryptoAPI does.
     FilePeCertificateSubject = "FileItem/PEInfo/DigitalSignature/CertificateSubject", File, String, many, linux, content;
     FilePeCertificateIssuer = "FileItem/PEInfo/DigitalSignature/CertificateIssuer", File, String, many, linux, content;
+    // One element per resource of the resource directory (type / name / language leaves).
+    FilePeResourceName = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Name", File, String, many, peresource, linux, content;
+    FilePeResourceType = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Type", File, String, many, peresource, linux, content;
+    FilePeResourceSize = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Size", File, Int, many, peresource, linux, content;
     // Only the anomalies `pe::ANOMALIES` defines; the compiler refuses other names.
     FilePeDetectedAnomalies = "FileItem/PEInfo/DetectedAnomalies/string", File, String, many, linux, content;
     // Verifying Authenticode needs the signer's chain and trust store: never observed here.

@@ -153,6 +153,8 @@ pub enum Element {
     PeImport,
     /// `FileItem/PEInfo/VersionInfoList/VersionInfoItem`.
     PeVersion,
+    /// `FileItem/PEInfo/ResourceInfoList/ResourceInfoItem`.
+    PeResource,
 }
 
 impl Element {
@@ -165,6 +167,7 @@ impl Element {
             Element::PeSection => "FileItem/PEInfo/Sections/Section",
             Element::PeImport => "FileItem/PEInfo/ImportedModules/Module",
             Element::PeVersion => "FileItem/PEInfo/VersionInfoList/VersionInfoItem",
+            Element::PeResource => "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem",
         }
     }
 }

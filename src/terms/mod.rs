@@ -162,6 +162,8 @@ pub(crate) mod flags {
         peimport,
         /// A column of `FileItem/PEInfo/VersionInfoList/VersionInfoItem`.
         peversion,
+        /// A column of `FileItem/PEInfo/ResourceInfoList/ResourceInfoItem`.
+        peresource,
     }
 
     pub const fn has(flags: &[Flag], f: Flag) -> bool {
@@ -200,6 +202,8 @@ pub(crate) mod flags {
             Some(Element::PeImport)
         } else if has(flags, Flag::peversion) {
             Some(Element::PeVersion)
+        } else if has(flags, Flag::peresource) {
+            Some(Element::PeResource)
         } else {
             None
         }

@@ -27,6 +27,7 @@
 //! empty). A file with PE signatures that goblin cannot parse leaves them not evaluated.
 
 use crate::item::Value;
+use crate::limits::{MAX_PE_RESOURCES, MAX_PE_RESOURCE_NAME_CHARS};
 use crate::terms::{Field, FieldSet};
 use chrono::DateTime;
 use goblin::pe::certificate_table::AttributeCertificateType;
@@ -87,18 +88,21 @@ pub(crate) fn entry_point_offset(bytes: &[u8]) -> Option<u64> {
         let options =
             ParseOptions::default().with_parse_mode(goblin::options::ParseMode::Permissive);
         let pe = PE::parse_with_opts(bytes, &options).ok()?;
-        let rva = pe.entry;
-        // The section whose virtual range holds the RVA maps it to its raw data; before the
-        // first section the headers are mapped as they are in the file.
-        let mapped = pe.sections.iter().find_map(|s| {
-            let size = s.virtual_size.max(s.size_of_raw_data);
-            let inside = rva >= s.virtual_address && rva - s.virtual_address < size;
-            inside.then(|| u64::from(s.pointer_to_raw_data) + u64::from(rva - s.virtual_address))
-        });
-        let first = pe.sections.iter().map(|s| s.virtual_address).min().unwrap_or(u32::MAX);
-        mapped.or_else(|| (rva < first).then_some(u64::from(rva)))
+        rva_to_offset(&pe, pe.entry)
     });
     rva.ok().flatten().filter(|offset| *offset < bytes.len() as u64)
+}
+
+/// The file offset of the relative virtual address `rva`: through the section whose virtual
+/// range holds it; before the first section the headers are mapped as they are in the file.
+fn rva_to_offset(pe: &PE<'_>, rva: u32) -> Option<u64> {
+    let mapped = pe.sections.iter().find_map(|s| {
+        let size = s.virtual_size.max(s.size_of_raw_data);
+        let inside = rva >= s.virtual_address && rva - s.virtual_address < size;
+        inside.then(|| u64::from(s.pointer_to_raw_data) + u64::from(rva - s.virtual_address))
+    });
+    let first = pe.sections.iter().map(|s| s.virtual_address).min().unwrap_or(u32::MAX);
+    mapped.or_else(|| (rva < first).then_some(u64::from(rva)))
 }
 
 /// The wanted values of a parsed image, and the wanted fields it could not give.
@@ -154,7 +158,168 @@ fn values(pe: &PE<'_>, bytes: &[u8], wanted: &FieldSet) -> (Vec<(Field, Value)>,
         put(Field::FilePeDetectedAnomalies, Some(Value::List(found)));
     }
     version_info(pe, &mut put);
+    let resource_fields =
+        [Field::FilePeResourceName, Field::FilePeResourceType, Field::FilePeResourceSize];
+    if resource_fields.iter().any(|f| wanted.contains(*f)) {
+        match resources(pe, bytes) {
+            Some(list) => {
+                let (mut names, mut types, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+                for r in list {
+                    names.push(Value::Str(r.name));
+                    types.push(Value::Str(r.kind));
+                    sizes.push(Value::Int(i64::from(r.size)));
+                }
+                put(Field::FilePeResourceName, Some(Value::List(names)));
+                put(Field::FilePeResourceType, Some(Value::List(types)));
+                put(Field::FilePeResourceSize, Some(Value::List(sizes)));
+            }
+            None => unread.extend(resource_fields.iter().filter(|f| wanted.contains(**f))),
+        }
+    }
     (out, unread)
+}
+
+/// One leaf of the resource directory.
+struct Resource {
+    /// The type: a standard type's `RT_` name (`RT_ICON`), a named type's name, or the
+    /// number of another.
+    kind: String,
+    /// The resource's name, or its number.
+    name: String,
+    /// The size of its data in bytes.
+    size: u32,
+}
+
+/// The resources of the image: the leaves of its type / name / language directory tree
+/// (`None`: a directory that points outside itself or holds more than
+/// [`MAX_PE_RESOURCES`]; an image without one has none).
+fn resources(pe: &PE<'_>, bytes: &[u8]) -> Option<Vec<Resource>> {
+    let Some(dir) = pe
+        .header
+        .optional_header
+        .as_ref()
+        .and_then(|o| o.data_directories.get_resource_table().copied())
+        .filter(|d| d.size > 0)
+    else {
+        return Some(Vec::new());
+    };
+    let start = usize::try_from(rva_to_offset(pe, dir.virtual_address)?).ok()?;
+    let end = start.checked_add(dir.size as usize)?.min(bytes.len());
+    let tree = bytes.get(start..end)?;
+    let u16_at = |o: usize| tree.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at =
+        |o: usize| tree.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    // The entries of the directory at `at`: (name or id, offset, is a directory).
+    let entries = |at: usize| -> Option<Vec<(Label, usize, bool)>> {
+        let count = usize::from(u16_at(at + 12)?) + usize::from(u16_at(at + 14)?);
+        if count > 4 * MAX_PE_RESOURCES {
+            return None;
+        }
+        (0..count)
+            .map(|i| {
+                let entry = at + 16 + 8 * i;
+                let (name, data) = (u32_at(entry)?, u32_at(entry + 4)?);
+                let label = if name & 0x8000_0000 != 0 {
+                    // A counted UTF-16LE string at that offset of the tree.
+                    let at = (name & 0x7fff_ffff) as usize;
+                    let len = usize::from(u16_at(at)?);
+                    if len > MAX_PE_RESOURCE_NAME_CHARS {
+                        return None;
+                    }
+                    let units: Option<Vec<u16>> =
+                        (0..len).map(|k| u16_at(at + 2 + 2 * k)).collect();
+                    Label::Name(String::from_utf16_lossy(&units?))
+                } else {
+                    Label::Id(name & 0xffff)
+                };
+                Some((label, (data & 0x7fff_ffff) as usize, data & 0x8000_0000 != 0))
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    // Entries visited at every level: a crafted tree can repeat one wide directory at each
+    // level (no leaf to count), so the walk itself is bounded too.
+    let mut visited = 0usize;
+    let mut visit = |list: Vec<(Label, usize, bool)>| {
+        visited += list.len();
+        (visited <= 4 * MAX_PE_RESOURCES).then_some(list)
+    };
+    for (kind, names_at, dir) in visit(entries(0)?)? {
+        if !dir {
+            continue;
+        }
+        for (name, langs_at, dir) in visit(entries(names_at)?)? {
+            // A name's languages, each a data entry (RVA, size, code page, reserved); the
+            // depth is fixed at three, so a directory pointing back cannot loop.
+            let leaves =
+                if dir { entries(langs_at)? } else { vec![(Label::Id(0), langs_at, false)] };
+            let leaves = visit(leaves)?;
+            for (_, data_at, dir) in leaves {
+                if dir {
+                    continue;
+                }
+                if out.len() >= MAX_PE_RESOURCES {
+                    return None;
+                }
+                let size = u32_at(data_at + 4)?;
+                out.push(Resource { kind: kind.kind_text(), name: name.text(), size });
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A resource directory entry's label.
+enum Label {
+    Id(u32),
+    Name(String),
+}
+
+impl Label {
+    fn text(&self) -> String {
+        match self {
+            Label::Id(id) => id.to_string(),
+            Label::Name(name) => name.clone(),
+        }
+    }
+
+    /// As a type: the standard types by their `RT_` names.
+    fn kind_text(&self) -> String {
+        const TYPES: [&str; 25] = [
+            "",
+            "RT_CURSOR",
+            "RT_BITMAP",
+            "RT_ICON",
+            "RT_MENU",
+            "RT_DIALOG",
+            "RT_STRING",
+            "RT_FONTDIR",
+            "RT_FONT",
+            "RT_ACCELERATOR",
+            "RT_RCDATA",
+            "RT_MESSAGETABLE",
+            "RT_GROUP_CURSOR",
+            "",
+            "RT_GROUP_ICON",
+            "",
+            "RT_VERSION",
+            "RT_DLGINCLUDE",
+            "",
+            "RT_PLUGPLAY",
+            "RT_VXD",
+            "RT_ANICURSOR",
+            "RT_ANIICON",
+            "RT_HTML",
+            "RT_MANIFEST",
+        ];
+        match self {
+            Label::Id(id) => match TYPES.get(*id as usize) {
+                Some(name) if !name.is_empty() => (*name).to_owned(),
+                _ => id.to_string(),
+            },
+            Label::Name(name) => name.clone(),
+        }
+    }
 }
 
 fn sections(
