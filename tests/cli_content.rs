@@ -177,15 +177,22 @@ fn signed_sample() -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-#[test]
-fn authenticode_signer_names() {
+/// A host holding the unsigned test library and the signed sample (`None`, said, when the
+/// sample is absent).
+fn signed_setup() -> Option<Setup> {
     let Some(signed) = signed_sample() else {
         eprintln!("skipped: the evtx crate's signed sample is not in the cargo registry");
-        return;
+        return None;
     };
     let s = Setup::new();
     dll(&s);
     std::fs::copy(signed, s.host().join("services.exe")).expect("copy");
+    Some(s)
+}
+
+#[test]
+fn authenticode_signer_names() {
+    let Some(s) = signed_setup() else { return };
     let subject = "FileItem/PEInfo/DigitalSignature/CertificateSubject";
     let issuer = "FileItem/PEInfo/DigitalSignature/CertificateIssuer";
     let signer = [
@@ -206,13 +213,7 @@ fn authenticode_signer_names() {
 
 #[test]
 fn pe_resources_bind_one_element() {
-    let Some(signed) = signed_sample() else {
-        eprintln!("skipped: the evtx crate's signed sample is not in the cargo registry");
-        return;
-    };
-    let s = Setup::new();
-    dll(&s);
-    std::fs::copy(signed, s.host().join("services.exe")).expect("copy");
+    let Some(s) = signed_setup() else { return };
     let kind = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Type";
     let name = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Name";
     let size = "FileItem/PEInfo/ResourceInfoList/ResourceInfoItem/Size";
