@@ -1,7 +1,7 @@
 //! OCSF events stored as Parquet (Amazon Security Lake and other lakes): one event per row,
 //! OCSF objects as struct columns, arrays as list columns.
 //!
-//! Each row is a [`Fields`] view over the Arrow arrays ([`Row`]), so the OCSF mapping table
+//! Each row is a [`Fields`] view over the Arrow arrays (a `Row`), so the OCSF mapping table
 //! applies unchanged: `process.file.path` walks the struct columns, `user.groups[].name` a
 //! list of structs, `process.file.hashes[algorithm_id=1].value` selects elements. Only the
 //! top-level columns some mapping path starts with are read (a lake table has hundreds).
