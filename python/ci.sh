@@ -45,8 +45,8 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 
 step "building the binary (tests compare with it) and the wheel"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin iocscan
-"$venv/bin/maturin" build --release --quiet --manifest-path "$here/Cargo.toml" \
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" --bin iocscan
+"$venv/bin/maturin" build --release --locked --quiet --manifest-path "$here/Cargo.toml" \
     --interpreter "$venv/bin/python" --out "$work/wheels"
 wheel=$(ls "$work"/wheels/iocscan-*.whl)
 step "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
