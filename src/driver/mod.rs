@@ -5,6 +5,8 @@
 //! scan_host(&ruleset, &ScanOptions)       ─▶ ScanReport { host, cards, summary, errors, complete }
 //! scan_snapshot(&ruleset, path, &options) ─▶ ScanReport (+ snapshot_errors)
 //! collect_snapshot(&CollectOptions, out)  ─▶ CollectReport (a snapshot written to `out`)
+//! scan_fleet(&ruleset, sources, ..)        ─▶ one ScanReport per host ─▶ HostDocument (output)
+//! partials::finish_partials(&ruleset, host, parts) ─▶ ScanReport of a host scanned in parts
 //! ```
 //!
 //! Loading and compiling is [`crate::load::load_ruleset`]'s. The three entry points here return
@@ -16,17 +18,22 @@
 //! options' `threads`; cancelling stops early and the report says `complete: false`.
 //!
 //! Layout: shared types here; running counters in `tally`; one file per entry point (`host`,
-//! `snapshot`, `collect`). Nothing here writes to the scanned host (the only file ever written
-//! is the snapshot output the caller hands to [`collect_snapshot`]), and nothing here renders.
+//! `snapshot`, `collect`, `fleet`, `partials`); the per-host output shape in `document`.
+//! Nothing here writes to the scanned host (the only file ever written is the snapshot output
+//! the caller hands to [`collect_snapshot`]), and nothing here renders (`document` shapes the
+//! per-host output as data; printing it is the caller's).
 
 mod collect;
+pub mod document;
 pub mod fleet;
 mod host;
 mod parquet_source;
+pub mod partials;
 mod snapshot;
 mod tally;
 
 pub use collect::{collect_parquet_snapshot, collect_snapshot, CollectOptions, CollectReport};
+pub use document::{ErrorRecord, HostDocument};
 pub use fleet::{open_snapshots, scan_fleet, FleetReport, FleetSummary, HostSource};
 pub use host::scan_host;
 pub use snapshot::{scan_host_items, scan_snapshot};

@@ -3,11 +3,11 @@
 //! hosts, `{tool, hosts: [{host, cards, results, explanations?, summary, errors}], summary,
 //! diagnostics, errors, complete}` (the fleet document of the same schema).
 
-use super::{error_records, fleet_results, problem_record, tool, ErrorRecord};
+use super::{error_records, problem_record, tool, ErrorRecord};
 use super::{FleetOutput, FleetPrinter, Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
-use iocscan::driver::{FleetSummary, Summary};
+use iocscan::driver::{FleetSummary, HostDocument, Summary};
 use iocscan::load::LoadedRuleset;
 use iocscan::verdict::{Explanation, IocResult};
 use serde::Serialize;
@@ -54,18 +54,6 @@ impl Printer for Json {
     }
 }
 
-/// One host of a fleet document (`hosts[]`).
-#[derive(Serialize)]
-struct HostDocument<'a> {
-    host: &'a str,
-    cards: &'a [Card],
-    results: Vec<&'a IocResult>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    explanations: &'a [Explanation],
-    summary: &'a Summary,
-    errors: Vec<ErrorRecord>,
-}
-
 /// The end of a fleet document, after `hosts`.
 #[derive(Serialize)]
 struct FleetEnd<'a> {
@@ -87,14 +75,8 @@ impl FleetPrinter for Json {
     }
 
     fn host(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
-        let doc = HostDocument {
-            host: scan.report.host.as_deref().unwrap_or_default(),
-            cards: &scan.report.cards,
-            results: fleet_results(&scan.report.results).collect(),
-            explanations: &scan.report.explanations,
-            summary: &scan.report.summary,
-            errors: error_records(scan),
-        };
+        // The library's shape of a host (the Python package returns the same).
+        let doc = HostDocument::of(scan.report);
         out.write_all(if self.first.replace(false) { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)
     }

@@ -10,13 +10,9 @@ pub mod jsonl;
 pub mod text;
 pub mod verdicts;
 
-use iocscan::collect::Reason;
 use iocscan::driver::fleet::SourceProblem;
 use iocscan::driver::{FleetReport, ScanReport};
-use iocscan::item::ItemKind;
 use iocscan::load::LoadedRuleset;
-use iocscan::verdict::{IocResult, Verdict};
-use serde::Serialize;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -66,25 +62,12 @@ pub trait FleetPrinter {
     fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()>;
 }
 
-/// The results a fleet's machine-readable output lists per host: the IOCs that are not
-/// clean (the clean ones are counted in the host's `summary.verdicts`), so that the output
-/// grows with what was found, not with hosts x IOCs.
-pub fn fleet_results(results: &[IocResult]) -> impl Iterator<Item = &IocResult> {
-    results.iter().filter(|r| r.verdict != Verdict::Clean)
-}
+pub use iocscan::driver::document::listed_results as fleet_results;
+pub use iocscan::driver::ErrorRecord;
 
 /// A source problem as outputs show it (`subject` is `file` or `file:line`).
 pub fn problem_record(p: &SourceProblem) -> ErrorRecord {
-    let path = escape_path(&p.path);
-    ErrorRecord {
-        kind: None,
-        subject: match p.line {
-            Some(line) => format!("{path}:{line}"),
-            None => path,
-        },
-        message: p.message.clone(),
-        reason: None,
-    }
+    ErrorRecord::from(p)
 }
 
 /// A path as text, lossless, as the library writes paths: a byte that is not part of valid
@@ -93,46 +76,9 @@ pub fn escape_path(path: &Path) -> String {
     iocscan::path_text::escape_owned(path.as_os_str())
 }
 
-/// A collection problem or a skipped snapshot line, as outputs show it.
-#[derive(Debug, Serialize)]
-pub struct ErrorRecord {
-    /// The item kind being collected (absent for snapshot lines).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<ItemKind>,
-    /// What it is about: a path, `pid 12`, `snapshot.jsonl:7`.
-    pub subject: String,
-    /// What went wrong.
-    pub message: String,
-    /// What went wrong, typed (absent for snapshot lines).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-}
-
-impl std::fmt::Display for ErrorRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.kind {
-            Some(kind) => write!(f, "{kind}: {}: {}", self.subject, self.message),
-            None => write!(f, "{}: {}", self.subject, self.message),
-        }
-    }
-}
-
 /// Every kept problem of a scan, collection problems first.
 pub fn error_records(scan: &ScanOutput<'_>) -> Vec<ErrorRecord> {
-    let collect = scan.report.errors.iter().map(|e| ErrorRecord {
-        kind: Some(e.kind),
-        subject: e.subject.to_string(),
-        message: e.message.clone(),
-        reason: Some(e.reason),
-    });
-    let snapshot = scan.snapshot.map(escape_path).unwrap_or_default();
-    let lines = scan.report.snapshot_errors.iter().map(|e| ErrorRecord {
-        kind: None,
-        subject: format!("{snapshot}:{}", e.line),
-        message: e.message.clone(),
-        reason: None,
-    });
-    collect.chain(lines).collect()
+    ErrorRecord::of_report(scan.report, scan.snapshot)
 }
 
 /// `iocscan <version>`.
