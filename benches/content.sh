@@ -2,13 +2,17 @@
 # Content-term speed: one read per file serves hashes, PE parsing and strings.
 #
 #   benches/content.sh [ROUNDS]    (default 5; env TREE_FILES=30000, BASE_REV=<git rev> also
-#                                   times the SHA-256 scan of that revision's binary)
+#                                   times the SHA-256 scan of that revision's binary; YARA=1
+#                                   builds with --features yara and adds the yara pair below)
 #
 # Builds iocscan (release), generates a synthetic tree of random-content files (many small,
 # some MB-sized) and three IOC collections of 1,000 IOCs each, none matching:
 #   sha256   FileItem/Sha256sum is <random>                 (the baseline: reads every file)
 #   strings  FileItem/StringList/string contains <random word>   (target <= 1.30x sha256)
 #   pe       FileItem/PEInfo/Exports/DllName is <random>.dll     (reads every file, parses PEs)
+# and, with YARA=1, one IOC each (the same string, never found):
+#   yara-text  Yara/TextString contains <word>                    (native: a byte regex)
+#   yara-rule  Yara/Yara rule { strings: $a = "<word>" condition: $a }   (through yara-x)
 # and runs them alternately ROUNDS times after a warm-up round (warm page cache), printing
 # median wall and CPU times and their ratios. With BASE_REV, the same SHA-256 scan by the
 # binary of that revision shows that a ruleset without content terms scans as fast as before.
@@ -18,7 +22,7 @@ ROUNDS="${1:-5}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
 echo "== build (release)"
-cargo build --release --quiet --bin iocscan
+cargo build --release --quiet --bin iocscan ${YARA:+--features yara}
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 IOCSCAN="$TARGET_DIR/release/iocscan"
@@ -56,10 +60,10 @@ for i in range(n_files):
     total += size
 print("== tree: %d files, %.0f MiB" % (n_files, total / 2**20), flush=True)
 
-def collection(name, term, cond, typ, content):
+def collection(name, term, cond, typ, content, count=1000):
     d = os.path.join(work, name)
     os.makedirs(d)
-    for i in range(1000):
+    for i in range(count):
         item = ('<IndicatorItem id="%s" condition="%s"><Context document="FileItem" search="%s" type="mir"/>'
                 '<Content type="%s">%s</Content></IndicatorItem>'
                 % (uuid.UUID(int=rng.getrandbits(128)), cond, term, typ, content()))
@@ -75,6 +79,11 @@ sets = {
     "strings": collection("strings", "FileItem/StringList/string", "contains", "string", word),
     "pe": collection("pe", "FileItem/PEInfo/Exports/DllName", "is", "string", lambda: word() + ".dll"),
 }
+if os.environ.get("YARA"):
+    needle = word()
+    sets["yara-text"] = collection("yara-text", "Yara/TextString", "contains", "string", lambda: needle, 1)
+    rule = 'rule r { strings: $a = "%s" condition: $a }' % needle
+    sets["yara-rule"] = collection("yara-rule", "Yara/Yara", "contains", "string", lambda: rule, 1)
 commands = {name: [iocscan, "scan", "--quiet", "--path", tree, d] for name, d in sets.items()}
 if base:
     commands["sha256 (base)"] = [base, "scan", "--quiet", "--path", tree, sets["sha256"]]
@@ -98,7 +107,7 @@ med = {n: statistics.median(v) for n, v in walls.items()}
 cmed = {n: statistics.median(v) for n, v in cpus.items()}
 for n in commands:
     print("  %-16s wall median %7.3fs (min %.3f, max %.3f)  cpu median %7.3fs" % (n, med[n], min(walls[n]), max(walls[n]), cmed[n]))
-for num, den, target in [("strings", "sha256", 1.30), ("pe", "sha256", None), ("sha256", "sha256 (base)", None)]:
+for num, den, target in [("strings", "sha256", 1.30), ("yara-rule", "yara-text", None), ("pe", "sha256", None), ("sha256", "sha256 (base)", None)]:
     if num in med and den in med:
         ratio = med[num] / med[den]
         mark = "" if target is None else "  target <= %.2fx: %s" % (target, "MET" if ratio <= target else "MISSED")

@@ -147,6 +147,21 @@ pub const MAX_PE_RESOURCE_NAME_CHARS: usize = 1024;
 /// of its strings. A 32 MiB binary has about 10^5 strings.
 pub const MAX_STRINGS_PER_ITEM: usize = 200_000;
 
+/// Longest `Yara/Yara` rule text compiled (feature `yara`). The converter's rules are a few
+/// hundred bytes; a whole rule repository pasted into one item would cost seconds of native
+/// code generation at every load.
+pub const MAX_YARA_SOURCE_BYTES: usize = 1024 * 1024;
+
+/// Time one file's `Yara/Yara` scan may take (feature `yara`); past it the term is not
+/// evaluated for the file. A loop over every offset of a 32 MiB file (`for all i in
+/// (0..filesize)`) runs for minutes; real rules scan a file in milliseconds.
+pub const YARA_SCAN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Matches kept per YARA pattern in a `Yara/Yara` scan (feature `yara`; yara-x keeps a
+/// million by default). Rules test presence, counts and the first few offsets; a pattern
+/// such as `{ 00 00 }` on a zero-filled image would otherwise keep a match per byte.
+pub const MAX_YARA_MATCHES_PER_PATTERN: usize = 10_000;
+
 /// Bytes kept of one string (4 KiB). A longer printable run (a text file's long line, a
 /// base64 blob) is cut: `StringList` IOCs name paths, mutex names and messages.
 pub const MAX_STRING_BYTES: usize = 4096;

@@ -164,3 +164,97 @@ fn strings_placed_at_the_entry_point() {
     }
     assert!(text.contains("call.dll") && text.contains("loop.dll"), "{text}");
 }
+
+fn copy_examples(dir: &std::path::Path, s: &Setup, ids: &[&str]) {
+    for id in ids {
+        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
+            .expect("copy example");
+    }
+}
+
+/// `iocscan check` over the setup's IOCs: its report.
+fn check(s: &Setup) -> String {
+    let out = iocscan().arg("check").arg(s.iocs()).output().expect("run");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn rule_names_inline_the_named_ioc() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    // Rule2 (5abb4ee9) is `dummy2` OR Rule1; Rule1 (cf584976) is `dummy1`.
+    let (rule2, rule1) =
+        ("5abb4ee9-f9fe-4ee6-a90f-2aece8907338", "cf584976-c91e-49f3-b50e-be1e5f8f9555");
+    let s = Setup::new();
+    copy_examples(&dir, &s, &[rule2, rule1]);
+    // Rule1 named under an AND binds to the same file as its sibling.
+    s.ioc(
+        "and.ioc",
+        &ioc11(
+            "and",
+            "AND",
+            &[("Yara/TextString", "contains", "alpha"), ("Yara/RuleName", "contains", "Rule1")],
+        ),
+    );
+    std::fs::write(s.host().join("d2.bin"), b"..dummy2..").expect("write");
+    std::fs::write(s.host().join("d1.bin"), b"..dummy1..").expect("write");
+    std::fs::write(s.host().join("alpha.bin"), b"alpha").expect("write");
+    std::fs::write(s.host().join("both.bin"), b"alpha dummy1").expect("write");
+    std::fs::write(s.host().join("innocent.txt"), b"nothing\n").expect("write");
+    let report = check(&s);
+    assert!(!report.contains("Yara/RuleName"), "{report}");
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    let mut expected = vec![rule1, rule2, "and"];
+    expected.sort_unstable();
+    assert_eq!(card_ids(&doc), expected);
+    let card = |id: &str| {
+        let cards = doc["cards"].as_array().expect("cards");
+        cards.iter().find(|c| c["id"] == id).expect("card").to_string()
+    };
+    let rule2_card = card(rule2);
+    assert!(rule2_card.contains("d2.bin") && rule2_card.contains("d1.bin"), "{rule2_card}");
+    assert!(!rule2_card.contains("innocent.txt"), "{rule2_card}");
+    let and_card = card("and");
+    assert!(and_card.contains("both.bin"), "{and_card}");
+    for name in ["alpha.bin", "d1.bin"] {
+        assert!(!and_card.contains(name), "{name} holds one of the two: {and_card}");
+    }
+}
+
+#[test]
+fn a_rule_name_without_its_ioc_warns_and_the_rest_still_matches() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let rule2 = "5abb4ee9-f9fe-4ee6-a90f-2aece8907338";
+    let s = Setup::new();
+    copy_examples(&dir, &s, &[rule2]);
+    std::fs::write(s.host().join("d2.bin"), b"..dummy2..").expect("write");
+    let report = check(&s);
+    assert!(
+        report.contains("W-bad-content") && report.contains("no IOC named `Rule1`"),
+        "{report}"
+    );
+    let (code, doc) = s.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(card_ids(&doc), vec![rule2.to_string()]);
+}
+
+#[cfg(not(feature = "yara"))]
+#[test]
+fn whole_yara_rules_name_the_feature_that_evaluates_them() {
+    let Some(dir) = examples() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let s = Setup::new();
+    copy_examples(&dir, &s, &["7a6377d1-ae5e-4cdd-8461-9497f1bc4211"]);
+    let report = check(&s);
+    let line =
+        report.lines().find(|l| l.contains("Yara/Yara")).unwrap_or_else(|| panic!("{report}"));
+    assert!(line.contains("W-unsupported-term") && line.contains("--features yara"), "{line}");
+}

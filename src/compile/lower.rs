@@ -7,6 +7,7 @@
 //! position that states the effect on the Indicator above it. Indicators get their operator
 //! checked. Grouping by item kind is the next step ([`super::group`]).
 
+use super::rule_name::{self, RuleNames};
 use super::tree::{BranchInfo, Leaf, LeafId, Never, Op};
 use super::value::{self, Cond, ContentError, Test};
 use super::yara::{self, YaraString};
@@ -45,6 +46,14 @@ pub(crate) struct Lowerer<'a> {
     yara_params: HashMap<&'a str, Vec<&'a Param>>,
     /// Terms already resolved in this compilation.
     terms: &'a mut TermCache,
+    /// The collection's IOCs by rule name (`Yara/RuleName`).
+    names: &'a RuleNames<'a>,
+    /// The documents being lowered, outermost first: this one last, the ones that inline it
+    /// before it (by index in the collection). A name among them is a cycle.
+    inlining: Vec<usize>,
+    /// Cycles and depth cuts met while inlining (their warnings belong to the outermost
+    /// document, the one reported; an inlined document's own warnings are not repeated).
+    inline_problems: Vec<String>,
 }
 
 /// Memoises [`terms::lookup`] by search string: a collection repeats a few dozen terms
@@ -64,12 +73,15 @@ impl TermCache {
 }
 
 impl<'a> Lowerer<'a> {
+    /// A lowerer of `names`' document `inlining.last()` (the documents inlining it before).
     pub(crate) fn new(
-        doc: &'a IocDocument,
+        names: &'a RuleNames<'a>,
+        inlining: Vec<usize>,
         leaves: &'a mut Vec<Leaf>,
         diags: &'a mut Vec<Diagnostic>,
         terms: &'a mut TermCache,
     ) -> Self {
+        let doc = names.document(*inlining.last().expect("the document lowered"));
         let comments = doc
             .parameters
             .iter()
@@ -82,7 +94,18 @@ impl<'a> Lowerer<'a> {
                 yara_params.entry(id).or_default().push(p);
             }
         }
-        Lowerer { doc, leaves, diags, comments, yara_params, terms }
+        let inline_problems = Vec::new();
+        Lowerer {
+            doc,
+            leaves,
+            diags,
+            comments,
+            yara_params,
+            terms,
+            names,
+            inlining,
+            inline_problems,
+        }
     }
 
     /// Lowers a top-level Indicator (depth 0).
@@ -158,6 +181,9 @@ impl<'a> Lowerer<'a> {
             .iter()
             .map(|child| match child {
                 Node::Indicator(sub) => LNode::Ind(self.lower(sub, depth + 1)),
+                Node::Item(item) if item.context.search == rule_name::TERM => {
+                    self.rule_name(item, effect, depth)
+                }
                 Node::Item(item) => LNode::Leaf(self.leaf(item, effect)),
             })
             .collect();
@@ -198,8 +224,95 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A `Yara/RuleName` item at `depth`: the named IOC's criteria inlined as an OR of its
+    /// top-level Indicators, or a never-matching leaf with the reason.
+    fn rule_name(&mut self, it: &IndicatorItem, effect: &str, depth: u32) -> LNode {
+        match self.inline(it, effect, depth) {
+            Ok(ind) => LNode::Ind(ind),
+            Err(w) => LNode::Leaf(self.leaf_with(it, |_, _| Err(w))),
+        }
+    }
+
+    fn inline(&mut self, it: &IndicatorItem, effect: &str, depth: u32) -> Result<LInd, Warning> {
+        let (negate, _) = flags(it, effect)?;
+        if negate {
+            let message = format!("negated `{}` is not supported", rule_name::TERM);
+            return Err(Warning::new(
+                Code::UnsupportedCondition,
+                Some(it.position),
+                message,
+                effect,
+            ));
+        }
+        let name = it.content.text.trim();
+        let target = self.names.resolve(name).map_err(|e| {
+            Warning::new(
+                Code::BadContent,
+                content_pos(it),
+                format!("{e} for `{}`", rule_name::TERM),
+                effect,
+            )
+        })?;
+        let problem = if self.inlining.contains(&target) {
+            Some(format!(
+                "`{} {name}` refers back to an IOC that refers to it (a cycle)",
+                rule_name::TERM
+            ))
+        } else if depth as usize + 2 >= MAX_NESTING {
+            Some(format!(
+                "`{} {name}` inlines IOCs nested deeper than {MAX_NESTING} levels",
+                rule_name::TERM
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            // Inside an inlined document the warning would be dropped with the others: the
+            // outermost document reports it.
+            self.inline_problems.push(problem.clone());
+            return Err(Warning::new(Code::BadContent, content_pos(it), problem, effect));
+        }
+        let mut inlining = self.inlining.clone();
+        inlining.push(target);
+        // The inlined IOC's own warnings are reported on its own file, not repeated here.
+        let mut dropped = Vec::new();
+        let mut nested =
+            Lowerer::new(self.names, inlining, &mut *self.leaves, &mut dropped, &mut *self.terms);
+        let tops: Vec<LNode> = nested
+            .doc
+            .criteria
+            .iter()
+            .map(|ind| LNode::Ind(nested.lower(ind, depth + 2)))
+            .collect();
+        let problems = std::mem::take(&mut nested.inline_problems);
+        for problem in problems {
+            if self.inlining.len() > 1 {
+                self.inline_problems.push(problem);
+            } else {
+                let note = "that part of the named IOC can never match here";
+                self.warn(Code::BadContent, content_pos(it), problem, note);
+            }
+        }
+        let info = Arc::new(BranchInfo {
+            indicator_id: it.id.clone(),
+            operator: Cow::Borrowed("OR"),
+            position: it.position,
+            depth: depth + 1,
+        });
+        Ok(LInd { info, op: Some(Op::Or), children: tops })
+    }
+
     /// Lowers one IndicatorItem; `effect` is what a never-matching leaf does to its parent.
     fn leaf(&mut self, it: &IndicatorItem, effect: &str) -> LeafId {
+        self.leaf_with(it, |lowerer, leaf| lowerer.resolve(it, leaf, effect))
+    }
+
+    /// Lowers one IndicatorItem whose test `resolve` fills (its error: the item never matches).
+    fn leaf_with(
+        &mut self,
+        it: &IndicatorItem,
+        resolve: impl FnOnce(&mut Self, &mut Leaf) -> Result<(), Warning>,
+    ) -> LeafId {
         let comment = it.comment.clone().or_else(|| {
             it.id.as_deref().and_then(|id| self.comments.get(id)).map(|c| c.to_string())
         });
@@ -219,7 +332,7 @@ impl<'a> Lowerer<'a> {
             text: String::new(),
             comment,
         };
-        if let Err(w) = self.resolve(it, &mut leaf, effect) {
+        if let Err(w) = resolve(self, &mut leaf) {
             leaf.test = None;
             leaf.never = Some(Never { code: w.code, term: it.context.search.as_str().into() });
             self.push(w);
@@ -314,8 +427,35 @@ impl<'a> Lowerer<'a> {
                     }
                 }))
             }
+            Field::FileYaraRule => self.yara_rule(it, term, effect).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// The test of a `Yara/Yara` item: its source compiled by yara-x (feature `yara`).
+    #[cfg(feature = "yara")]
+    fn yara_rule(&self, it: &IndicatorItem, term: &Term, effect: &str) -> Result<Test, Warning> {
+        if it.content.text.trim().is_empty() {
+            let message = format!("empty Content for `{}`", term.name);
+            return Err(Warning::new(Code::EmptyContent, content_pos(it), message, effect));
+        }
+        super::yara_rule::YaraRule::build(&it.content.text)
+            .map(|rule| Test::YaraRule(Arc::new(rule)))
+            .map_err(|e| {
+                let message = format!("YARA rule does not compile for `{}`: {e}", term.name);
+                Warning::new(Code::BadContent, content_pos(it), message, effect)
+            })
+    }
+
+    /// Without the feature `yara` there is no engine: the item is unsupported.
+    #[cfg(not(feature = "yara"))]
+    fn yara_rule(&self, it: &IndicatorItem, term: &Term, effect: &str) -> Result<Test, Warning> {
+        let message = format!(
+            "unsupported term `{}`: whole YARA rules need the yara-x engine (build with \
+             --features yara)",
+            term.name
+        );
+        Err(Warning::new(Code::UnsupportedTerm, context_pos(it), message, effect))
     }
 
     /// The term of `Context/@search`, exactly as the catalogue spells it.

@@ -26,10 +26,13 @@ mod dump;
 mod group;
 pub(crate) mod index;
 mod lower;
+mod rule_name;
 pub(crate) mod tree;
 pub(crate) mod triggers;
 pub(crate) mod value;
 pub(crate) mod yara;
+#[cfg(feature = "yara")]
+pub(crate) mod yara_rule;
 
 use crate::diag::{Code, Diagnostic};
 use crate::item::ItemKind;
@@ -97,6 +100,9 @@ pub struct Ruleset {
     unsupported: usize,
     /// Computed on first use ([`Ruleset::digest`]).
     digest: std::sync::OnceLock<RulesetDigest>,
+    /// The `Yara/Yara` sources compiled together (`None`: the ruleset has none).
+    #[cfg(feature = "yara")]
+    yara_engine: Option<std::sync::Arc<yara_rule::Engine>>,
 }
 
 /// Compiles documents into a ruleset; semantic problems become warnings, never errors.
@@ -106,7 +112,13 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     use rayon::prelude::*;
     // Documents compile independently: chunks run in parallel, then merge in order (so the
     // result and the warnings do not depend on the thread count).
-    let chunks: Vec<Chunk> = documents.par_chunks(CHUNK_DOCUMENTS).map(compile_chunk).collect();
+    // `Yara/RuleName` items inline other documents of the collection, by name.
+    let names = rule_name::RuleNames::new(documents);
+    let chunks: Vec<Chunk> = documents
+        .par_chunks(CHUNK_DOCUMENTS)
+        .enumerate()
+        .map(|(i, chunk)| compile_chunk(&names, i * CHUNK_DOCUMENTS, chunk))
+        .collect();
     let total = |f: fn(&Chunk) -> usize| chunks.iter().map(f).sum::<usize>();
     let mut leaves: Vec<Leaf> = Vec::with_capacity(total(|c| c.leaves.len()));
     let mut groups: Vec<Group> = Vec::with_capacity(total(|c| c.groups.len()));
@@ -132,6 +144,8 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     let kinds = index::build(&leaves, &groups, kind_triggers);
     let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
     let unsupported = leaves.iter().filter(|l| !l.supported()).count();
+    #[cfg(feature = "yara")]
+    let yara_engine = yara_engine(&leaves);
     let ruleset = Ruleset {
         iocs,
         leaves,
@@ -141,8 +155,21 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         requirements: Requirements { fields },
         unsupported,
         digest: std::sync::OnceLock::new(),
+        #[cfg(feature = "yara")]
+        yara_engine,
     };
     (ruleset, diags)
+}
+
+/// One engine for every distinct `Yara/Yara` source of the ruleset, in leaf order.
+#[cfg(feature = "yara")]
+fn yara_engine(leaves: &[Leaf]) -> Option<std::sync::Arc<yara_rule::Engine>> {
+    let mut seen = std::collections::HashSet::new();
+    let rules = leaves.iter().filter_map(|l| match &l.test {
+        Some(value::Test::YaraRule(rule)) if seen.insert(rule.key.as_str()) => Some(&**rule),
+        _ => None,
+    });
+    yara_rule::Engine::build(rules).map(std::sync::Arc::new)
 }
 
 /// Documents per parallel compilation chunk: large enough that merging costs nothing.
@@ -156,7 +183,12 @@ struct Chunk {
     diags: Vec<Diagnostic>,
 }
 
-fn compile_chunk(documents: &[IocDocument]) -> Chunk {
+/// Compiles `documents`, the collection's from index `first`.
+fn compile_chunk(
+    names: &rule_name::RuleNames<'_>,
+    first: usize,
+    documents: &[IocDocument],
+) -> Chunk {
     // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
     let mut out = Chunk {
         leaves: Vec::with_capacity(documents.len() * 2),
@@ -165,10 +197,15 @@ fn compile_chunk(documents: &[IocDocument]) -> Chunk {
         diags: Vec::new(),
     };
     let mut term_cache = lower::TermCache::default();
-    for doc in documents {
+    for (i, doc) in documents.iter().enumerate() {
         let lowered: Vec<_> = {
-            let mut lowerer =
-                lower::Lowerer::new(doc, &mut out.leaves, &mut out.diags, &mut term_cache);
+            let mut lowerer = lower::Lowerer::new(
+                names,
+                vec![first + i],
+                &mut out.leaves,
+                &mut out.diags,
+                &mut term_cache,
+            );
             doc.criteria.iter().map(|ind| lowerer.indicator(ind)).collect()
         };
         let mut grouper = group::Grouper { leaves: &out.leaves, groups: &mut out.groups };
@@ -294,6 +331,12 @@ impl Ruleset {
     /// The trigger lists.
     pub(crate) fn triggers(&self) -> &Triggers {
         &self.triggers
+    }
+
+    /// The engine of the `Yara/Yara` sources, when there are some.
+    #[cfg(feature = "yara")]
+    pub(crate) fn yara_engine(&self) -> Option<&std::sync::Arc<yara_rule::Engine>> {
+        self.yara_engine.as_ref()
     }
 }
 

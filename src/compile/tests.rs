@@ -408,3 +408,36 @@ fn chunks_merge_with_consistent_ids() {
         .collect();
     assert_eq!(ids, [Some(format!("n{last}")), Some(format!("p{last}"))]);
 }
+
+/// IOC `id` (its short_description): the string `s{id}` OR the rule `names`.
+fn naming(id: &str, names: &str) -> IocDocument {
+    let own = item(&format!("s{id}"), "contains", "Yara/TextString", "string", "s", "");
+    let other = item(&format!("r{id}"), "contains", "Yara/RuleName", "string", names, "");
+    doc11(id, &[ind(&format!("t{id}"), "OR", &[own, other])])
+}
+
+#[test]
+fn rule_name_cycles_are_cut_and_warned_once_per_document() {
+    // A = its string OR rule B; B = its string OR rule A: each inlines the other once, then
+    // stops.
+    let (a, b) = (naming("A", "B"), naming("B", "A"));
+    let (rs, diags) = compile(&[a, b]);
+    let cycles: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("cycle")).collect();
+    assert_eq!(cycles.len(), 2, "{diags:?}");
+    assert!(cycles.iter().all(|d| d.code == Code::BadContent), "{diags:?}");
+    assert_eq!(diags.len(), 2, "the inlined documents' warnings are not repeated: {diags:?}");
+    // Each: its string, the other's string, and the cut reference back.
+    assert_eq!(rs.items(), 6);
+    assert!(rs.iocs().all(|i| i.can_match));
+}
+
+#[test]
+fn rule_names_deeper_than_the_nesting_limit_are_cut() {
+    // A chain D0 -> D1 -> ... each naming the next: inlining stops at the nesting limit.
+    let n = crate::limits::MAX_NESTING;
+    let docs: Vec<IocDocument> =
+        (0..n).map(|i| naming(&format!("D{i}"), &format!("D{}", i + 1))).collect();
+    let (rs, diags) = compile(&docs);
+    assert!(diags.iter().any(|d| d.message.contains("nested deeper")), "{diags:?}");
+    assert!(rs.iocs().all(|i| i.can_match));
+}

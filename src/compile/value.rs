@@ -59,6 +59,10 @@ pub(crate) enum Test {
     /// A YARA string of the IOC (`Yara/TextString`, ...): holds when the file's list of found
     /// strings has its key.
     Yara(Arc<super::yara::YaraString>),
+    /// A whole YARA rule text (`Yara/Yara`): holds when the file's list of matching engine
+    /// namespaces has its key.
+    #[cfg(feature = "yara")]
+    YaraRule(Arc<super::yara_rule::YaraRule>),
 }
 
 impl Test {
@@ -81,6 +85,8 @@ impl Test {
             (Test::FloatGt(want), Value::Float(x)) => x > want,
             (Test::FloatLt(want), Value::Float(x)) => x < want,
             (Test::Yara(string), Value::Str(key)) => *key == string.key,
+            #[cfg(feature = "yara")]
+            (Test::YaraRule(rule), Value::Str(key)) => *key == rule.key,
             (Test::Contains(p), v) => value_text(v, fold).contains(&**p),
             (Test::StartsWith(p), v) => value_text(v, fold).starts_with(&**p),
             (Test::EndsWith(p), v) => value_text(v, fold).ends_with(&**p),

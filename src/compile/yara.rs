@@ -21,7 +21,8 @@
 //! [`crate::collect::content`] in the one read of the file. Offsets may be `entrypoint` (the
 //! file offset of a PE's entry point; on another file the string does not hold, as in YARA)
 //! or `filesize`, plus or minus a number. `yara/set` N on an Indicator is the compiler's N-of
-//! operator ([`crate::logic`]). `Yara/Yara` (a whole rule) needs the yara-x engine.
+//! operator ([`crate::logic`]). `Yara/Yara` (a whole rule) needs the yara-x engine
+//! (`yara_rule`, feature `yara`); `Yara/RuleName` inlines the IOC it names (`rule_name`).
 
 use crate::limits::{MAX_REGEX_COMPILED_BYTES, MAX_REGEX_NESTING, MAX_REGEX_PATTERN_BYTES};
 use crate::model::Param;

@@ -31,6 +31,9 @@ pub enum NotEvaluated {
     Unparsable,
     /// More strings than [`crate::limits::MAX_STRINGS_PER_ITEM`]: the list would be partial.
     TooManyStrings,
+    /// The content search ran past its time limit (a `Yara/Yara` rule:
+    /// [`crate::limits::YARA_SCAN_TIMEOUT`]).
+    TimedOut,
 }
 
 /// The answer of an [`ItemView`] for one field.

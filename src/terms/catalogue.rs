@@ -50,6 +50,9 @@ catalogue! {
     FileYaraHexString = "Yara/HexString", File, String, many, linux, content;
     FileYaraRegexString = "Yara/RegexString", File, String, many, linux, content;
     FileYaraFileSize = "Yara/FileSize", File, Int, linux;
+    // A whole YARA rule text (`compile::yara_rule`, feature `yara`): the file's value lists
+    // the engine namespaces whose rules match it.
+    FileYaraRule = "Yara/Yara", File, String, many, linux, content;
 
     // FileItem/PEInfo: read from the file's own bytes, in the hashing read. Sections, imported
     // modules and version-info tables are lists whose columns bind one element under an AND;

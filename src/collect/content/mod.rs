@@ -34,6 +34,9 @@ pub struct ContentProbes {
     pub(crate) process_strings: Option<Arc<StringProbe>>,
     /// The ruleset's YARA strings (`Yara/TextString`, ...), once each.
     pub(crate) yara: Vec<Arc<YaraString>>,
+    /// The ruleset's `Yara/Yara` rules, compiled together.
+    #[cfg(feature = "yara")]
+    pub(crate) yara_rules: Option<Arc<crate::compile::yara_rule::Engine>>,
 }
 
 impl PartialEq for YaraString {
@@ -49,6 +52,8 @@ impl ContentProbes {
             file_strings: probe(ruleset, Field::FileStringListString).map(Arc::new),
             process_strings: probe(ruleset, Field::ProcessStringListString).map(Arc::new),
             yara: yara_strings(ruleset),
+            #[cfg(feature = "yara")]
+            yara_rules: ruleset.yara_engine().cloned(),
         }
     }
 }
@@ -75,6 +80,7 @@ pub(crate) fn from_bytes(field: Field) -> bool {
                 | Field::FileYaraTextString
                 | Field::FileYaraHexString
                 | Field::FileYaraRegexString
+                | Field::FileYaraRule
         )
 }
 
@@ -141,6 +147,9 @@ pub(crate) struct FilePlan {
     strings: Option<Arc<StringProbe>>,
     /// The ruleset's YARA strings whose terms are asked.
     yara: Vec<Arc<YaraString>>,
+    /// The ruleset's `Yara/Yara` rules, when the term is asked.
+    #[cfg(feature = "yara")]
+    yara_rules: Option<Arc<crate::compile::yara_rule::Engine>>,
 }
 
 impl FilePlan {
@@ -160,7 +169,17 @@ impl FilePlan {
             probes.file_strings.clone().filter(|_| asked.contains(Field::FileStringListString));
         let yara: Vec<Arc<YaraString>> =
             probes.yara.iter().filter(|y| asked.contains(y.field)).cloned().collect();
-        (!list.is_empty()).then_some(FilePlan { fields: asked, list, pe, strings, yara })
+        #[cfg(feature = "yara")]
+        let yara_rules = probes.yara_rules.clone().filter(|_| asked.contains(Field::FileYaraRule));
+        (!list.is_empty()).then_some(FilePlan {
+            fields: asked,
+            list,
+            pe,
+            strings,
+            yara,
+            #[cfg(feature = "yara")]
+            yara_rules,
+        })
     }
 }
 
@@ -196,6 +215,13 @@ pub(crate) fn analyse_file(bytes: &[u8], plan: &FilePlan) -> ContentValues {
                 .collect();
             out.values.push((field, Ok(Value::List(found))));
         }
+    }
+    // `Yara/Yara`: the namespaces whose rules match, from one scan of the same bytes.
+    #[cfg(feature = "yara")]
+    if let Some(engine) = &plan.yara_rules {
+        let found =
+            engine.scan(bytes).map(|keys| Value::List(keys.into_iter().map(Value::Str).collect()));
+        out.values.push((Field::FileYaraRule, found));
     }
     if let Some(probe) = &plan.strings {
         let mut found = Strings::default();
