@@ -28,15 +28,7 @@ fn ruleset() -> Ruleset {
         // A kind never collected: undetermined.
         ioc11("user", "OR", &[("UserItem/Username", "is", "root")]),
     ];
-    let docs: Vec<_> = iocs
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let file = format!("{i}.ioc");
-            iocscan::parse::parse(Path::new(&file), text.as_bytes()).expect("parses").document
-        })
-        .collect();
-    iocscan::compile(&docs).0
+    common::compiled(&iocs)
 }
 
 const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";

@@ -188,6 +188,11 @@ impl<'r> Scanner<'r> {
         item::evaluate(self, item);
     }
 
+    /// The ruleset evaluated.
+    pub fn ruleset(&self) -> &'r Ruleset {
+        self.ruleset
+    }
+
     /// How many times so far an object satisfied an item-scoped group: a live "something
     /// matched" counter for progress reports. IOCs are decided only by [`Scanner::finish`]
     /// (a host-wide AND needs every kind), so this is not a count of detected IOCs.

@@ -28,6 +28,19 @@ fn content_type(term: &str) -> &'static str {
     iocscan::terms::lookup(term).map_or("string", |t| t.ty.as_str())
 }
 
+/// The ruleset of these IOC documents (each named `<index>.ioc`), parsed and compiled.
+pub fn compiled(iocs: &[String]) -> iocscan::Ruleset {
+    let docs: Vec<_> = iocs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let file = format!("{i}.ioc");
+            iocscan::parse::parse(Path::new(&file), text.as_bytes()).expect("parses").document
+        })
+        .collect();
+    iocscan::compile(&docs).0
+}
+
 /// An OpenIOC 1.1 document with one Indicator of `operator` over `conds`.
 pub fn ioc11(id: &str, operator: &str, conds: &[Cond<'_>]) -> String {
     let mut items = String::new();

@@ -18,6 +18,9 @@
 //! file counts as collected for every host found. `schema/parquet-snapshot.md` is the
 //! contract.
 //!
+//! [`batch::add_batch`] evaluates one Arrow batch of these columns (built in memory, say by
+//! Python) with the same conversion.
+//!
 //! [`ParquetWriter`] writes the format (rows buffered per kind and flushed as bounded row
 //! groups); [`ParquetSnapshot`] reads it host by host, reading only the columns a
 //! [`Projection`] names, and never holding more than one host's items. Input is hostile:
@@ -26,6 +29,7 @@
 //! reported with its path and its kind stops counting as collected; caps are in
 //! [`crate::limits`]. This module evaluates nothing (see [`crate::driver`]).
 
+pub mod batch;
 mod convert;
 mod read;
 mod schema;

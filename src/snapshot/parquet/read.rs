@@ -1,6 +1,6 @@
 //! [`ParquetSnapshot`]: a snapshot folder read host by host, only the projected columns.
 
-use super::schema::{is_text, kind_of_name, unfit, HOST, SOURCE, TIME};
+use super::schema::{is_text, is_time, kind_of_name, unfit, HOST, SOURCE, TIME};
 use super::{kind_name, META_KIND, META_VERSION, VERSION};
 use super::{HostHeader, Manifest, ParquetError, Projection, FORMAT, MANIFEST, META_FORMAT};
 use crate::item::{canonical_mac, Item, ItemKind, Record, Value};
@@ -467,7 +467,7 @@ impl Cursor {
             match name {
                 HOST if is_text(ty) => host = Some(i),
                 HOST => return Err(bad(format!("the `host` column is {ty}, not a string"))),
-                TIME if matches!(ty, DataType::Timestamp(_, _)) => time = Some(i),
+                TIME if is_time(ty) => time = Some(i),
                 SOURCE if is_text(ty) => source = Some(i),
                 TIME | SOURCE => {
                     warnings.push(ignore(name, format!("type {ty} is not the record's type")))
@@ -695,41 +695,63 @@ impl Cursor {
         items: &mut Vec<Item>,
         report: &mut Report,
     ) {
-        let columns: Vec<(&'static Term, Col<'_>)> = self
-            .terms
-            .iter()
-            .filter_map(|(i, t)| Col::of(batch.column(*i).as_ref()).map(|c| (*t, c)))
-            .collect();
-        let time = self.plan.time.and_then(|i| Col::of(batch.column(i).as_ref()));
-        let source = self.plan.source.map(|i| batch.column(i).clone());
+        let rows = Rows::new(
+            self.kind,
+            self.terms.iter().map(|(i, t)| (*t, batch.column(*i).as_ref())),
+            self.plan.time.map(|i| batch.column(i).as_ref()),
+            self.plan.source.map(|i| batch.column(i).as_ref()),
+        );
         for row in start..end {
-            match self.row_item(row, &columns, time.as_ref(), source.as_deref()) {
+            match rows.item(row) {
                 Ok(item) => items.push(item),
                 Err(message) => report.push(self.row_error(self.base + row as u64 + 1, message)),
             }
         }
     }
+}
 
-    fn row_item(
-        &self,
-        row: usize,
-        columns: &[(&'static Term, Col<'_>)],
-        time: Option<&Col<'_>>,
-        source: Option<&dyn Array>,
-    ) -> Result<Item, String> {
+/// The columns of one batch that rows become items from, typed once per batch: the term
+/// columns (of types their terms take, checked by [`unfit`]), and the record's `time` and
+/// `source`. Shared by the Parquet reader and [`super::batch`].
+pub(super) struct Rows<'a> {
+    kind: ItemKind,
+    columns: Vec<(&'static Term, Col<'a>)>,
+    time: Option<Col<'a>>,
+    source: Option<&'a dyn Array>,
+}
+
+impl<'a> Rows<'a> {
+    /// The rows of `kind` in these columns; a column of a type no term takes is left out.
+    pub(super) fn new(
+        kind: ItemKind,
+        terms: impl IntoIterator<Item = (&'static Term, &'a dyn Array)>,
+        time: Option<&'a dyn Array>,
+        source: Option<&'a dyn Array>,
+    ) -> Self {
+        Rows {
+            kind,
+            columns: terms.into_iter().filter_map(|(t, a)| Col::of(a).map(|c| (t, c))).collect(),
+            time: time.and_then(Col::of),
+            source,
+        }
+    }
+
+    /// Row `row` as an item; `Err` says why the row is bad (a value over a cap, an address
+    /// that does not parse).
+    pub(super) fn item(&self, row: usize) -> Result<Item, String> {
         let mut item = Item::new(self.kind);
         let mut bytes = 0usize;
-        let time = match time.map(|c| c.scalar(row, ValueType::Date, &mut bytes)) {
+        let time = match self.time.as_ref().map(|c| c.scalar(row, ValueType::Date, &mut bytes)) {
             Some(Ok(Some(Value::Date(t)))) => Some(t),
             Some(Err(e)) => return Err(format!("`{TIME}`: {e}")),
             _ => None,
         };
-        let source = source.and_then(|s| text_at(s, row)).map(str::to_owned);
+        let source = self.source.and_then(|s| text_at(s, row)).map(str::to_owned);
         if time.is_some() || source.is_some() {
             bytes += source.as_ref().map_or(0, String::len);
             item = item.with_record(Record { time, source });
         }
-        for (t, col) in columns {
+        for (t, col) in &self.columns {
             let value = if t.many {
                 col.list(row, t, &mut bytes)
             } else {
@@ -810,7 +832,7 @@ fn check_footer(file: &mut File) -> Result<u64, String> {
 }
 
 /// The text at `row` of a string column (any encoding [`is_text`] takes); `None` for a null.
-fn text_at(array: &dyn Array, row: usize) -> Option<&str> {
+pub(super) fn text_at(array: &dyn Array, row: usize) -> Option<&str> {
     if array.is_null(row) {
         return None;
     }
@@ -818,19 +840,14 @@ fn text_at(array: &dyn Array, row: usize) -> Option<&str> {
         DataType::Utf8 => Some(array.as_string::<i32>().value(row)),
         DataType::LargeUtf8 => Some(array.as_string::<i64>().value(row)),
         DataType::Utf8View => Some(array.as_string_view().value(row)),
-        DataType::Dictionary(_, value) => {
-            let dict = array.as_dictionary_opt::<Int32Type>()?;
-            let key = dict.keys().value(row);
-            let key = usize::try_from(key).ok()?;
+        DataType::Dictionary(_, _) => {
+            let dict = array.as_any_dictionary_opt()?;
+            let key = usize::try_from(int_at(dict.keys(), row).ok()?).ok()?;
             let values = dict.values();
-            if key >= values.len() || values.is_null(key) {
+            if key >= values.len() {
                 return None;
             }
-            match **value {
-                DataType::Utf8 => Some(values.as_string::<i32>().value(key)),
-                DataType::LargeUtf8 => Some(values.as_string::<i64>().value(key)),
-                _ => None,
-            }
+            text_at(values.as_ref(), key)
         }
         _ => None,
     }
@@ -842,6 +859,10 @@ enum Col<'a> {
     Int(&'a dyn Array),
     Bool(&'a BooleanArray),
     Date(&'a dyn Array, TimeUnit),
+    /// Date32 (days) or Date64 (milliseconds) since the epoch: midnight UTC.
+    Day(&'a dyn Array),
+    /// A column of nulls only (`pa.nulls`, a pandas column of `None`): every value unknown.
+    Null,
     Float(&'a dyn Array),
     List(&'a dyn Array, Box<Col<'a>>),
 }
@@ -857,6 +878,8 @@ impl<'a> Col<'a> {
                 Col::List(array, Box::new(Col::of(array.as_list::<i64>().values().as_ref())?))
             }
             DataType::Timestamp(unit, _) => Col::Date(array, *unit),
+            DataType::Date32 | DataType::Date64 => Col::Day(array),
+            DataType::Null => Col::Null,
             DataType::Boolean => Col::Bool(array.as_boolean()),
             DataType::Float64 | DataType::Float32 => Col::Float(array),
             t if t.is_integer() => Col::Int(array),
@@ -905,6 +928,14 @@ impl<'a> Col<'a> {
                 *bytes += 8;
                 Value::Date(date_at(*a, *unit, row)?)
             }
+            Col::Day(a) => {
+                if a.is_null(row) {
+                    return Ok(None);
+                }
+                *bytes += 8;
+                Value::Date(day_at(*a, row)?)
+            }
+            Col::Null => return Ok(None),
             Col::Float(a) => {
                 if a.is_null(row) {
                     return Ok(None);
@@ -926,6 +957,9 @@ impl<'a> Col<'a> {
 
     /// The list at `row` for a term holding many values; `None` for a null.
     fn list(&self, row: usize, term: &Term, bytes: &mut usize) -> Result<Option<Value>, String> {
+        if let Col::Null = self {
+            return Ok(None);
+        }
         let Col::List(array, inner) = self else {
             return Err("one value where a list was expected".into());
         };
@@ -989,4 +1023,19 @@ fn date_at(a: &dyn Array, unit: TimeUnit, row: usize) -> Result<DateTime<Utc>, S
         TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(n)),
     };
     date.ok_or_else(|| format!("timestamp {n} ({unit:?}) is out of the date range"))
+}
+
+fn day_at(a: &dyn Array, row: usize) -> Result<DateTime<Utc>, String> {
+    match a.data_type() {
+        DataType::Date32 => {
+            let days = a.as_primitive::<Date32Type>().value(row);
+            DateTime::from_timestamp(i64::from(days) * 86_400, 0)
+                .ok_or_else(|| format!("date {days} (days) is out of the date range"))
+        }
+        _ => {
+            let ms = a.as_primitive::<Date64Type>().value(row);
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| format!("date {ms} (milliseconds) is out of the date range"))
+        }
+    }
 }

@@ -89,13 +89,14 @@ pub fn kind_schema(kind: ItemKind) -> Schema {
 
 /// Why a column of `found` type cannot hold the values of `term` (`None`: it can). Readers
 /// take more than this build writes: any string encoding, any integer width, any timestamp
-/// unit and zone (Arrow timestamps count from the UTC epoch whatever their zone).
+/// unit and zone (Arrow timestamps count from the UTC epoch whatever their zone), dates, and
+/// columns of nulls only.
 pub(super) fn unfit(term: &Term, found: &DataType) -> Option<String> {
     let ok = match (term.many, found) {
         (true, DataType::List(inner) | DataType::LargeList(inner)) => {
             scalar_fits(term.ty, inner.data_type())
         }
-        (true, _) => false,
+        (true, t) => *t == DataType::Null,
         (false, t) => scalar_fits(term.ty, t),
     };
     (!ok).then(|| format!("type {found} does not hold `{}` values ({})", term.name, want(term)))
@@ -104,7 +105,7 @@ pub(super) fn unfit(term: &Term, found: &DataType) -> Option<String> {
 fn want(term: &Term) -> String {
     let scalar = match term.ty {
         ValueType::Int => "an integer type",
-        ValueType::Date => "a timestamp",
+        ValueType::Date => "a timestamp or a date",
         ValueType::Bool => "Boolean",
         ValueType::Float => "a floating-point type",
         _ => "a string type",
@@ -116,20 +117,29 @@ fn want(term: &Term) -> String {
     }
 }
 
+/// A string column: any string encoding, or a dictionary of strings with any integer keys
+/// (pandas categoricals, `pa.array(..).dictionary_encode()`).
 pub(super) fn is_text(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
-        DataType::Dictionary(key, value) => {
-            **key == DataType::Int32 && matches!(**value, DataType::Utf8 | DataType::LargeUtf8)
-        }
+        DataType::Dictionary(key, value) => key.is_integer() && is_text(value),
         _ => false,
     }
 }
 
+/// A date column: a timestamp of any unit and zone, or a date (midnight UTC).
+pub(super) fn is_time(t: &DataType) -> bool {
+    matches!(t, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64)
+}
+
+/// A column of nulls only fits every term (every value unknown).
 fn scalar_fits(ty: ValueType, t: &DataType) -> bool {
+    if *t == DataType::Null {
+        return true;
+    }
     match ty {
         ValueType::Int => t.is_integer(),
-        ValueType::Date => matches!(t, DataType::Timestamp(_, _)),
+        ValueType::Date => is_time(t),
         ValueType::Bool => *t == DataType::Boolean,
         ValueType::Float => matches!(t, DataType::Float64 | DataType::Float32),
         _ => is_text(t),
