@@ -97,6 +97,8 @@ pub struct Ruleset {
     unsupported: usize,
     /// Computed on first use ([`Ruleset::digest`]).
     digest: std::sync::OnceLock<RulesetDigest>,
+    /// Computed on first use ([`Ruleset::clean_when_groups_false`]).
+    clean_when_false: std::sync::OnceLock<bool>,
 }
 
 /// Compiles documents into a ruleset; semantic problems become warnings, never errors.
@@ -141,6 +143,7 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         requirements: Requirements { fields },
         unsupported,
         digest: std::sync::OnceLock::new(),
+        clean_when_false: std::sync::OnceLock::new(),
     };
     (ruleset, diags)
 }
@@ -260,6 +263,19 @@ impl Ruleset {
     /// Computed once, on first use (a few tens of milliseconds per 100,000 IOCs).
     pub fn digest(&self) -> RulesetDigest {
         *self.digest.get_or_init(|| digest::of(self))
+    }
+
+    /// True when, every group being false, every IOC is clean: no IOC holds a never-matching
+    /// part that leaves it unknown. Then a host without a true or unknown group needs no walk
+    /// over the IOCs to be reported (most hosts of a fleet scan).
+    pub(crate) fn clean_when_groups_false(&self) -> bool {
+        use crate::logic::{combine3, Op, Truth};
+        *self.clean_when_false.get_or_init(|| {
+            self.iocs.iter().all(|ioc| {
+                let tops = ioc.tops.iter().map(|b| b.eval3(&|_| Truth::False));
+                combine3(Some(Op::Or), tops) == Truth::False
+            })
+        })
     }
 }
 

@@ -142,8 +142,8 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             }
         }
         let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
-        let values = values.unwrap_or_default();
-        let mut item = Item::with_capacity(kind, values.len());
+        let mut values = values.unwrap_or_default();
+        let mut item = Item::new(kind);
         let (time, source) = (time.flatten(), source.flatten());
         if time.is_some() || source.is_some() {
             let time = match time {
@@ -159,12 +159,20 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             };
             item = item.with_record(super::Record { time, source });
         }
-        for (term, value) in values {
-            if term.kind != kind {
-                return Err(A::Error::custom(format!("term `{}` on a {kind} item", term.name)));
-            }
-            item.set(term.field, value);
+        if let Some((term, _)) = values.iter().find(|(t, _)| t.kind != kind) {
+            return Err(A::Error::custom(format!("term `{}` on a {kind} item", term.name)));
         }
+        // Sorted by field once (fields come in any order; inserting each in place moved the
+        // others); of a field written twice the last value stands, as `Item::set` would.
+        values.sort_by_key(|(t, _)| t.field);
+        values.dedup_by(|later, earlier| {
+            let same = later.0.field == earlier.0.field;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        item.values = values.into_iter().map(|(t, v)| (t.field, v)).collect();
         Ok(item)
     }
 }
@@ -410,6 +418,11 @@ mod tests {
         let item: Item = serde_json::from_str(text).unwrap();
         assert_eq!(item.get(Field::UserUsername), Some(&Value::from("root")));
         assert_eq!(item.get(Field::UserUserid), Some(&Value::Int(0)));
+        let text = r#"{"kind":"User","fields":{"UserItem/userid":1,"UserItem/Username":"a",
+            "UserItem/userid":2}}"#;
+        let item: Item = serde_json::from_str(text).unwrap();
+        let values: Vec<_> = item.values().collect();
+        assert_eq!(values, [(Field::UserUsername, &"a".into()), (Field::UserUserid, &2.into())]);
         for bad in [
             r#"{"kind":"User","kind":"User"}"#,
             r#"{"kind":"User","colour":"red"}"#,
