@@ -392,7 +392,7 @@ fn a_host_without_true_groups_still_reports_never_matching_parts_unknown() {
     // stays undetermined (the shortcut for hosts with every group false must not hide it).
     let clean = ind("c", "OR", &[leaf("a", "is", "FileItem/FileName", "string", "evil", "")]);
     let unsupported = ind("u", "OR", &[leaf("b", "is", "RegistryItem/Path", "string", "x", "")]);
-    let (rs, _) = compile(&[doc11("a", &[clean.clone()]), doc11("b", &[unsupported])]);
+    let (rs, _) = compile(&[doc11("a", std::slice::from_ref(&clean)), doc11("b", &[unsupported])]);
     assert!(!rs.clean_when_groups_false());
     let scanner = Scanner::new(&rs).clean_results(false);
     scanner.scan_items(&[file("good.exe", MD5)]);
