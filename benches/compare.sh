@@ -21,6 +21,8 @@
 #       phase (target >= 500,000 items/s on 2 cores); FLEET_HOSTS / FLEET_ITEMS change it
 # Each comparison also times `iocscan check` on its IOC collection: the load part of the scan.
 # SECTIONS=hash,count,meta,collector,bundle,fleet (default all) runs some of them only.
+# BASE=/path/to/an/older/iocscan also runs the bundle and fleet sections with that binary,
+# alternating with this build's, so that a change is measured against its baseline in one run.
 # A command that fails is reported with its exit code and stderr; the others still run.
 set -euo pipefail
 
@@ -42,11 +44,12 @@ echo "== load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "== cpu: $(nproc) cores, sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no)"
 
 python3 - "$WORK" "$ROUNDS" "$IOCSCAN" "$BASELINE" "${TREE_FILES:-30000}" "${SECTIONS:-all}" \
-  "${FLEET_HOSTS:-200}" "${FLEET_ITEMS:-10000}" <<'PY'
+  "${FLEET_HOSTS:-200}" "${FLEET_ITEMS:-10000}" "${BASE:-}" <<'PY'
 import json, os, random, resource, shlex, statistics, subprocess, sys, time, uuid
 
 work, rounds, iocscan, baseline, n_files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 sections, fleet_hosts, fleet_items = sys.argv[6].split(","), int(sys.argv[7]), int(sys.argv[8])
+base = sys.argv[9] or None
 want = lambda name: "all" in sections or name in sections
 tree = os.path.join(work, "tree")
 rng = random.Random(20261130)
@@ -131,8 +134,8 @@ def scan_phase(stdout):
     except (ValueError, KeyError, TypeError):
         return None
 
-def scan(iocs):
-    return [iocscan, "scan", "--path", tree, "--format", "json", iocs]
+def scan(iocs, binary=None):
+    return [binary or iocscan, "scan", "--path", tree, "--format", "json", iocs]
 
 def compare(title, commands, ratios):
     """commands: name -> (argv, shell); ratios: (numerator, denominator, target or None)."""
@@ -230,14 +233,25 @@ if want("bundle") or want("fleet"):
           % (time.time() - t0, os.path.getsize(b10), os.path.getsize(b100k)), flush=True)
 
 if want("bundle"):
-    compare("(4) bundles: 100,000 vs 10 SHA-256 IOCs, load included", {
+    commands = {
         "scan-100000-bundle": (scan(b100k), False),
         "scan-10-bundle": (scan(b10), False),
         "check-100000 bundle (load only)": ([iocscan, "check", b100k], False),
         "check-100000 XML (load only)": ([iocscan, "check", sha100k], False),
-    }, [("scan-100000-bundle", "scan-10-bundle", 1.10),
-        ("scan-100000-bundle [scan phase]", "scan-10-bundle [scan phase]", None),
-        ("check-100000 XML (load only)", "check-100000 bundle (load only)", None)])
+    }
+    ratios = [("scan-100000-bundle", "scan-10-bundle", 1.10),
+              ("scan-100000-bundle [scan phase]", "scan-10-bundle [scan phase]", None),
+              ("check-100000 XML (load only)", "check-100000 bundle (load only)", None)]
+    if base:
+        commands.update({
+            "scan-100000-bundle BASE": (scan(b100k, base), False),
+            "scan-10-bundle BASE": (scan(b10, base), False),
+            "check-100000 bundle (load only) BASE": ([base, "check", b100k], False),
+        })
+        ratios += [("scan-100000-bundle BASE", "scan-10-bundle BASE", 1.10),
+                   ("scan-100000-bundle", "scan-100000-bundle BASE", None),
+                   ("check-100000 bundle (load only)", "check-100000 bundle (load only) BASE", None)]
+    compare("(4) bundles: 100,000 vs 10 SHA-256 IOCs, load included", commands, ratios)
 
 # ---- (5) fleet -----------------------------------------------------------------------------
 if want("fleet"):
@@ -271,24 +285,30 @@ if want("fleet"):
     total = fleet_hosts * fleet_items
     print("\n== fleet: %d hosts x %d file items (%d items, %.0f MiB of JSON Lines) written in %.1fs"
           % (fleet_hosts, fleet_items, total, size / 2**20, time.time() - t0), flush=True)
-    walls, cpus, phases = [], [], []
+    binaries = [("", iocscan)] + ([(" BASE", base)] if base else [])
+    walls = {tag: [] for tag, _ in binaries}
+    cpus = {tag: [] for tag, _ in binaries}
+    phases = {tag: [] for tag, _ in binaries}
     for r in range(rounds + 1):
-        elapsed, cpu, rc, err, out = run([iocscan, "scan", "--quiet", "--format", "json", "--snapshot", fleet, b100k])
-        if rc not in (0, 1):
-            print("  fleet scan FAILED (exit %d): %s" % (rc, err.strip()))
-            break
-        doc = json.loads(out)
-        if r == 0:
-            print("  hosts %d, detections %d, items %d, problems %d" % (doc["summary"]["hosts"],
-                  doc["summary"]["detections"], doc["summary"]["items"], doc["summary"]["problems"]), flush=True)
+        for tag, binary in binaries:  # alternately: both see the same machine load
+            elapsed, cpu, rc, err, out = run([binary, "scan", "--quiet", "--format", "json", "--snapshot", fleet, b100k])
+            if rc not in (0, 1):
+                print("  fleet scan%s FAILED (exit %d): %s" % (tag, rc, err.strip()))
+                continue
+            doc = json.loads(out)
+            if r == 0:
+                print("  %s hosts %d, detections %d, items %d, problems %d" % (tag or "this build", doc["summary"]["hosts"],
+                      doc["summary"]["detections"], doc["summary"]["items"], doc["summary"]["problems"]), flush=True)
+                continue
+            walls[tag].append(elapsed); cpus[tag].append(cpu); phases[tag].append(doc["summary"]["elapsed_seconds"])
+    for tag, _ in binaries:
+        if not walls[tag]:
             continue
-        walls.append(elapsed); cpus.append(cpu); phases.append(doc["summary"]["elapsed_seconds"])
-    if walls:
-        w, c, ph = statistics.median(walls), statistics.median(cpus), statistics.median(phases)
-        print("  fleet scan (bundle load included)  wall median %7.3fs (min %.3f, max %.3f, %d runs)  cpu median %7.3fs"
-              % (w, min(walls), max(walls), len(walls), c))
-        print("  fleet scan phase (its summary)      wall median %7.3fs" % ph)
+        w, c, ph = statistics.median(walls[tag]), statistics.median(cpus[tag]), statistics.median(phases[tag])
+        print("  fleet scan%s (bundle load included)  wall median %7.3fs (min %.3f, max %.3f, %d runs)  cpu median %7.3fs"
+              % (tag, w, min(walls[tag]), max(walls[tag]), len(walls[tag]), c))
+        print("  fleet scan phase%s (its summary)      wall median %7.3fs" % (tag, ph))
         verdict = "MET" if total / ph >= 500000 else "MISSED"
-        print("  RATE %.0f items/s end to end, %.0f items/s scan phase  target >= 500,000 items/s: %s"
-              % (total / w, total / ph, verdict))
+        print("  RATE%s %.0f items/s end to end, %.0f items/s scan phase, %.0f items per CPU-s  target >= 500,000 items/s: %s"
+              % (tag, total / w, total / ph, total / c, verdict))
 PY

@@ -103,6 +103,8 @@ pub struct Ruleset {
     /// The `Yara/Yara` sources compiled together (`None`: the ruleset has none).
     #[cfg(feature = "yara")]
     yara_engine: Option<std::sync::Arc<yara_rule::Engine>>,
+    /// Computed on first use ([`Ruleset::clean_when_groups_false`]).
+    clean_when_false: std::sync::OnceLock<bool>,
 }
 
 /// Compiles documents into a ruleset; semantic problems become warnings, never errors.
@@ -157,6 +159,7 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         digest: std::sync::OnceLock::new(),
         #[cfg(feature = "yara")]
         yara_engine,
+        clean_when_false: std::sync::OnceLock::new(),
     };
     (ruleset, diags)
 }
@@ -297,6 +300,19 @@ impl Ruleset {
     /// Computed once, on first use (a few tens of milliseconds per 100,000 IOCs).
     pub fn digest(&self) -> RulesetDigest {
         *self.digest.get_or_init(|| digest::of(self))
+    }
+
+    /// True when, every group being false, every IOC is clean: no IOC holds a never-matching
+    /// part that leaves it unknown. Then a host without a true or unknown group needs no walk
+    /// over the IOCs to be reported (most hosts of a fleet scan).
+    pub(crate) fn clean_when_groups_false(&self) -> bool {
+        use crate::logic::{combine3, Op, Truth};
+        *self.clean_when_false.get_or_init(|| {
+            self.iocs.iter().all(|ioc| {
+                let tops = ioc.tops.iter().map(|b| b.eval3(&|_| Truth::False));
+                combine3(Some(Op::Or), tops) == Truth::False
+            })
+        })
     }
 }
 

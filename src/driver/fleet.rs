@@ -27,13 +27,13 @@ use crate::collect::file::FileStats;
 use crate::collect::{CollectError, Reason, Subject};
 use crate::compile::Ruleset;
 use crate::eval::HostScan;
-use crate::item::{Item, ItemKind};
+use crate::item::{Item, ItemKind, ItemSeed};
 use crate::limits::{FLEET_CHUNK_LINES, FLEET_HOSTS_PER_WORKER, MAX_REPORTED_SNAPSHOT_ERRORS};
 use crate::path_text::escape_owned;
 use crate::snapshot::{LineChunk, LineError, SnapshotReader};
 use crate::terms::{self, FieldSet};
 use rayon::prelude::*;
-use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::DeserializeSeed;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -347,81 +347,10 @@ pub fn parse_projected(
         return None;
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = Projected(fields)
+    let parsed = ItemSeed { keep: Some(fields) }
         .deserialize(&mut de)
-        .and_then(|object| de.end().map(|()| object))
-        .and_then(|object| serde_json::from_value::<Item>(serde_json::Value::Object(object)));
+        .and_then(|item| de.end().map(|()| item));
     Some(parsed.map_err(|e| LineError { line, message: e.to_string() }))
-}
-
-/// A line read into a JSON object holding only the kept fields.
-struct Projected<'a>(&'a FieldSet);
-
-impl<'de> DeserializeSeed<'de> for Projected<'_> {
-    type Value = serde_json::Map<String, serde_json::Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Projected<'_> {
-    type Value = serde_json::Map<String, serde_json::Value>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an item object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "fields" {
-                let fields = map.next_value_seed(KeptFields(self.0))?;
-                out.insert("fields".to_owned(), serde_json::Value::Object(fields));
-            } else {
-                // kind, time, source (and anything else, which the item reader refuses).
-                let value: serde_json::Value = map.next_value()?;
-                out.insert(key.into_owned(), value);
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// The `fields` object, the kept fields only.
-struct KeptFields<'a>(&'a FieldSet);
-
-impl<'de> DeserializeSeed<'de> for KeptFields<'_> {
-    type Value = serde_json::Map<String, serde_json::Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeptFields<'_> {
-    type Value = serde_json::Map<String, serde_json::Value>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object of fields")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match terms::lookup(&name) {
-                Some(t) if self.0.contains(t.field) => {
-                    let value: serde_json::Value = map.next_value()?;
-                    out.insert(name.into_owned(), value);
-                }
-                Some(_) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                None => return Err(A::Error::custom(format!("unknown term `{name}`"))),
-            }
-        }
-        Ok(out)
-    }
 }
 
 fn is_jsonl(path: &Path) -> bool {

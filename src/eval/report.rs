@@ -77,6 +77,10 @@ pub(crate) fn cards(
 ) -> Vec<Card> {
     let group_true = |g: GroupId| hits.get(&g).is_some_and(|h| h.count > 0);
     let mut cards = Vec::new();
+    if values.all_false() {
+        // No group is true: no IOC is detected (a detection needs a true group).
+        return cards;
+    }
     for ioc in ruleset.compiled() {
         let detected = ioc.tops.iter().any(|b| b.eval(&group_true));
         // Detection is the verdict's "true": the two logics agree (see crate::logic).

@@ -384,3 +384,27 @@ fn cards_come_right_across_compilation_chunks() {
     assert_eq!(d.cards[0].id, format!("d{last}"));
     assert_eq!(d.cards[0].branches[1].conditions[0].item_id, Some(format!("p{last}")));
 }
+
+#[test]
+fn a_host_without_true_groups_still_reports_never_matching_parts_unknown() {
+    // One clean IOC, and one whose only condition is an unsupported term (unknown, never
+    // true): on a host where no group is true, the first is omitted as clean, the second
+    // stays undetermined (the shortcut for hosts with every group false must not hide it).
+    let clean = ind("c", "OR", &[leaf("a", "is", "FileItem/FileName", "string", "evil", "")]);
+    let unsupported = ind("u", "OR", &[leaf("b", "is", "RegistryItem/Path", "string", "x", "")]);
+    let (rs, _) = compile(&[doc11("a", std::slice::from_ref(&clean)), doc11("b", &[unsupported])]);
+    assert!(!rs.clean_when_groups_false());
+    let scanner = Scanner::new(&rs).clean_results(false);
+    scanner.scan_items(&[file("good.exe", MD5)]);
+    let d = scanner.finish();
+    assert_eq!(d.clean_omitted, 1);
+    assert_eq!(d.results.len(), 1);
+    assert_eq!(d.results[0].verdict, Verdict::Undetermined);
+    // Without such a part, every IOC is clean and none is walked.
+    let (rs, _) = compile(&[doc11("a", &[clean])]);
+    assert!(rs.clean_when_groups_false());
+    let scanner = Scanner::new(&rs).clean_results(false);
+    scanner.scan_items(&[file("good.exe", MD5)]);
+    let d = scanner.finish();
+    assert_eq!((d.clean_omitted, d.results.len(), d.cards.len()), (1, 0, 0));
+}

@@ -55,6 +55,9 @@ impl Missing {
 pub(super) struct GroupValues<'a> {
     values: Vec<Truth>,
     uncollected: &'a [ItemKind],
+    /// Every group is false: every IOC is clean (most hosts of a fleet scan, where walking
+    /// 100,000 IOCs per host to find that out cost more than reading the host's items).
+    all_false: bool,
 }
 
 impl<'a> GroupValues<'a> {
@@ -81,8 +84,14 @@ impl<'a> GroupValues<'a> {
                     Truth::False
                 }
             })
-            .collect();
-        GroupValues { values, uncollected }
+            .collect::<Vec<_>>();
+        let all_false = values.iter().all(|v| *v == Truth::False);
+        GroupValues { values, uncollected, all_false }
+    }
+
+    /// True when every group is false, so that every IOC is clean.
+    pub(super) fn all_false(&self) -> bool {
+        self.all_false
     }
 
     pub(super) fn get(&self, g: GroupId) -> Truth {
@@ -113,6 +122,9 @@ pub(super) fn results(
     missing: &HashMap<GroupId, Missing>,
     clean: bool,
 ) -> (Vec<IocResult>, usize) {
+    if !clean && values.all_false() && rs.clean_when_groups_false() {
+        return (Vec::new(), rs.compiled().len());
+    }
     let mut omitted = 0;
     let results = rs
         .compiled()

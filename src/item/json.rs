@@ -9,12 +9,13 @@
 //! a string into an integer field; unknown terms are reported.
 
 use super::{Item, ItemKind, Value};
-use crate::terms::{self, ValueType};
+use crate::terms::{self, FieldSet, Term, ValueType};
 use chrono::{DateTime, Utc};
-use serde::de::Error as _;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
+use std::fmt;
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -60,98 +61,307 @@ impl Serialize for Item {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    kind: ItemKind,
-    #[serde(default)]
-    time: Option<String>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    fields: BTreeMap<String, serde_json::Value>,
-}
-
 impl<'de> Deserialize<'de> for Item {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = RawItem::deserialize(d)?;
-        let mut item = Item::new(raw.kind);
-        if raw.time.is_some() || raw.source.is_some() {
-            let time = match &raw.time {
-                Some(text) => match typed(ValueType::Date, &serde_json::Value::from(text.as_str()))
-                {
-                    Ok(Value::Date(t)) => Some(t),
-                    _ => {
-                        return Err(D::Error::custom(format!(
+        ItemSeed { keep: None }.deserialize(d)
+    }
+}
+
+/// Reads one item straight from the JSON text, typed by the catalogue: no intermediate JSON
+/// value is built. With `keep`, only those fields are decoded; the others are skipped
+/// unparsed (their names must still be terms; their values are not checked, since nothing
+/// reads them). The kept fields are typed and checked exactly as in a full read.
+#[derive(Clone, Copy)]
+pub(crate) struct ItemSeed<'a> {
+    /// The fields decoded (`None`: all).
+    pub keep: Option<&'a FieldSet>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = Item;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Item, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// The keys of an item object.
+enum Key {
+    Kind,
+    Time,
+    Source,
+    Fields,
+}
+
+const KEYS: &[&str] = &["kind", "time", "source", "fields"];
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an item key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "kind" => Key::Kind,
+                    "time" => Key::Time,
+                    "source" => Key::Source,
+                    "fields" => Key::Fields,
+                    _ => return Err(E::unknown_field(v, KEYS)),
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an item object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+        let (mut kind, mut time, mut source) = (None, None::<Option<String>>, None);
+        let mut values: Option<Vec<(&'static Term, Value)>> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Kind if kind.is_none() => kind = Some(map.next_value::<ItemKind>()?),
+                Key::Time if time.is_none() => time = Some(map.next_value()?),
+                Key::Source if source.is_none() => source = Some(map.next_value()?),
+                Key::Fields if values.is_none() => {
+                    values = Some(map.next_value_seed(FieldsSeed { keep: self.keep })?)
+                }
+                _ => {
+                    let name = KEYS[key as usize];
+                    return Err(A::Error::duplicate_field(name));
+                }
+            }
+        }
+        let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
+        let mut values = values.unwrap_or_default();
+        let mut item = Item::new(kind);
+        let (time, source) = (time.flatten(), source.flatten());
+        if time.is_some() || source.is_some() {
+            let time = match time {
+                Some(text) => match DateTime::parse_from_rfc3339(&text) {
+                    Ok(t) => Some(t.with_timezone(&Utc)),
+                    Err(_) => {
+                        return Err(A::Error::custom(format!(
                             "`time`: `{text}` is not an RFC 3339 date"
                         )))
                     }
                 },
                 None => None,
             };
-            item = item.with_record(super::Record { time, source: raw.source });
+            item = item.with_record(super::Record { time, source });
         }
-        for (name, json) in raw.fields {
-            let term = terms::lookup(&name)
-                .ok_or_else(|| D::Error::custom(format!("unknown term `{name}`")))?;
-            if term.kind != raw.kind {
-                return Err(D::Error::custom(format!("term `{name}` on a {} item", raw.kind)));
+        if let Some((term, _)) = values.iter().find(|(t, _)| t.kind != kind) {
+            return Err(A::Error::custom(format!("term `{}` on a {kind} item", term.name)));
+        }
+        // Sorted by field once (fields come in any order; inserting each in place moved the
+        // others); of a field written twice the last value stands, as `Item::set` would.
+        values.sort_by_key(|(t, _)| t.field);
+        values.dedup_by(|later, earlier| {
+            let same = later.0.field == earlier.0.field;
+            if same {
+                std::mem::swap(later, earlier);
             }
-            let value = if term.many {
-                let list = json.as_array().ok_or_else(|| {
-                    D::Error::custom(format!("`{name}` holds a list: expected an array"))
-                })?;
-                // A sub-list column holds one entry per element; `[]` is an element
-                // without a value for it.
-                let values = list.iter().map(|v| match v.as_array() {
-                    Some(empty) if term.element.is_some() && empty.is_empty() => {
-                        Ok(Value::List(Vec::new()))
-                    }
-                    _ => typed(term.ty, v),
-                });
-                Value::List(values.collect::<Result<_, _>>().map_err(|e| field_err(&name, e))?)
-            } else {
-                typed(term.ty, &json).map_err(|e| field_err::<D::Error>(&name, e))?
-            };
-            item.set(term.field, value);
-        }
+            same
+        });
+        item.values = values.into_iter().map(|(t, v)| (t.field, v)).collect();
         Ok(item)
     }
 }
 
-fn field_err<E: serde::de::Error>(name: &str, why: String) -> E {
-    E::custom(format!("`{name}`: {why}"))
+/// The `fields` object: the kept fields, typed, in the order written.
+struct FieldsSeed<'a> {
+    keep: Option<&'a FieldSet>,
 }
 
-/// Reads one JSON value as a value of type `ty`.
-fn typed(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
-    let want = |what: &str| format!("expected {what}, found {json}");
-    match ty {
-        ValueType::String | ValueType::Md5 | ValueType::Sha1 | ValueType::Sha256 => {
-            json.as_str().map(Value::from).ok_or_else(|| want("a string"))
+impl<'de> DeserializeSeed<'de> for FieldsSeed<'_> {
+    type Value = Vec<(&'static Term, Value)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldsSeed<'_> {
+    type Value = Vec<(&'static Term, Value)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(TermKey(term)) = map.next_key::<TermKey>()? {
+            if self.keep.is_none_or(|k| k.contains(term.field)) {
+                out.push((term, map.next_value_seed(Typed { term, element: false })?));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
-        // Snapshots from any platform: `AA-BB-..` and `aa:bb:..` become one form.
-        ValueType::Mac => json
-            .as_str()
-            .map(|s| Value::Str(super::canonical_mac(s).unwrap_or_else(|| s.to_owned())))
-            .ok_or_else(|| want("a string")),
-        ValueType::Int => json.as_i64().map(Value::Int).ok_or_else(|| want("an integer")),
-        ValueType::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| want("a boolean")),
-        ValueType::Float => json
-            .as_f64()
-            .filter(|x| x.is_finite())
-            .map(Value::Float)
-            .ok_or_else(|| want("a number")),
-        ValueType::Ip => json
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .map(Value::Ip)
-            .ok_or_else(|| want("an IP address")),
-        ValueType::Date => json
-            .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|d| Value::Date(d.with_timezone(&Utc)))
-            .ok_or_else(|| want("an RFC 3339 date")),
+        Ok(out)
+    }
+}
+
+/// A term name (any accepted spelling), looked up without copying it.
+struct TermKey(&'static Term);
+
+impl<'de> Deserialize<'de> for TermKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TermVisitor;
+        impl Visitor<'_> for TermVisitor {
+            type Value = TermKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a term name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TermKey, E> {
+                terms::lookup(v)
+                    .map(TermKey)
+                    .ok_or_else(|| E::custom(format!("unknown term `{v}`")))
+            }
+        }
+        d.deserialize_str(TermVisitor)
+    }
+}
+
+/// One field's value, typed by its term: a list for a term holding many values (`element`:
+/// one entry of that list).
+struct Typed {
+    term: &'static Term,
+    element: bool,
+}
+
+impl Typed {
+    fn scalar(&self) -> bool {
+        !self.term.many || self.element
+    }
+
+    fn wrong<E: de::Error>(&self, found: impl fmt::Display) -> E {
+        let name = self.term.name;
+        if !self.scalar() {
+            return E::custom(format!("`{name}` holds a list: expected an array"));
+        }
+        let what = match self.term.ty {
+            ValueType::Int => "an integer",
+            ValueType::Bool => "a boolean",
+            ValueType::Float => "a number",
+            ValueType::Ip => "an IP address",
+            ValueType::Date => "an RFC 3339 date",
+            _ => "a string",
+        };
+        E::custom(format!("`{name}`: expected {what}, found {found}"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Typed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Typed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a value of `{}`", self.term.name)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        if !self.scalar() {
+            return Err(self.wrong(""));
+        }
+        let value = match self.term.ty {
+            ValueType::String | ValueType::Md5 | ValueType::Sha1 | ValueType::Sha256 => {
+                Value::Str(s.to_owned())
+            }
+            // Snapshots from any platform: `AA-BB-..` and `aa:bb:..` become one form.
+            ValueType::Mac => Value::Str(super::canonical_mac(s).unwrap_or_else(|| s.to_owned())),
+            ValueType::Ip => match s.parse() {
+                Ok(ip) => Value::Ip(ip),
+                Err(_) => return Err(self.wrong(serde_json::Value::from(s))),
+            },
+            ValueType::Date => match DateTime::parse_from_rfc3339(s) {
+                Ok(d) => Value::Date(d.with_timezone(&Utc)),
+                Err(_) => return Err(self.wrong(serde_json::Value::from(s))),
+            },
+            ValueType::Int | ValueType::Bool | ValueType::Float => {
+                return Err(self.wrong(serde_json::Value::from(s)))
+            }
+        };
+        Ok(value)
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        match self.term.ty {
+            ValueType::Int if self.scalar() => Ok(Value::Int(n)),
+            ValueType::Float if self.scalar() => Ok(Value::Float(n as f64)),
+            _ => Err(self.wrong(n)),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        match i64::try_from(n) {
+            Ok(n) => self.visit_i64(n),
+            Err(_) if self.term.ty == ValueType::Float && self.scalar() => {
+                Ok(Value::Float(n as f64))
+            }
+            Err(_) => Err(self.wrong(n)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Value, E> {
+        match self.term.ty {
+            ValueType::Float if self.scalar() && x.is_finite() => Ok(Value::Float(x)),
+            _ => Err(self.wrong(serde_json::Value::from(x))),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        match self.term.ty {
+            ValueType::Bool if self.scalar() => Ok(Value::Bool(b)),
+            _ => Err(self.wrong(b)),
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Err(self.wrong("null"))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Err(self.wrong("null"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if !self.scalar() {
+            let mut values = Vec::new();
+            while let Some(v) = seq.next_element_seed(Typed { term: self.term, element: true })? {
+                values.push(v);
+            }
+            return Ok(Value::List(values));
+        }
+        let found = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
+        // A sub-list column holds one entry per element; `[]` is an element without a value
+        // for it.
+        match found.as_array() {
+            Some(empty) if self.element && self.term.element.is_some() && empty.is_empty() => {
+                Ok(Value::List(Vec::new()))
+            }
+            _ => Err(self.wrong(found)),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let found = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
+        Err(self.wrong(found))
     }
 }
 
@@ -200,5 +410,49 @@ mod tests {
         for text in bad {
             assert!(serde_json::from_str::<Item>(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn fields_may_come_before_the_kind_and_keys_are_checked() {
+        let text = r#"{"fields":{"UserItem/Username":"root","UserItem/userid":0},"kind":"User"}"#;
+        let item: Item = serde_json::from_str(text).unwrap();
+        assert_eq!(item.get(Field::UserUsername), Some(&Value::from("root")));
+        assert_eq!(item.get(Field::UserUserid), Some(&Value::Int(0)));
+        let text = r#"{"kind":"User","fields":{"UserItem/userid":1,"UserItem/Username":"a",
+            "UserItem/userid":2}}"#;
+        let item: Item = serde_json::from_str(text).unwrap();
+        let values: Vec<_> = item.values().collect();
+        assert_eq!(values, [(Field::UserUsername, &"a".into()), (Field::UserUserid, &2.into())]);
+        for bad in [
+            r#"{"kind":"User","kind":"User"}"#,
+            r#"{"kind":"User","colour":"red"}"#,
+            r#"{"fields":{}}"#,
+            r#"{"kind":"User","fields":{"UserItem/userid":1.5}}"#,
+            r#"{"kind":"User","fields":{"UserItem/userid":null}}"#,
+            r#"{"kind":"User","fields":{"UserItem/userid":18446744073709551615}}"#,
+            r#"{"kind":"User","time":"yesterday"}"#,
+        ] {
+            assert!(serde_json::from_str::<Item>(bad).is_err(), "{bad}");
+        }
+        let err =
+            serde_json::from_str::<Item>(r#"{"kind":"User","fields":{"UserItem/userid":"x"}}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with(r#"`UserItem/userid`: expected an integer, found "x""#), "{err}");
+    }
+
+    #[test]
+    fn a_projected_read_decodes_the_kept_fields_only() {
+        let keep: FieldSet = [Field::UserUsername].into_iter().collect();
+        // The skipped field is mistyped: not decoded, so not refused.
+        let text =
+            br#"{"kind":"User","fields":{"UserItem/userid":"x","UserItem/Username":"root"}}"#;
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let item = ItemSeed { keep: Some(&keep) }.deserialize(&mut de).unwrap();
+        assert_eq!(item, Item::new(ItemKind::User).with(Field::UserUsername, "root"));
+        // Its name must still be a term.
+        let text = br#"{"kind":"User","fields":{"UserItem/Nope":"x"}}"#;
+        let mut de = serde_json::Deserializer::from_slice(text);
+        assert!(ItemSeed { keep: Some(&keep) }.deserialize(&mut de).is_err());
     }
 }

@@ -9,6 +9,7 @@
 mod json;
 mod value;
 
+pub(crate) use json::ItemSeed;
 pub use value::{canonical_mac, Value};
 
 pub use crate::terms::ItemKind;
@@ -91,6 +92,11 @@ impl Item {
     /// An item of `kind` with no values yet.
     pub fn new(kind: ItemKind) -> Self {
         Item { kind, values: Vec::new(), record: None }
+    }
+
+    /// An item of `kind` with room for `fields` values (readers that know how many).
+    pub(crate) fn with_capacity(kind: ItemKind, fields: usize) -> Self {
+        Item { kind, values: Vec::with_capacity(fields), record: None }
     }
 
     /// Marks the item as a recorded event with this time and source.

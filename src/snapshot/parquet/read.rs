@@ -717,7 +717,7 @@ impl<'a> Rows<'a> {
     /// Row `row` as an item; `Err` says why the row is bad (a value over a cap, an address
     /// that does not parse).
     pub(super) fn item(&self, row: usize) -> Result<Item, String> {
-        let mut item = Item::new(self.kind);
+        let mut item = Item::with_capacity(self.kind, self.columns.len());
         let mut bytes = 0usize;
         let time = match self.time.as_ref().map(|c| c.scalar(row, ValueType::Date, &mut bytes)) {
             Some(Ok(Some(Value::Date(t)))) => Some(t),
@@ -875,6 +875,9 @@ pub(super) fn text_at(array: &dyn Array, row: usize) -> Option<&str> {
 
 /// A decoded column, typed once per batch.
 enum Col<'a> {
+    /// Utf8, the type this build writes: read without a type dispatch per row.
+    Utf8(&'a arrow_array::StringArray),
+    /// Any other string encoding ([`text_at`]).
     Text(&'a dyn Array),
     Int(&'a dyn Array),
     Bool(&'a BooleanArray),
@@ -903,6 +906,7 @@ impl<'a> Col<'a> {
             DataType::Boolean => Col::Bool(array.as_boolean()),
             DataType::Float64 | DataType::Float32 => Col::Float(array),
             t if t.is_integer() => Col::Int(array),
+            DataType::Utf8 => Col::Utf8(array.as_string::<i32>()),
             t if is_text(t) => Col::Text(array),
             _ => return None,
         })
@@ -916,8 +920,13 @@ impl<'a> Col<'a> {
         bytes: &mut usize,
     ) -> Result<Option<Value>, String> {
         let value = match self {
-            Col::Text(a) => {
-                let Some(s) = text_at(*a, row) else { return Ok(None) };
+            Col::Utf8(_) | Col::Text(_) => {
+                let text = match self {
+                    Col::Utf8(a) => (!a.is_null(row)).then(|| a.value(row)),
+                    Col::Text(a) => text_at(*a, row),
+                    _ => None,
+                };
+                let Some(s) = text else { return Ok(None) };
                 *bytes += s.len();
                 match ty {
                     ValueType::Ip => Value::Ip(
