@@ -10,12 +10,6 @@ mod common;
 use common::*;
 use std::path::PathBuf;
 
-fn examples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/mandiant__ioc_writer/examples/openioc_to_yara/example_iocs");
-    dir.is_dir().then_some(dir)
-}
-
 fn verdict_of(doc: &serde_json::Value, id: &str) -> String {
     let results = doc["results"].as_array().cloned().unwrap_or_default();
     let result = results.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id}: {doc}"));
@@ -28,7 +22,7 @@ fn wide(text: &str) -> Vec<u8> {
 
 #[test]
 fn converter_examples_detect_the_files_they_describe() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
@@ -55,8 +49,7 @@ fn converter_examples_detect_the_files_they_describe() {
     ];
     let s = Setup::new();
     for (id, bytes) in &cases {
-        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
-            .expect("copy example");
+        copy_examples(&dir, &s, &[id]);
         std::fs::write(s.host().join(format!("{id}.bin")), bytes).expect("write");
     }
     std::fs::write(s.host().join("innocent.txt"), b"nothing the examples describe\n")
@@ -77,19 +70,19 @@ fn converter_examples_detect_the_files_they_describe() {
 
 #[test]
 fn nothing_matches_a_file_without_the_strings() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
     let s = Setup::new();
-    for id in ["04f522c1-efc9-492a-a07f-25501f395255", "0d0a3284-8e3c-474c-8941-4d09bbc39649"] {
-        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
-            .expect("copy example");
-    }
+    copy_examples(
+        &dir,
+        &s,
+        &["04f522c1-efc9-492a-a07f-25501f395255", "0d0a3284-8e3c-474c-8941-4d09bbc39649"],
+    );
     // Two of three strings are wanted on ONE file: one on each of two files is not enough.
     let set = "5e4c5d7b-0fc0-47a3-ae4d-bfaf9310bf38";
-    std::fs::copy(dir.join(format!("{set}.ioc")), s.iocs().join(format!("{set}.ioc")))
-        .expect("copy example");
+    copy_examples(&dir, &s, &[set]);
     std::fs::write(s.host().join("one.bin"), b"dummy1 dummy1").expect("write");
     std::fs::write(s.host().join("other.bin"), b"dummy2").expect("write");
     // `borland` in the wrong case (the string is case-sensitive), and the hex string with its
@@ -124,7 +117,7 @@ fn entry_point_offset(image: &[u8]) -> usize {
 
 #[test]
 fn strings_placed_at_the_entry_point() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
@@ -143,10 +136,7 @@ fn strings_placed_at_the_entry_point() {
     let (at, within) =
         ("3b71643b-f2c7-4885-a5ba-1ab70f10e56e", "3741a3c9-7540-4092-b2c1-2242bd03775d");
     let s = Setup::new();
-    for id in [at, within] {
-        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
-            .expect("copy example");
-    }
+    copy_examples(&dir, &s, &[at, within]);
     std::fs::write(s.host().join("call.dll"), patched(entry, call)).expect("write");
     std::fs::write(s.host().join("loop.dll"), patched(entry + 7, loop_)).expect("write");
     // Too far from the entry point, and not a PE at all: no entry point to be placed at.
@@ -165,13 +155,6 @@ fn strings_placed_at_the_entry_point() {
     assert!(text.contains("call.dll") && text.contains("loop.dll"), "{text}");
 }
 
-fn copy_examples(dir: &std::path::Path, s: &Setup, ids: &[&str]) {
-    for id in ids {
-        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
-            .expect("copy example");
-    }
-}
-
 /// `iocscan check` over the setup's IOCs: its report.
 fn check(s: &Setup) -> String {
     let out = iocscan().arg("check").arg(s.iocs()).output().expect("run");
@@ -180,7 +163,7 @@ fn check(s: &Setup) -> String {
 
 #[test]
 fn rule_names_inline_the_named_ioc() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
@@ -226,7 +209,7 @@ fn rule_names_inline_the_named_ioc() {
 
 #[test]
 fn a_rule_name_without_its_ioc_warns_and_the_rest_still_matches() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
@@ -247,7 +230,7 @@ fn a_rule_name_without_its_ioc_warns_and_the_rest_still_matches() {
 #[cfg(not(feature = "yara"))]
 #[test]
 fn whole_yara_rules_name_the_feature_that_evaluates_them() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };

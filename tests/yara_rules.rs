@@ -7,13 +7,6 @@
 mod common;
 
 use common::*;
-use std::path::PathBuf;
-
-fn examples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/mandiant__ioc_writer/examples/openioc_to_yara/example_iocs");
-    dir.is_dir().then_some(dir)
-}
 
 /// `MZ`, and `PE\0\0` at the offset that 0x3C holds: the corpus rule `IsPE`, and nothing a
 /// PE parser could read further.
@@ -32,17 +25,14 @@ fn occurrences(times: usize) -> Vec<u8> {
 
 #[test]
 fn embedded_rules_detect_the_files_they_describe() {
-    let Some(dir) = examples() else {
+    let Some(dir) = yara_examples() else {
         eprintln!("skipped: ../shared/corpus is absent");
         return;
     };
     let (is_pe, mixed) =
         ("7a6377d1-ae5e-4cdd-8461-9497f1bc4211", "e9e37871-e6e2-4673-a9c1-880a5baac3b1");
     let s = Setup::new();
-    for id in [is_pe, mixed] {
-        std::fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
-            .expect("copy example");
-    }
+    copy_examples(&dir, &s, &[is_pe, mixed]);
     std::fs::write(s.host().join("signature.bin"), pe_signature()).expect("write");
     std::fs::write(s.host().join("three.bin"), occurrences(3)).expect("write");
     // Two occurrences are not `for all i in (1,2,3)`; `MZ` without `PE` is not a PE.

@@ -173,3 +173,19 @@ impl Drop for Reaped {
         let _ = self.0.wait();
     }
 }
+
+/// The ioc_writer OpenIOC-to-YARA examples of `../shared/corpus` (`None` when the corpus is
+/// absent: the tests that need them say so and pass).
+pub fn yara_examples() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/mandiant__ioc_writer/examples/openioc_to_yara/example_iocs");
+    dir.is_dir().then_some(dir)
+}
+
+/// Copies the examples `ids` (`<id>.ioc`) of `dir` into the setup's IOC folder.
+pub fn copy_examples(dir: &Path, s: &Setup, ids: &[&str]) {
+    for id in ids {
+        fs::copy(dir.join(format!("{id}.ioc")), s.iocs().join(format!("{id}.ioc")))
+            .expect("copy example");
+    }
+}
