@@ -62,10 +62,16 @@ pub(crate) fn event(value: &serde_json::Value, location: String, ctx: &mut Ctx<'
         ctx.problem(ProblemCode::BadRecord, Some(location), "not a JSON object: skipped".into());
         return !ctx.stopped();
     }
-    let class = Fields::get(value, "class_uid").map(|s| s.text().trim().to_owned());
+    record(value, location, ctx)
+}
+
+/// Maps one OCSF event of any source (a JSON value, a Parquet row) by its `class_uid`; false
+/// to stop.
+pub(crate) fn record(event: &dyn Fields, location: String, ctx: &mut Ctx<'_>) -> bool {
+    let class = event.get("class_uid").map(|s| s.text().trim().to_owned());
     match class {
         Some(key) if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) => {
-            ctx.record(&key, value)
+            ctx.record(&key, event)
         }
         Some(_) => {
             let message = "`class_uid` is not a number: skipped".into();

@@ -115,17 +115,8 @@ fn rows(batch: &RecordBatch, row: &mut u64, ctx: &mut Ctx<'_>) -> bool {
     for i in 0..batch.num_rows() {
         *row += 1;
         let event = Row { table: &table, row: i };
-        match Fields::get(&event, "class_uid").map(|s| s.text().trim().to_owned()) {
-            Some(key) if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) => {
-                if !ctx.record(&key, &event) {
-                    return false;
-                }
-            }
-            Some(_) => {
-                let message = "`class_uid` is not a number: skipped".into();
-                ctx.problem(ProblemCode::BadRecord, Some(format!("row {row}")), message);
-            }
-            None => ctx.skip("no class_uid: not an OCSF event".into()),
+        if !super::ocsf::record(&event, format!("row {row}"), ctx) {
+            return false;
         }
         if ctx.stopped() {
             return false;
