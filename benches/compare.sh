@@ -221,14 +221,18 @@ if want("collector"): compare("collector alone (hash_baseline --collector)", {
 }, [("collector sha256", "baseline", None), ("collector walk", "baseline --walk-only", None)])
 
 # ---- (4) bundles ---------------------------------------------------------------------------
-def bundle(src, name):
+def bundle(src, name, binary=None):
     out = os.path.join(work, name)
-    subprocess.run([iocscan, "compile", "--quiet", "-o", out, src], check=True)
+    subprocess.run([binary or iocscan, "compile", "--quiet", "-o", out, src], check=True)
     return out
 
 if want("bundle") or want("fleet"):
     t0 = time.time()
     b10, b100k = bundle(sha10, "sha256-10.bundle"), bundle(sha100k, "sha256-100000.bundle")
+    # The baseline's own bundles: another build may write another bundle format version.
+    if base:
+        b10_base = bundle(sha10, "sha256-10.base.bundle", base)
+        b100k_base = bundle(sha100k, "sha256-100000.base.bundle", base)
     print("\n== bundles written in %.1fs (%d and %d bytes)"
           % (time.time() - t0, os.path.getsize(b10), os.path.getsize(b100k)), flush=True)
 
@@ -244,9 +248,9 @@ if want("bundle"):
               ("check-100000 XML (load only)", "check-100000 bundle (load only)", None)]
     if base:
         commands.update({
-            "scan-100000-bundle BASE": (scan(b100k, base), False),
-            "scan-10-bundle BASE": (scan(b10, base), False),
-            "check-100000 bundle (load only) BASE": ([base, "check", b100k], False),
+            "scan-100000-bundle BASE": (scan(b100k_base, base), False),
+            "scan-10-bundle BASE": (scan(b10_base, base), False),
+            "check-100000 bundle (load only) BASE": ([base, "check", b100k_base], False),
         })
         ratios += [("scan-100000-bundle BASE", "scan-10-bundle BASE", 1.10),
                    ("scan-100000-bundle", "scan-100000-bundle BASE", None),
@@ -285,13 +289,13 @@ if want("fleet"):
     total = fleet_hosts * fleet_items
     print("\n== fleet: %d hosts x %d file items (%d items, %.0f MiB of JSON Lines) written in %.1fs"
           % (fleet_hosts, fleet_items, total, size / 2**20, time.time() - t0), flush=True)
-    binaries = [("", iocscan)] + ([(" BASE", base)] if base else [])
-    walls = {tag: [] for tag, _ in binaries}
-    cpus = {tag: [] for tag, _ in binaries}
-    phases = {tag: [] for tag, _ in binaries}
+    binaries = [("", iocscan, b100k)] + ([(" BASE", base, b100k_base)] if base else [])
+    walls = {tag: [] for tag, _, _ in binaries}
+    cpus = {tag: [] for tag, _, _ in binaries}
+    phases = {tag: [] for tag, _, _ in binaries}
     for r in range(rounds + 1):
-        for tag, binary in binaries:  # alternately: both see the same machine load
-            elapsed, cpu, rc, err, out = run([binary, "scan", "--quiet", "--format", "json", "--snapshot", fleet, b100k])
+        for tag, binary, rules in binaries:  # alternately: both see the same machine load
+            elapsed, cpu, rc, err, out = run([binary, "scan", "--quiet", "--format", "json", "--snapshot", fleet, rules])
             if rc not in (0, 1):
                 print("  fleet scan%s FAILED (exit %d): %s" % (tag, rc, err.strip()))
                 continue
@@ -301,7 +305,7 @@ if want("fleet"):
                       doc["summary"]["detections"], doc["summary"]["items"], doc["summary"]["problems"]), flush=True)
                 continue
             walls[tag].append(elapsed); cpus[tag].append(cpu); phases[tag].append(doc["summary"]["elapsed_seconds"])
-    for tag, _ in binaries:
+    for tag, _, _ in binaries:
         if not walls[tag]:
             continue
         w, c, ph = statistics.median(walls[tag]), statistics.median(cpus[tag]), statistics.median(phases[tag])

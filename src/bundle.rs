@@ -3,22 +3,29 @@
 //! a fraction of the time its XML takes to parse.
 //!
 //! ```text
-//! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the body (32 bytes)  body length (u64 LE)
-//! body: [len u64][postcard head: tool, sources, files_seen, files_rejected, diagnostics]
-//!       [chunks u64] ([len u64][postcard: up to 4,096 documents])...
+//! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the index (32 bytes)  body length (u64 LE)
+//! body:  index: [len u64][postcard head: tool, sources, files_seen, files_rejected,
+//!                         diagnostics, rule_names]
+//!               [chunks u64] ([len u64][SHA-256 of the chunk, 32 bytes])...
+//!        then the chunks, in order, each a postcard list of up to 4,096 documents
 //! ```
 //!
-//! A bundle holds the document model, not the compiled form: compiling 100,000 IOCs takes a
-//! few hundred milliseconds (in parallel), and keeping the compiled form out of the file keeps
-//! it independent of the compiler's internals (indexes, automata, regexes), so a bundle made
-//! by one build compiles with the next one's semantics and gets that ruleset's digest.
-//! Loading checks the magic, the version, the length and the digest before decoding anything,
-//! so a truncated or altered file is refused whole, never half-loaded; decoding is then
-//! bounded like any hostile input (size cap, lengths paid for by bytes, nesting capped at
-//! [`MAX_NESTING`], no recursion: the Indicator trees are stored flat, in pre-order). Paths
-//! are stored as their lossless text ([`crate::path_text`]). Loading is
-//! [`crate::load::load_paths`]'s (a bundle is detected by its magic, whatever its name);
-//! this module only reads and writes the format.
+//! A bundle holds the document model, not the compiled form: it keeps the file independent
+//! of the compiler's internals (indexes, automata, regexes), so a bundle made by one build
+//! compiles with the next one's semantics and gets that ruleset's digest. What makes loading
+//! fast is that nothing is done whole: each chunk is checked against its own digest,
+//! decoded and compiled on its own worker, and its documents dropped once compiled
+//! ([`load`]), so 100,000 IOCs never exist as documents all at once (a collection whose
+//! IOCs name each other by `Yara/RuleName`, flagged in the head, compiles whole).
+//!
+//! Loading checks the magic, the version, the length and the index's digest before decoding
+//! anything, and every chunk's digest before decoding it; a result is returned only when
+//! every chunk passed, so a truncated or altered file is refused whole, never half-loaded.
+//! Decoding is bounded like any hostile input (size cap, lengths paid for by bytes, nesting
+//! capped at [`MAX_NESTING`], no recursion: the Indicator trees are stored flat, in
+//! pre-order). Paths are stored as their lossless text ([`crate::path_text`]). Loading a
+//! bundle among other paths is [`crate::load::load_paths`]'s (a bundle is detected by its
+//! magic, whatever its name); this module reads and writes the format.
 
 use crate::diag::{Code, Diagnostic, Related, Severity};
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_NESTING};
@@ -36,9 +43,9 @@ use std::path::{Path, PathBuf};
 pub const MAGIC: &[u8; 8] = b"IOCSBNDL";
 
 /// The bundle format version this build writes and reads.
-pub const BUNDLE_VERSION: u32 = 1;
+pub const BUNDLE_VERSION: u32 = 2;
 
-/// Bytes before the body: magic, version, digest, body length.
+/// Bytes before the body: magic, version, the index's digest, body length.
 const HEADER: usize = 8 + 4 + 32 + 8;
 
 /// Why a bundle was refused; each variant has a stable [`BundleError::code`].
@@ -102,38 +109,48 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
         files_seen: loaded.files_seen as u64,
         files_rejected: loaded.files_rejected.iter().map(|p| escape_owned(p.as_os_str())).collect(),
         diagnostics: loaded.diagnostics.iter().map(WDiagnostic::from).collect(),
+        rule_names: loaded.documents.iter().any(crate::compile::names_another),
     };
-    // The documents in chunks, each its own postcard value, so that loading decodes them in
-    // parallel.
+    // The documents in chunks, each its own postcard value with its own digest, so that
+    // loading checks, decodes and compiles them in parallel.
     let chunks: Vec<Vec<u8>> = loaded
         .documents
         .par_chunks(CHUNK_DOCUMENTS)
         .map(|docs| postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>()))
         .collect::<Result<_, _>>()
         .map_err(io::Error::other)?;
-    let mut body = Vec::new();
-    frame(&mut body, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
-    body.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
-    chunks.iter().for_each(|c| frame(&mut body, c));
+    let mut index = Vec::new();
+    frame(&mut index, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
+    index.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+    for chunk in &chunks {
+        index.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
+        index.extend_from_slice(&Sha256::digest(chunk));
+    }
+    let body_len = index.len() + chunks.iter().map(Vec::len).sum::<usize>();
     out.write_all(MAGIC)?;
     out.write_all(&BUNDLE_VERSION.to_le_bytes())?;
-    out.write_all(&Sha256::digest(&body))?;
-    out.write_all(&(body.len() as u64).to_le_bytes())?;
-    out.write_all(&body)?;
+    out.write_all(&Sha256::digest(&index))?;
+    out.write_all(&(body_len as u64).to_le_bytes())?;
+    out.write_all(&index)?;
+    chunks.iter().try_for_each(|c| out.write_all(c))?;
     out.flush()
 }
 
 /// Reads the bundle at `path` (at most [`MAX_BUNDLE_BYTES`]).
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
-    let bytes = crate::fsread::read_regular_capped(path, MAX_BUNDLE_BYTES).map_err(|e| {
+    decode(&read_bytes(path)?)
+}
+
+/// The bytes of the file at `path`, at most [`MAX_BUNDLE_BYTES`].
+fn read_bytes(path: &Path) -> Result<Vec<u8>, BundleError> {
+    crate::fsread::read_regular_capped(path, MAX_BUNDLE_BYTES).map_err(|e| {
         match crate::fsread::refusal(&e) {
             Some(crate::fsread::Refusal::TooLarge { size, .. }) => {
                 BundleError::TooLarge { size: *size }
             }
             _ => BundleError::Io(e),
         }
-    })?;
-    decode(&bytes)
+    })
 }
 
 /// What a bundle holds.
@@ -149,6 +166,71 @@ pub struct Bundle {
 
 /// Decodes a bundle from its bytes: hostile input, checked whole before anything is used.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    let verified = verify(bytes)?;
+    let runs: Vec<Vec<IocDocument>> =
+        verified.chunks.par_iter().map(|c| c.documents()).collect::<Result<_, _>>()?;
+    let mut documents = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    runs.into_iter().for_each(|mut run| documents.append(&mut run));
+    verified.head.into_bundle(documents)
+}
+
+/// Loads and compiles the bundle at `path`: what [`crate::load::load_ruleset`] gives for
+/// its IOC files, without holding the collection's documents whole (see the module doc).
+/// Refused whole, like [`decode`], when any part is damaged; also refused when two of its
+/// IOCs have one id (a bundle `iocscan compile` wrote never has).
+pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
+    let bytes = read_bytes(path)?;
+    let verified = verify(&bytes)?;
+    let (ruleset, warnings) = if verified.head.rule_names {
+        let runs: Vec<Vec<IocDocument>> =
+            verified.chunks.par_iter().map(|c| c.documents()).collect::<Result<_, _>>()?;
+        crate::compile::compile(&runs.concat())
+    } else {
+        crate::compile::compile_runs(verified.chunks.par_iter().map(|c| c.documents()))?
+    };
+    let mut ids: Vec<&str> = ruleset.iocs().map(|ioc| ioc.id.as_str()).collect();
+    ids.par_sort_unstable();
+    if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return corrupt(format!("IOC id `{}` is in the bundle twice", twice[0]));
+    }
+    let Bundle { loaded, .. } = verified.head.into_bundle(Vec::new())?;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(warnings);
+    Ok(crate::load::LoadedRuleset {
+        ruleset,
+        diagnostics,
+        files_seen: loaded.files_seen,
+        files_rejected: loaded.files_rejected,
+    })
+}
+
+/// A bundle whose header and index passed their checks; its chunks are checked as they are
+/// decoded.
+struct Verified<'a> {
+    head: Head,
+    chunks: Vec<ChunkRef<'a>>,
+}
+
+/// One chunk's bytes and the digest the (verified) index gives it.
+struct ChunkRef<'a> {
+    bytes: &'a [u8],
+    digest: &'a [u8],
+}
+
+impl ChunkRef<'_> {
+    /// The chunk's documents, once its bytes match their digest.
+    fn documents(&self) -> Result<Vec<IocDocument>, BundleError> {
+        if Sha256::digest(self.bytes).as_slice() != self.digest {
+            return Err(BundleError::Integrity("a chunk's SHA-256 digest does not match".into()));
+        }
+        let docs: Vec<WDocument> =
+            postcard::from_bytes(self.bytes).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+        docs.into_iter().map(WDocument::into_document).collect()
+    }
+}
+
+/// Checks the header, the length and the index's digest, and splits the body into chunks.
+fn verify(bytes: &[u8]) -> Result<Verified<'_>, BundleError> {
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge { size: bytes.len() as u64 });
     }
@@ -171,31 +253,47 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
             body.len()
         )));
     }
-    if Sha256::digest(body).as_slice() != digest {
+    // The index is read before its digest is checked only to find where it ends: nothing
+    // of it is used until the digest matched.
+    let mut rest = body;
+    let head = unframe(&mut rest).map_err(damaged)?;
+    let count = take_u64(&mut rest).map_err(damaged)?;
+    let mut table = Vec::new();
+    for _ in 0..count {
+        // Each entry is 40 bytes of the body: `count` cannot make this loop outrun them.
+        let len = take_u64(&mut rest).map_err(damaged)?;
+        let Some((digest, tail)) = rest.split_at_checked(32) else {
+            return Err(damaged(BundleError::Corrupt("truncated index".into())));
+        };
+        rest = tail;
+        table.push((len, digest));
+    }
+    let index = &body[..body.len() - rest.len()];
+    if Sha256::digest(index).as_slice() != digest {
         return Err(BundleError::Integrity("the SHA-256 digest does not match".into()));
     }
-    let mut rest = body;
-    let head = unframe(&mut rest)?;
     let head: Head = postcard::from_bytes(head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
-    let count = take_u64(&mut rest)?;
-    let mut chunks = Vec::new();
-    for _ in 0..count {
-        // Each chunk is at least its 8-byte length: `count` cannot make this loop outrun
-        // the bytes.
-        chunks.push(unframe(&mut rest)?);
+    let mut chunks = Vec::with_capacity(table.len());
+    for (len, digest) in table {
+        match usize::try_from(len).ok().filter(|n| *n <= rest.len()) {
+            Some(n) => {
+                let (bytes, tail) = rest.split_at(n);
+                rest = tail;
+                chunks.push(ChunkRef { bytes, digest });
+            }
+            None => return corrupt(format!("a chunk of {len} bytes in {} bytes", rest.len())),
+        }
     }
     if !rest.is_empty() {
         return corrupt(format!("{} bytes after the last chunk", rest.len()));
     }
-    let documents: Vec<Vec<IocDocument>> = chunks
-        .into_par_iter()
-        .map(|chunk| {
-            let docs: Vec<WDocument> =
-                postcard::from_bytes(chunk).map_err(|e| BundleError::Corrupt(e.to_string()))?;
-            docs.into_iter().map(WDocument::into_document).collect()
-        })
-        .collect::<Result<_, _>>()?;
-    head.into_bundle(documents.into_iter().flatten().collect())
+    Ok(Verified { head, chunks })
+}
+
+/// Before the index's digest is checked, a malformed index is damage, not a malformed
+/// bundle: the file is not what was written.
+fn damaged(_: BundleError) -> BundleError {
+    BundleError::Integrity("the index is truncated".into())
 }
 
 /// Documents per chunk of a bundle (decoded in parallel).
@@ -241,6 +339,8 @@ struct Head {
     files_seen: u64,
     files_rejected: Vec<String>,
     diagnostics: Vec<WDiagnostic>,
+    /// Some document names another by `Yara/RuleName`: the collection compiles whole.
+    rule_names: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -484,6 +584,52 @@ mod tests {
     }
 
     #[test]
+    fn load_compiles_chunk_by_chunk_to_the_ruleset_of_the_documents() {
+        let loaded = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.bundle");
+        write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let fast = load(&path).unwrap();
+        let (ruleset, warnings) = crate::compile::compile(&loaded.documents);
+        assert_eq!(fast.ruleset.digest(), ruleset.digest());
+        let mut expected = loaded.diagnostics.clone();
+        expected.extend(warnings);
+        assert_eq!(fast.diagnostics, expected);
+        assert_eq!(fast.files_seen, loaded.files_seen);
+    }
+
+    #[test]
+    fn a_collection_naming_rules_compiles_whole() {
+        let xml = |id: &str, item: &str| {
+            format!(
+                "<OpenIOC xmlns=\"http://openioc.org/schemas/OpenIOC_1.1\" id=\"{id}\">\
+                 <metadata><short_description>{id}</short_description></metadata><criteria>\
+                 <Indicator operator=\"OR\" id=\"t-{id}\">{item}</Indicator></criteria></OpenIOC>"
+            )
+        };
+        let item = |search: &str, text: &str| {
+            format!(
+                "<IndicatorItem id=\"i\" condition=\"is\"><Context document=\"x\" \
+                 search=\"{search}\" type=\"mir\"/><Content type=\"string\">{text}</Content>\
+                 </IndicatorItem>"
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.ioc"), xml("a", &item("FileItem/FileName", "x.exe")))
+            .unwrap();
+        std::fs::write(dir.path().join("b.ioc"), xml("b", &item("Yara/RuleName", "a"))).unwrap();
+        let loaded = crate::load::load_paths(&[dir.path()]);
+        let path = dir.path().join("ab.bundle");
+        write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(verify(&bytes).unwrap().head.rule_names);
+        let fast = load(&path).unwrap();
+        let (ruleset, warnings) = crate::compile::compile(&loaded.documents);
+        assert!(warnings.iter().all(|w| w.code != Code::BadContent), "{warnings:?}");
+        assert_eq!(fast.ruleset.digest(), ruleset.digest());
+    }
+
+    #[test]
     fn damage_of_any_byte_is_refused_whole() {
         let mut bytes = Vec::new();
         write(&sample(), &[], &mut bytes).unwrap();
@@ -492,7 +638,7 @@ mod tests {
         assert_eq!(codes(&bytes[..20]), Some("bundle-integrity"));
         assert_eq!(codes(&bytes[..bytes.len() - 1]), Some("bundle-integrity"));
         let mut version = bytes.clone();
-        version[8] = 2;
+        version[8] = 9;
         assert_eq!(codes(&version), Some("bundle-version"));
         for at in [HEADER, HEADER + 100, bytes.len() - 1] {
             let mut flipped = bytes.clone();

@@ -54,7 +54,25 @@ impl LoadedRuleset {
 
 /// Loads every IOC file under `paths` (files, or folders searched for `.ioc`/`.xml`) and
 /// compiles what loaded. Never fails as a whole: problems are diagnostics.
+///
+/// A single bundle (the central server's case: one compiled collection) is loaded by
+/// [`bundle::load`], which compiles it chunk by chunk without holding its documents whole:
+/// the same result, in a fraction of the memory and time.
 pub fn load_ruleset<P: AsRef<Path>>(paths: &[P]) -> LoadedRuleset {
+    if let [path] = paths {
+        let path = path.as_ref();
+        if path.is_file() && bundle::is_bundle(path) {
+            return bundle::load(path).unwrap_or_else(|e| {
+                let (ruleset, _) = compile::compile(&[]);
+                LoadedRuleset {
+                    ruleset,
+                    diagnostics: vec![bundle_refused(path, &e)],
+                    files_seen: 1,
+                    files_rejected: vec![path.to_path_buf()],
+                }
+            });
+        }
+    }
     let loaded = load_paths(paths);
     let (ruleset, warnings) = compile::compile(&loaded.documents);
     let mut diagnostics = loaded.diagnostics;
@@ -214,9 +232,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
 /// Reads and parses one file, with every check that comes before parsing; a file that starts
 /// with the bundle magic is read as a bundle ([`crate::bundle`]).
 fn load_file(path: &Path) -> Result<Outcome, Diagnostic> {
-    let bundle_error = |e: bundle::BundleError| {
-        Diagnostic::new(Code::Io, path, None, e.to_string()).with_note(e.code())
-    };
+    let bundle_error = |e: bundle::BundleError| bundle_refused(path, &e);
     let bytes = match fsread::read_regular_capped(path, MAX_IOC_FILE_BYTES) {
         // Bundles are larger than IOC files: the magic decides, not the size.
         Err(e)
@@ -244,6 +260,11 @@ fn load_file(path: &Path) -> Result<Outcome, Diagnostic> {
         return bundle::decode(&bytes).map(|b| Outcome::Bundle(Box::new(b))).map_err(bundle_error);
     }
     parse::parse(path, &bytes).map(Outcome::File)
+}
+
+/// The error of a bundle refused whole.
+fn bundle_refused(path: &Path, e: &bundle::BundleError) -> Diagnostic {
+    Diagnostic::new(Code::Io, path, None, e.to_string()).with_note(e.code())
 }
 
 /// Rejects a document whose id an earlier file already provided.

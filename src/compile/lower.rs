@@ -670,5 +670,13 @@ fn card_text(it: &IndicatorItem, leaf: &Leaf) -> String {
         Some(c) => c.as_str().to_string(),
         None => it.condition.clone(),
     };
-    format!("{} {} {}", it.context.search, cond, it.content.text)
+    let (search, text) = (it.context.search.as_str(), it.content.text.as_str());
+    let mut out = String::with_capacity(search.len() + cond.len() + text.len() + 2);
+    for (i, part) in [search, &cond, text].into_iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
 }

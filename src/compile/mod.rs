@@ -41,6 +41,7 @@ use crate::source::Position;
 use crate::terms::FieldSet;
 pub use digest::RulesetDigest;
 use index::KindIndex;
+pub(crate) use rule_name::names_another;
 use std::path::PathBuf;
 use tree::{Branch, Group, GroupId, Leaf, LeafId};
 use triggers::Triggers;
@@ -121,10 +122,33 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
         .enumerate()
         .map(|(i, chunk)| compile_chunk(&names, i * CHUNK_DOCUMENTS, chunk))
         .collect();
+    assemble(chunks)
+}
+
+/// Compiles a collection that arrives as runs of documents (a bundle's chunks, decoded in
+/// parallel), each run compiled as soon as it is decoded and dropped after: the collection's
+/// document model is never held whole, which for 100,000 IOCs is most of a load's memory
+/// and time. The same ruleset and warnings as [`compile`] over the runs concatenated, for
+/// collections without `Yara/RuleName` items (inlining needs every document at hand: such
+/// a collection goes through [`compile`]). A run that fails to decode fails the whole.
+pub(crate) fn compile_runs<E, R>(runs: R) -> Result<(Ruleset, Vec<Diagnostic>), E>
+where
+    E: Send,
+    R: rayon::iter::IndexedParallelIterator<Item = Result<Vec<IocDocument>, E>>,
+{
+    use rayon::prelude::*;
+    // Each run is its own naming scope: with no `Yara/RuleName` item, no name is looked up.
+    let chunks: Vec<Chunk> =
+        runs.map(|run| run.map(compile_owned_chunk)).collect::<Result<_, E>>()?;
+    Ok(assemble(chunks))
+}
+
+/// Merges chunks compiled apart into one ruleset, in chunk order.
+fn assemble(chunks: Vec<Chunk>) -> (Ruleset, Vec<Diagnostic>) {
     let total = |f: fn(&Chunk) -> usize| chunks.iter().map(f).sum::<usize>();
     let mut leaves: Vec<Leaf> = Vec::with_capacity(total(|c| c.leaves.len()));
     let mut groups: Vec<Group> = Vec::with_capacity(total(|c| c.groups.len()));
-    let mut iocs = Vec::with_capacity(documents.len());
+    let mut iocs = Vec::with_capacity(total(|c| c.iocs.len()));
     let mut diags = Vec::with_capacity(total(|c| c.diags.len()));
     for mut chunk in chunks {
         let (leaf_base, group_base) = (leaves.len() as LeafId, groups.len() as GroupId);
@@ -192,13 +216,55 @@ fn compile_chunk(
     first: usize,
     documents: &[IocDocument],
 ) -> Chunk {
+    let (mut out, tops) = lower_chunk(names, first, documents);
+    out.iocs = documents.iter().zip(tops).map(|(doc, t)| t.into_ioc(doc.clone())).collect();
+    out
+}
+
+/// [`compile_chunk`] over documents it owns: their identities and metadata move into the
+/// compiled IOCs instead of being copied.
+fn compile_owned_chunk(documents: Vec<IocDocument>) -> Chunk {
+    let (mut out, tops) = lower_chunk(&rule_name::RuleNames::new(&documents), 0, &documents);
+    out.iocs = documents.into_iter().zip(tops).map(|(doc, t)| t.into_ioc(doc)).collect();
+    out
+}
+
+/// One document's compiled branches, before its identity joins them.
+struct Tops {
+    tops: Vec<Branch>,
+    can_match: bool,
+}
+
+impl Tops {
+    fn into_ioc(self, doc: IocDocument) -> CompiledIoc {
+        let info = IocInfo {
+            id: doc.id,
+            file: doc.file,
+            version: doc.version,
+            position: doc.position,
+            metadata: doc.metadata,
+            last_modified: doc.last_modified,
+            can_match: self.can_match,
+        };
+        CompiledIoc { info, tops: self.tops }
+    }
+}
+
+/// Lowers and groups `documents` (the collection's from index `first`): the chunk's leaves,
+/// groups and warnings, and each document's branches.
+fn lower_chunk(
+    names: &rule_name::RuleNames<'_>,
+    first: usize,
+    documents: &[IocDocument],
+) -> (Chunk, Vec<Tops>) {
     // Real IOCs hold a few items each: reserving avoids re-copying large vectors.
     let mut out = Chunk {
         leaves: Vec::with_capacity(documents.len() * 2),
         groups: Vec::with_capacity(documents.len()),
-        iocs: Vec::with_capacity(documents.len()),
+        iocs: Vec::new(),
         diags: Vec::new(),
     };
+    let mut all_tops = Vec::with_capacity(documents.len());
     let mut term_cache = lower::TermCache::default();
     for (i, doc) in documents.iter().enumerate() {
         let lowered: Vec<_> = {
@@ -226,18 +292,9 @@ fn compile_chunk(
                 .with_note("every path to detection crosses an item that never matches"),
             );
         }
-        let info = IocInfo {
-            id: doc.id.clone(),
-            file: doc.file.clone(),
-            version: doc.version,
-            position: doc.position,
-            metadata: doc.metadata.clone(),
-            last_modified: doc.last_modified.clone(),
-            can_match,
-        };
-        out.iocs.push(CompiledIoc { info, tops });
+        all_tops.push(Tops { tops, can_match });
     }
-    out
+    (out, all_tops)
 }
 
 impl Ruleset {

@@ -15,6 +15,23 @@ use std::sync::OnceLock;
 /// The term, which the catalogue does not hold: it names no field of any item.
 pub(crate) const TERM: &str = "Yara/RuleName";
 
+/// True when some IndicatorItem of `doc` names another IOC by rule name (such a collection
+/// compiles whole: [`super::compile_runs`] cannot inline across runs).
+pub(crate) fn names_another(doc: &IocDocument) -> bool {
+    // Iterative: the parser caps nesting, a bundle's trees are rebuilt without recursion.
+    let mut open: Vec<&crate::model::Indicator> = doc.criteria.iter().collect();
+    while let Some(ind) = open.pop() {
+        for child in &ind.children {
+            match child {
+                crate::model::Node::Indicator(sub) => open.push(sub),
+                crate::model::Node::Item(item) if item.context.search == TERM => return true,
+                crate::model::Node::Item(_) => {}
+            }
+        }
+    }
+    false
+}
+
 /// The collection's IOCs by converter rule name, indexed on first use (most collections
 /// never name a rule).
 pub(crate) struct RuleNames<'a> {

@@ -12,7 +12,8 @@ use std::io::{self, Write};
 /// Runs the check; exit 0 when every file loaded, 1 when a file was rejected (or, with
 /// `--deny-warnings`, on any warning) or when no IOC file was found.
 pub fn run(args: &CheckArgs) -> io::Result<u8> {
-    let loaded = load::load_ruleset(&args.iocs);
+    // Freed by the process exit: dropping 100,000 compiled IOCs costs tens of milliseconds.
+    let loaded = std::mem::ManuallyDrop::new(load::load_ruleset(&args.iocs));
     let mut out = io::stdout().lock();
     match args.format {
         PlainFormat::Text => text(&mut out, &loaded)?,
