@@ -8,7 +8,10 @@
 //! The footer and every column chunk are checked against the file and the Parquet limits
 //! before decoding ([`crate::snapshot::parquet`]'s checks), a decoder panic is caught, and a
 //! damaged row group ends the file with what was read so far kept. Timestamps become epoch
-//! milliseconds, OCSF's `timestamp_t`. Nothing here knows a term: that is the mapping's.
+//! milliseconds, OCSF's `timestamp_t`. Rows an engine already decoded (Spark's Arrow
+//! batches) go through the same rows and mapping with [`read_batches`], which hands no item
+//! of a row without a host on. Nothing here knows a term (that is the mapping's), and
+//! nothing here evaluates IOCs.
 
 use super::fields::{Fields, Scalar};
 use super::{Ctx, ProblemCode};
