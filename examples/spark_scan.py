@@ -15,12 +15,18 @@ The output holds one row per detected IOC and host, ``(host, ioc, card)``, the c
 (Parquet, or JSON Lines with ``--format jsonl``); ``--reports PATH`` also writes every host's
 whole report ``(host, report)`` (verdicts, kinds not collected, counters).
 
-Inputs come through an adapter (``ADAPTERS``): it gives, per item kind, a DataFrame with a
-``host`` column and columns named as catalogue terms (``FileItem/Sha256sum``; ``time`` and
-``source`` for recorded events), and says which kinds were collected on which host (a kind
+Inputs come through an adapter (``ADAPTERS``, ``--input-format``) with two methods:
+``partials(spark, iocs, rules)``, phase 1 (a DataFrame of ``(host, kind, partial)`` rows; a
+row without bytes says the host collected the kind, one without a host that every host
+did), and ``every_host(partials)``, the kinds that count as collected on every host (a kind
 not collected leaves its conditions unknown, so an IOC needing it is undetermined, never
-clean). ``IocscanSnapshot`` reads iocscan Parquet snapshot folders
-(``schema/parquet-snapshot.md``); another format adds a class with the same two methods.
+clean). ``IocscanSnapshot`` (``iocscan``) reads iocscan Parquet snapshot folders
+(``schema/parquet-snapshot.md``), one ``mapInArrow`` per item kind over columns named as
+catalogue terms. ``OcsfLake`` (``ocsf``) reads a folder of OCSF Parquet files (a lake's
+tables, any mix of event classes, any layout below the folder), projected to the columns
+the OCSF mapping reads (``iocscan.ocsf_columns()``); each partition's rows go through the
+mapping of ``iocscan import ocsf`` (``Ruleset.partials_ocsf``), host by host, and the kinds
+the whole dataset provides count on every host, as one import of it would.
 
 Executors need the ``iocscan`` wheel installed and the IOC paths readable: ship a bundle
 (``iocscan compile -o rules.iocb rules/``) with ``--files``; a path that does not exist on an
@@ -62,6 +68,16 @@ def load_rules(paths):
 # ---- input adapters ---------------------------------------------------------------------------
 
 
+def union(frames):
+    """The rows of every DataFrame (same schema), or None when there is none."""
+    if not frames:
+        return None
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.unionByName(f)
+    return out
+
+
 class IocscanSnapshot:
     """A folder of iocscan Parquet snapshots: ``<Kind>.parquet`` files or ``<Kind>/`` folders of
     them, with ``snapshot.json`` (which kinds each host collected) when iocscan wrote it."""
@@ -89,18 +105,49 @@ class IocscanSnapshot:
                     *[c for c in wanted if c in df.columns]]
             yield kind, df.select([df[f"`{c}`"] for c in keep]).where(df["host"].isNotNull())
 
-    def collected(self):
-        """``(per_host, every_host)``: the kinds each host listed in the header collected (and
-        whose file exists), and the kinds that count as collected on every host found (a folder
-        without a header: every kind with a file)."""
-        if self.manifest is None:
-            return {}, sorted(self.files)
-        per_host = {h["host"]: [k for k in h["kinds"] if k in self.files]
-                    for h in self.manifest["hosts"]}
-        return per_host, []
+    def partials(self, spark, iocs, rules):
+        """Phase 1: per kind, a partial per partition and host; and a row per kind each host
+        lists in the header (``snapshot.json``), so that a host with no rows still gets its
+        report and a kind collected with no rows still counts as collected."""
+        phase1 = [df.mapInArrow(partials_of(iocs, kind), PARTIALS)
+                  for kind, df in self.frames(spark, rules)]
+        per_host = {} if self.manifest is None else {
+            h["host"]: [k for k in h["kinds"] if k in self.files] for h in self.manifest["hosts"]}
+        seeds = [(h, k, None) for h, kinds in per_host.items() for k in kinds]
+        seeds += [(h, None, None) for h, kinds in per_host.items() if not kinds]
+        return union(phase1 + ([spark.createDataFrame(seeds, PARTIALS)] if seeds else []))
+
+    def every_host(self, partials):
+        """A folder without a header: every kind with a file counts as collected on every host
+        found; with one, the header's rows said which host collected what."""
+        return sorted(self.files) if self.manifest is None else []
 
 
-ADAPTERS = {"iocscan": IocscanSnapshot}
+class OcsfLake:
+    """A folder of OCSF Parquet files (Amazon Security Lake and other lakes: one event per
+    row, OCSF objects as struct columns; any classes mixed, any sub-folders, schemas merged)."""
+
+    def __init__(self, path):
+        self.path = str(path).rstrip("/")
+
+    def partials(self, spark, iocs, rules):
+        """Phase 1: the rows projected to the top-level columns the OCSF mapping reads, a
+        partial per partition and host, and a host-less row per kind a partition provides.
+        Cached: ``every_host`` and phase 2 both read it."""
+        df = (spark.read.option("mergeSchema", "true").option("recursiveFileLookup", "true")
+              .parquet(self.path))
+        keep = [c for c in iocscan.ocsf_columns() if c in df.columns]
+        if not keep:
+            return None
+        return df.select([df[f"`{c}`"] for c in keep]).mapInArrow(ocsf_partials_of(iocs), PARTIALS).cache()
+
+    def every_host(self, partials):
+        """The kinds the whole dataset provides: what the partitions' host-less rows name."""
+        rows = partials.where(partials["host"].isNull()).select("kind").distinct().collect()
+        return sorted(r["kind"] for r in rows)
+
+
+ADAPTERS = {"iocscan": IocscanSnapshot, "ocsf": OcsfLake}
 
 
 # ---- the two phases ---------------------------------------------------------------------------
@@ -127,6 +174,27 @@ def partials_of(paths, kind):
             "host": pa.array(hosts, pa.string()),
             "kind": pa.array([kind] * len(hosts), pa.string()),
             "partial": pa.array(parts, pa.binary()),
+        })
+
+    return scan_partition
+
+
+def ocsf_partials_of(paths):
+    """Phase 1 for OCSF rows: the function ``mapInArrow`` runs over a partition's batches.
+    Emits ``(host, None, partial)`` per host seen and ``(None, kind, None)`` per kind the
+    partition's rows provide."""
+
+    def scan_partition(batches):
+        rules = load_rules(paths)
+        batches = [b for b in batches if b.num_rows]
+        if not batches:
+            return
+        found = rules.partials_ocsf(pa.Table.from_batches(batches))
+        parts, kinds = found["partials"], found["kinds"]
+        yield pa.record_batch({
+            "host": pa.array([h for h, _ in parts] + [None] * len(kinds), pa.string()),
+            "kind": pa.array([None] * len(parts) + kinds, pa.string()),
+            "partial": pa.array([p for _, p in parts] + [None] * len(kinds), pa.binary()),
         })
 
     return scan_partition
@@ -163,20 +231,12 @@ def scan(spark, iocs, source):
     """The plan: a DataFrame ``(host, ioc, card, report)`` (one row per card, and one per
     host with its report), over the input ``source`` (an adapter)."""
     rules = load_rules(iocs)
-    per_host, every_host = source.collected()
-    phase1 = [df.mapInArrow(partials_of(iocs, kind), PARTIALS)
-              for kind, df in source.frames(spark, rules)]
-    # Hosts and kinds known collected (the header) are rows too: a host with no rows at all
-    # still gets its report, and a kind collected with no rows still counts as collected.
-    seeds = [(h, k, None) for h, kinds in per_host.items() for k in kinds]
-    seeds += [(h, None, None) for h, kinds in per_host.items() if not kinds]
-    frames = phase1 + ([spark.createDataFrame(seeds, PARTIALS)] if seeds else [])
-    if not frames:
+    partials = source.partials(spark, iocs, rules)
+    if partials is None:
         return spark.createDataFrame([], FINISHED)
-    partials = frames[0]
-    for f in frames[1:]:
-        partials = partials.unionByName(f)
-    return partials.groupBy("host").applyInArrow(finish_with(iocs, every_host), FINISHED)
+    every_host = source.every_host(partials)
+    hosts = partials.where(partials["host"].isNotNull())
+    return hosts.groupBy("host").applyInArrow(finish_with(iocs, every_host), FINISHED)
 
 
 def write(df, path, fmt):
@@ -187,7 +247,8 @@ def write(df, path, fmt):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--iocs", nargs="+", required=True, help="IOC files, folders or bundles")
-    ap.add_argument("--input", required=True, help="the dataset (a folder of snapshots)")
+    ap.add_argument("--input", required=True,
+                    help="the dataset: a folder of iocscan snapshots, or of OCSF Parquet files")
     ap.add_argument("--input-format", choices=sorted(ADAPTERS), default="iocscan")
     ap.add_argument("--output", required=True, help="where the (host, ioc, card) rows go")
     ap.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")

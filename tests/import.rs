@@ -449,3 +449,204 @@ fn damaged_ocsf_parquet_is_reported() {
     assert!(stderr.contains("garbled.parquet"), "{stderr}");
     assert!(dir.path().join("o/i-0a1b2c3d4e5f60718.jsonl").is_file(), "the whole file imported");
 }
+
+/// The JSON form of the `hosts[]` entries of a scan document that name a host, by host:
+/// without timing, and with each error as its kind and reason only (a scan in parts names
+/// the host where a snapshot scan names the file).
+fn comparable_hosts(
+    hosts: &[serde_json::Value],
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut out = std::collections::BTreeMap::new();
+    for host in hosts {
+        // A snapshot whose header names no host is reported under its path.
+        let named = |h: &&str| !h.is_empty() && !h.ends_with("/_unknown.jsonl");
+        let Some(name) = host["host"].as_str().filter(named) else { continue };
+        let mut host = host.clone();
+        host["summary"].as_object_mut().expect("summary").remove("elapsed_seconds");
+        let errors: Vec<serde_json::Value> = host["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| serde_json::json!([e["kind"], e["reason"]]))
+            .collect();
+        host["errors"] = errors.into();
+        out.insert(name.to_owned(), host);
+    }
+    out
+}
+
+/// The record batches of a Parquet file, every column.
+fn batches_of(parquet: &Path) -> Vec<arrow_array::RecordBatch> {
+    let file = std::fs::File::open(parquet).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .with_batch_size(4)
+        .build()
+        .unwrap();
+    reader.map(Result::unwrap).collect()
+}
+
+/// Finishes every host's partials, as host documents (JSON values).
+fn finished(
+    ruleset: &iocscan::Ruleset,
+    parts: std::collections::BTreeMap<String, Vec<iocscan::eval::Partial>>,
+) -> Vec<serde_json::Value> {
+    parts
+        .into_iter()
+        .map(|(host, parts)| {
+            let report = iocscan::driver::partials::finish_partials(ruleset, &host, parts).unwrap();
+            serde_json::from_str(&iocscan::driver::HostDocument::of(&report).to_json()).unwrap()
+        })
+        .collect()
+}
+
+/// The OCSF test events plus a row naming no host (the miner: it must reach no host), a
+/// host named by `device.hostname` only, and a hostile host name.
+fn ocsf_lake_events(dir: &Path) -> PathBuf {
+    let mut text = std::fs::read_to_string(data("ocsf-events.jsonl")).unwrap();
+    text.push_str(concat!(
+        r#"{"class_uid":1007,"activity_id":1,"time":1733097800000,"process":{"pid":5,"name":"xmrig","cmd_line":"./xmrig -o pool.example:3333","file":{"path":"/tmp/xmrig","hashes":[{"algorithm_id":1,"value":"5d41402abc4b2a76b9719d911017c592"}]}}}"#,
+        "\n",
+        r#"{"class_uid":5001,"activity_id":2,"time":1733097000000,"device":{"hostname":"build-09","os":{"name":"Debian"}}}"#,
+        "\n",
+        r#"{"class_uid":1007,"activity_id":1,"time":1733097900000,"device":{"uid":"../\u0000\u202e..%2f"},"process":{"pid":6,"name":"\u202ecod.exe"}}"#,
+        "\n",
+    ));
+    let jsonl = dir.join("lake.jsonl");
+    std::fs::write(&jsonl, text).unwrap();
+    let parquet = dir.join("lake.parquet");
+    ocsf_parquet(&jsonl, &parquet);
+    parquet
+}
+
+#[test]
+fn ocsf_batches_scanned_in_parts_equal_the_import_and_snapshot_scan() {
+    use iocscan::driver::partials::{ocsf_partials, part_scan};
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = ocsf_lake_events(dir.path());
+    let out = dir.path().join("snaps");
+    let (code, stderr) = import("ocsf", &[&parquet], &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, doc) = scan(&out);
+    let expected = comparable_hosts(doc["hosts"].as_array().expect("hosts"));
+    assert_eq!(expected.len(), 4, "{doc}");
+
+    let ruleset = iocscan::load::load_ruleset(&[data("iocs")]).ruleset;
+    let batches = batches_of(&parquet);
+    assert!(batches.len() > 2, "several batches");
+
+    // Every row in one call.
+    let whole = ocsf_partials(&ruleset, &batches);
+    assert_eq!(whole.report.records, 13);
+    let hostless: Vec<_> =
+        whole.report.problems.iter().filter(|p| p.message.contains("names no host")).collect();
+    assert_eq!(hostless.len(), 1, "{:?}", whole.report.problems);
+    assert_eq!(hostless[0].location.as_deref(), Some("row 11"));
+    assert!(
+        whole.kinds.contains(&ItemKind::ProcessEvent)
+            && whole.kinds.contains(&ItemKind::SystemInfo)
+    );
+    let mut parts = std::collections::BTreeMap::<String, Vec<_>>::new();
+    for p in whole.partials {
+        parts.entry(p.host().to_owned()).or_default().push(p);
+    }
+    let got = comparable_hosts(&finished(&ruleset, parts));
+    assert_eq!(got, expected);
+    let miner = |h: &serde_json::Value| {
+        h["cards"].as_array().unwrap().iter().any(|c| c["id"] == "ocsf-miner")
+    };
+    let detected: Vec<&String> = got.iter().filter(|(_, h)| miner(h)).map(|(n, _)| n).collect();
+    assert_eq!(detected, ["i-0a1b2c3d4e5f60718"], "the host-less miner reached no host");
+
+    // The same rows one batch per call (as a Spark job's partitions), merged per host, with
+    // the kinds of every call counted on every host (what one import of them writes).
+    let mut parts = std::collections::BTreeMap::<String, Vec<_>>::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for batch in &batches {
+        let one = ocsf_partials(&ruleset, std::slice::from_ref(batch));
+        kinds.extend(one.kinds);
+        for p in one.partials {
+            parts.entry(p.host().to_owned()).or_default().push(p);
+        }
+    }
+    for (host, list) in parts.iter_mut() {
+        list.extend(kinds.iter().map(|&k| part_scan(&ruleset, host, k).partial()));
+        list.reverse();
+    }
+    assert_eq!(comparable_hosts(&finished(&ruleset, parts)), expected);
+}
+
+#[test]
+fn ocsf_batches_of_wrong_types_nulls_and_hostile_strings_are_problems_not_panics() {
+    use arrow_schema::{DataType, Field, Fields, Schema};
+    use iocscan::driver::partials::{finish_partials, ocsf_partials};
+    let ruleset = iocscan::load::load_ruleset(&[data("iocs")]).ruleset;
+    let read = |schema: Schema, lines: &str| {
+        let reader = arrow_json::ReaderBuilder::new(std::sync::Arc::new(schema))
+            .with_coerce_primitive(true)
+            .build(lines.as_bytes())
+            .unwrap();
+        reader.map(Result::unwrap).collect::<Vec<_>>()
+    };
+    // Every column of a type the mapping does not expect: text class, scalar device, a
+    // list where a struct belongs.
+    let wrong = Schema::new(vec![
+        Field::new("class_uid", DataType::Utf8, true),
+        Field::new("activity_id", DataType::Utf8, true),
+        Field::new("device", DataType::Int64, true),
+        Field::new("process", DataType::new_list(DataType::Utf8, true), true),
+    ]);
+    let batches = read(
+        wrong,
+        concat!(
+            r#"{"class_uid":"1007","activity_id":"1","device":7,"process":["xmrig"]}"#,
+            "\n",
+            r#"{"class_uid":"10 07","device":null,"process":null}"#,
+            "\n",
+            r#"{"class_uid":null}"#,
+            "\n",
+        ),
+    );
+    let r = ocsf_partials(&ruleset, &batches);
+    assert_eq!(r.report.records, 2, "a class that is no number is a problem, not a record");
+    assert!(r.partials.is_empty(), "no row names a host");
+    assert_eq!(r.report.problem_count, 2, "{:?}", r.report.problems);
+    assert!(r.report.problems.iter().any(|p| p.message.contains("names no host")));
+    assert!(r.report.problems.iter().any(|p| p.message.contains("not a number")));
+
+    // Null structs at every level, a huge and a control-character host, a class past i64.
+    let device = Fields::from(vec![Field::new("uid", DataType::Utf8, true)]);
+    let process = Fields::from(vec![
+        Field::new("pid", DataType::UInt64, true),
+        Field::new("name", DataType::Utf8, true),
+    ]);
+    let odd = Schema::new(vec![
+        Field::new("class_uid", DataType::UInt64, true),
+        Field::new("activity_id", DataType::Int8, true),
+        Field::new("device", DataType::Struct(device), true),
+        Field::new("process", DataType::Struct(process), true),
+    ]);
+    let long = "h".repeat(100_000);
+    let lines = format!(
+        "{}\n{}\n{}\n{}\n",
+        r#"{"class_uid":1007,"activity_id":1,"device":null,"process":null}"#,
+        r#"{"class_uid":1007,"activity_id":1,"device":{"uid":null},"process":{"pid":null,"name":null}}"#,
+        format_args!(
+            r#"{{"class_uid":1007,"activity_id":1,"device":{{"uid":"{long}"}},"process":{{"pid":18446744073709551615,"name":"x\u0000y"}}}}"#
+        ),
+        r#"{"class_uid":18446744073709551615,"device":{"uid":"\u0000"},"process":{"name":"z"}}"#,
+    );
+    let r = ocsf_partials(&ruleset, &read(odd, &lines));
+    assert_eq!(r.report.records, 4);
+    let hosts: Vec<&str> = r.partials.iter().map(|p| p.host()).collect();
+    assert_eq!(hosts, [long.as_str()], "{:?}", r.report);
+    assert_eq!(r.report.unconverted.get("eventItem/processEvent/pid"), Some(&1), "{:?}", r.report);
+    let hostless = r.report.problems.iter().filter(|p| p.message.contains("names no host"));
+    assert_eq!(hostless.count(), 2, "{:?}", r.report.problems);
+    for p in r.partials {
+        let host = p.host().to_owned();
+        let back = iocscan::eval::Partial::decode(&p.encode()).unwrap();
+        let report = finish_partials(&ruleset, &host, [back]).unwrap();
+        assert!(report.cards.is_empty());
+    }
+}

@@ -10,6 +10,11 @@
 //!                                  -> Partial::encode (bytes)
 //! rules.finish(host, partials)     Partial::decode + driver::partials::finish_partials
 //!                                  -> HostDocument
+//! rules.partials_ocsf(table)       driver::partials::ocsf_partials (OCSF lake rows, any
+//!                                  hosts and classes) -> per host Partial::encode, the
+//!                                  kinds the rows provide, the import report
+//! ocsf_columns()                   import::ocsf_parquet::columns: the top-level columns
+//!                                  the OCSF mapping reads
 //! ```
 //!
 //! Only arguments are parsed and results converted here; every decision is the library's.
@@ -260,9 +265,69 @@ impl Ruleset {
         document(py, &report)
     }
 
+    /// Evaluates OCSF events (a `pyarrow.Table` or `RecordBatch` of an OCSF lake table:
+    /// one event per row, objects as struct columns, arrays as list columns; any classes
+    /// and hosts mixed; columns other than `ocsf_columns()` ignored) host by host, through
+    /// the mapping of `iocscan import ocsf`. Returns a dict: `partials`, a list of
+    /// `(host, bytes)` in host order (one per host some row gave an item to: the host is
+    /// `device.uid`, else `device.hostname`), each to merge in `finish` with the host's
+    /// other partials; `kinds`, the kinds the rows provide (each partial counts them as
+    /// collected; a job that splits a dataset counts every part's kinds on every host,
+    /// e.g. with `partial(host, kind, empty_table)`); `report`, the import report of the
+    /// rows (`records`, `items`, `skipped`, `unconverted`, `problems`, `problem_count`,
+    /// `complete`, `events`). Rows without a host are problems, never another host's
+    /// items; every problem is also an `IocscanWarning`.
+    fn partials_ocsf<'py>(
+        &self,
+        py: Python<'py>,
+        table: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let batches = self::batches(table)?;
+        let ruleset = &self.loaded.ruleset;
+        let (parts, summary, warnings) = py.detach(|| {
+            let found = partials::ocsf_partials(ruleset, &batches);
+            let parts: Vec<(String, Vec<u8>)> =
+                found.partials.iter().map(|p| (p.host().to_owned(), p.encode())).collect();
+            let r = &found.report;
+            let mut warnings: Vec<String> = r
+                .problems
+                .iter()
+                .map(|p| match &p.location {
+                    Some(at) => format!("OCSF {at}: {}: {}", p.code.as_str(), p.message),
+                    None => format!("OCSF rows: {}: {}", p.code.as_str(), p.message),
+                })
+                .collect();
+            let more = r.problem_count.saturating_sub(r.problems.len() as u64);
+            if more > 0 {
+                warnings.push(format!("OCSF rows: {more} more problems (not kept)"));
+            }
+            let summary = serde_json::json!({ "kinds": found.kinds, "report": r });
+            (parts, summary.to_string(), warnings)
+        });
+        for w in &warnings {
+            warn(py, w)?;
+        }
+        let out = from_json(py, &summary)?;
+        let list = PyList::empty(py);
+        for (host, bytes) in &parts {
+            let pair = (host.as_str(), PyBytes::new(py, bytes));
+            list.append(pair.into_pyobject(py)?)?;
+        }
+        out.set_item("partials", list)?;
+        Ok(out)
+    }
+
     fn __repr__(&self) -> String {
         format!("<iocscan.Ruleset: {} IOCs>", self.loaded.ruleset.len())
     }
+}
+
+/// The top-level columns of an OCSF table that `Ruleset.partials_ocsf` reads (`class_uid`,
+/// `device`, `process`, ...), sorted: project a lake table to those present before handing
+/// its rows over.
+#[pyfunction]
+fn ocsf_columns() -> Vec<&'static str> {
+    iocscan::import::ocsf_parquet::columns().to_vec()
 }
 
 /// OpenIOC scans of host snapshots, whole or in parts (see the README's "Python and Spark").
@@ -270,6 +335,7 @@ impl Ruleset {
 #[pyo3(name = "iocscan")]
 fn iocscan_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ruleset>()?;
+    m.add_function(wrap_pyfunction!(ocsf_columns, m)?)?;
     m.add("IocscanError", m.py().get_type::<IocscanError>())?;
     m.add("IocscanWarning", m.py().get_type::<IocscanWarning>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

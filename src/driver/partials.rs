@@ -9,8 +9,15 @@
 //!
 //! A part says which kind it collected: the kinds the ruleset needs that no part of the host
 //! collected are not collected (their conditions unknown), as for a snapshot without them.
-//! Evaluation is [`crate::eval`]'s, reading the items is the caller's; this only sets up the
-//! scans and builds the report.
+//!
+//! OCSF lake rows (any mix of event classes and hosts) go through [`ocsf_partials`]: the
+//! import's own reader and mapping ([`crate::import::ocsf_parquet::read_batches`]) turn the
+//! rows into items, one scan per host seen evaluates them, and each partial says which kinds
+//! the rows provide, as an import's snapshot header would
+//! ([`crate::import::header_kinds`]).
+//!
+//! Evaluation is [`crate::eval`]'s, reading the items is the caller's (or the importer's);
+//! this only sets up the scans and builds the report.
 
 use super::tally::Tally;
 use super::{report_of, scanner, wanted_kinds, ScanOptions, ScanReport};
@@ -18,7 +25,10 @@ use crate::collect::file::FileStats;
 use crate::collect::{CollectError, Reason, Subject};
 use crate::compile::Ruleset;
 use crate::eval::{HostScan, Partial, PartialError, Scanner};
-use crate::item::ItemKind;
+use crate::import::{self, FileReport, Format, ItemSink};
+use crate::item::{Item, ItemKind};
+use arrow_array::RecordBatch;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A scan of `host`'s items of `kind` (one part of the host): the other kinds the ruleset
 /// needs count as not collected by this part. Only items of `kind` may be added to it.
@@ -72,6 +82,76 @@ pub fn finish_partials(
     r.results.retain(|r| r.verdict != crate::verdict::Verdict::Clean);
     r.host = Some(host.to_owned());
     Ok(r)
+}
+
+/// The partial scans of the hosts some OCSF rows hold ([`ocsf_partials`]).
+#[derive(Debug)]
+pub struct OcsfPartials {
+    /// One partial per host that some row gave an item to, in host order
+    /// ([`Partial::host`]); each says the kinds of [`OcsfPartials::kinds`] were collected.
+    pub partials: Vec<Partial>,
+    /// The kinds the rows provide: every event kind whose class some row holds, and every
+    /// inventory or evidence kind some row produced an item of (the header an import of the
+    /// same rows writes). Rows elsewhere of the same dataset may provide more: a caller that
+    /// splits a dataset makes the union of every part's kinds count on every host (a
+    /// [`part_scan`] of the kind with no items says so), as one import of it would.
+    pub kinds: Vec<ItemKind>,
+    /// What the import's reader made of the rows: rows read, items by kind (those of rows
+    /// without a host included), rows skipped by reason, values not converted, problems
+    /// (rows without a host among them, bounded).
+    pub report: FileReport,
+}
+
+/// Evaluates OCSF lake rows (record batches of OCSF events as a Parquet reader or an engine
+/// decodes them: struct and list columns, any classes and hosts mixed, other columns
+/// ignored) for `ruleset`, host by host: the same reader and mapping as `iocscan import
+/// ocsf` of the same rows, so [`finish_partials`] of a host's partial gives the report a
+/// snapshot scan of that import gives the host. Items of kinds the ruleset does not read
+/// are counted in the report, not evaluated. Rows without a host are problems of the
+/// report, never items of another host. Never fails: unusable columns are read as absent
+/// values and every problem is in the report.
+pub fn ocsf_partials(ruleset: &Ruleset, batches: &[RecordBatch]) -> OcsfPartials {
+    let wanted = wanted_kinds(ruleset);
+    let mut scans = HostScans { ruleset, wanted: &wanted, scans: BTreeMap::new() };
+    let report = import::ocsf_parquet::read_batches(batches, &mut scans);
+    let produced: BTreeSet<ItemKind> = report.items.keys().copied().collect();
+    let kinds = import::header_kinds(Format::Ocsf, &report.events, &produced);
+    let uncollected: Vec<ItemKind> =
+        wanted.iter().copied().filter(|k| !kinds.contains(k)).collect();
+    let partials = scans
+        .scans
+        .into_values()
+        .map(|mut scan| {
+            scan.set_uncollected(uncollected.iter().copied());
+            scan.partial()
+        })
+        .collect();
+    OcsfPartials { partials, kinds, report }
+}
+
+/// One scan per host the import hands items of.
+struct HostScans<'r, 'w> {
+    ruleset: &'r Ruleset,
+    wanted: &'w [ItemKind],
+    scans: BTreeMap<String, HostScan<'r>>,
+}
+
+impl ItemSink for HostScans<'_, '_> {
+    fn put(&mut self, host: Option<&str>, item: Item) -> std::io::Result<()> {
+        // `read_batches` hands on items of rows that name a host only.
+        let Some(host) = host else { return Ok(()) };
+        if !self.scans.contains_key(host) {
+            // A host with items of unread kinds only still gets its report, as its snapshot.
+            let scan = HostScan::from_scanner(Scanner::new(self.ruleset), host);
+            self.scans.insert(host.to_owned(), scan);
+        }
+        if self.wanted.contains(&item.kind()) {
+            if let Some(scan) = self.scans.get(host) {
+                scan.add_item(host, &item).map_err(std::io::Error::other)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

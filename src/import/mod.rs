@@ -102,8 +102,9 @@ pub struct Problem {
 /// What one input gave.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct FileReport {
-    /// The input.
-    #[serde(serialize_with = "crate::path_text::serialize")]
+    /// The input (empty, and left out of the JSON form, for rows read from memory:
+    /// [`ocsf_parquet::read_batches`]).
+    #[serde(serialize_with = "crate::path_text::serialize", skip_serializing_if = "no_path")]
     pub path: PathBuf,
     /// Source records read (EVTX records, XML events, audit event groups, JSON events).
     pub records: u64,
@@ -123,6 +124,10 @@ pub struct FileReport {
     /// The event keys of the records read (Sysmon event ids, OCSF classes, audit record
     /// types).
     pub events: std::collections::BTreeSet<String>,
+}
+
+fn no_path(path: &Path) -> bool {
+    path.as_os_str().is_empty()
 }
 
 impl FileReport {

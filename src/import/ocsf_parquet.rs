@@ -8,7 +8,10 @@
 //! The footer and every column chunk are checked against the file and the Parquet limits
 //! before decoding ([`crate::snapshot::parquet`]'s checks), a decoder panic is caught, and a
 //! damaged row group ends the file with what was read so far kept. Timestamps become epoch
-//! milliseconds, OCSF's `timestamp_t`. Nothing here knows a term: that is the mapping's.
+//! milliseconds, OCSF's `timestamp_t`. Rows an engine already decoded (Spark's Arrow
+//! batches) go through the same rows and mapping with [`read_batches`], which hands no item
+//! of a row without a host on. Nothing here knows a term (that is the mapping's), and
+//! nothing here evaluates IOCs.
 
 use super::fields::{Fields, Scalar};
 use super::{Ctx, ProblemCode};
@@ -61,17 +64,13 @@ fn read_source<T: ChunkReader + 'static>(source: T, file_len: u64, ctx: &mut Ctx
         Ok(Err(e)) => return ctx.fail(ProblemCode::NotFormat, format!("not Parquet: {e}")),
         Err(e) => return ctx.fail(ProblemCode::NotFormat, e),
     };
-    // The top-level columns a mapping path (or the host and time fields) starts with.
-    let needed = super::needed_paths(ctx.format);
+    let wanted = columns();
     let roots: Vec<usize> = builder
         .schema()
         .fields()
         .iter()
         .enumerate()
-        .filter(|(_, f)| {
-            let name = f.name().as_str();
-            name == "class_uid" || needed.iter().any(|p| root_of(p) == name)
-        })
+        .filter(|(_, f)| wanted.contains(&f.name().as_str()))
         .map(|(i, _)| i)
         .collect();
     let descr = builder.parquet_schema();
@@ -105,6 +104,84 @@ fn read_source<T: ChunkReader + 'static>(source: T, file_len: u64, ctx: &mut Ctx
         };
         if !rows(&batch, &mut row, ctx) {
             return;
+        }
+    }
+}
+
+/// The top-level columns of an OCSF table the import reads: `class_uid` and the first
+/// segment of every path the OCSF mappings, the host fields and the time fields read
+/// (`process` for `process.file.path`), sorted. Every other column of a lake table is
+/// ignored, so a reader may project to these before handing rows over.
+pub fn columns() -> &'static [&'static str] {
+    static COLUMNS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let needed = super::needed_paths(super::Format::Ocsf);
+        let mut roots: Vec<&'static str> = needed.iter().map(|p| root_of(p)).collect();
+        roots.push("class_uid");
+        roots.sort_unstable();
+        roots.dedup();
+        roots
+    })
+}
+
+/// Maps every row of OCSF event batches already in memory (a lake table's rows, as a
+/// Parquet reader or an engine such as Spark decoded them: struct and list columns, any
+/// other columns ignored) exactly as an import of the same rows from a file does, and hands
+/// each item to `sink` with its host (`device.uid`, else `device.hostname`, as the import
+/// decides it). There is no default host: a row that names none and maps to an item is a
+/// [`ProblemCode::BadRecord`] problem and its item is handed to no host. Columns of
+/// unexpected types are read as absent values (their terms not evaluated), never cast
+/// unchecked. Rows are numbered from 1 over all the batches (`row 3`), as in a file. Never
+/// fails: the report says what was read, skipped and refused.
+pub fn read_batches(batches: &[RecordBatch], sink: &mut dyn super::ItemSink) -> super::FileReport {
+    let dropped = std::cell::Cell::new(0u64);
+    let mut hosted = Hosted { inner: sink, dropped: &dropped };
+    let options = super::ImportOptions::default();
+    let report = super::FileReport::new(std::path::Path::new(""));
+    let mut ctx = Ctx {
+        format: super::Format::Ocsf,
+        options: &options,
+        sink: &mut hosted,
+        report,
+        stopped: false,
+    };
+    let mut row: u64 = 0;
+    'batches: for batch in batches {
+        let table = StructArray::from(batch.clone());
+        for i in 0..batch.num_rows() {
+            row += 1;
+            let before = dropped.get();
+            let event = Row { table: &table, row: i };
+            let go_on = super::ocsf::record(&event, format!("row {row}"), &mut ctx);
+            if dropped.get() > before {
+                let message = "names no host (no `device.uid` nor `device.hostname`): its item \
+                               was given to no host"
+                    .to_owned();
+                ctx.problem(ProblemCode::BadRecord, Some(format!("row {row}")), message);
+            }
+            if !go_on || ctx.stopped() {
+                break 'batches;
+            }
+        }
+    }
+    ctx.report
+}
+
+/// Hands on the items of rows that name a host, and counts the others (which must never
+/// be merged into another host's items).
+struct Hosted<'s, 'c> {
+    inner: &'s mut dyn super::ItemSink,
+    dropped: &'c std::cell::Cell<u64>,
+}
+
+impl super::ItemSink for Hosted<'_, '_> {
+    fn put(&mut self, host: Option<&str>, item: crate::item::Item) -> std::io::Result<()> {
+        match host {
+            Some(host) => self.inner.put(Some(host), item),
+            None => {
+                self.dropped.set(self.dropped.get() + 1);
+                Ok(())
+            }
         }
     }
 }
@@ -284,7 +361,11 @@ fn dictionary_key(array: &dyn Array, i: usize) -> Option<(&dyn Array, usize)> {
     macro_rules! keyed {
         ($($t:ty),*) => {$(
             if let Some(d) = array.as_dictionary_opt::<$t>() {
-                return usize::try_from(d.keys().value(i)).ok().map(|k| (d.values().as_ref(), k));
+                // A key past the values (an array built without validation) reads as absent.
+                return usize::try_from(d.keys().value(i))
+                    .ok()
+                    .filter(|&k| k < d.values().len())
+                    .map(|k| (d.values().as_ref(), k));
             }
         )*};
     }
