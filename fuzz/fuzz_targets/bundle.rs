@@ -39,11 +39,11 @@ fn index_len(data: &[u8]) -> usize {
         let b = data.get(at..at.checked_add(8)?)?;
         Some(u64::from_le_bytes(b.try_into().unwrap_or_default()))
     };
-    let end = u64_at(0)
-        .and_then(|head| usize::try_from(head).ok()?.checked_add(8))
-        .and_then(|count_at| {
+    let end = u64_at(0).and_then(|head| usize::try_from(head).ok()?.checked_add(8)).and_then(
+        |count_at| {
             let count = usize::try_from(u64_at(count_at)?).ok()?;
             count.checked_mul(40)?.checked_add(count_at.checked_add(8)?)
-        });
+        },
+    );
     end.filter(|e| *e <= data.len()).unwrap_or(data.len())
 }

@@ -19,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, input)) = data.split_first() else { return };
     let format = Format::ALL[usize::from(selector) % Format::ALL.len()];
     let mut items: Vec<(Option<String>, Item)> = Vec::new();
-    let report = read_bytes(format, Path::new("fuzz"), input, &ImportOptions::default(), &mut items);
+    let report =
+        read_bytes(format, Path::new("fuzz"), input, &ImportOptions::default(), &mut items);
     assert_eq!(report.item_count(), items.len() as u64);
     for (_, item) in &items {
         let line = iocscan::snapshot::encode_item(item).expect("encode");

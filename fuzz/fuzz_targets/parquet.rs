@@ -26,7 +26,8 @@ fn valid() -> &'static [u8] {
         let mut w = ParquetWriter::create(&folder).expect("writer");
         for host in ["a", "b"] {
             let kinds = vec![ItemKind::File];
-            let header = HostHeader { host: host.into(), time: "t".into(), tool: "f".into(), kinds };
+            let header =
+                HostHeader { host: host.into(), time: "t".into(), tool: "f".into(), kinds };
             w.begin_host(header).expect("host");
             for i in 0..20i64 {
                 let date = chrono::DateTime::from_timestamp(1_700_000_000 + i, 0).expect("date");
