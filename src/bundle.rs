@@ -167,10 +167,7 @@ pub struct Bundle {
 /// Decodes a bundle from its bytes: hostile input, checked whole before anything is used.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     let verified = verify(bytes)?;
-    let runs: Vec<Vec<IocDocument>> =
-        verified.chunks.par_iter().map(|c| c.documents()).collect::<Result<_, _>>()?;
-    let mut documents = Vec::with_capacity(runs.iter().map(Vec::len).sum());
-    runs.into_iter().for_each(|mut run| documents.append(&mut run));
+    let documents = verified.documents()?;
     verified.head.into_bundle(documents)
 }
 
@@ -182,9 +179,7 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
     let bytes = read_bytes(path)?;
     let verified = verify(&bytes)?;
     let (ruleset, warnings) = if verified.head.rule_names {
-        let runs: Vec<Vec<IocDocument>> =
-            verified.chunks.par_iter().map(|c| c.documents()).collect::<Result<_, _>>()?;
-        crate::compile::compile(&runs.concat())
+        crate::compile::compile(&verified.documents()?)
     } else {
         crate::compile::compile_runs(verified.chunks.par_iter().map(|c| c.documents()))?
     };
@@ -209,6 +204,17 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
 struct Verified<'a> {
     head: Head,
     chunks: Vec<ChunkRef<'a>>,
+}
+
+impl Verified<'_> {
+    /// Every chunk's documents, in order (chunks checked and decoded in parallel).
+    fn documents(&self) -> Result<Vec<IocDocument>, BundleError> {
+        let runs: Vec<Vec<IocDocument>> =
+            self.chunks.par_iter().map(ChunkRef::documents).collect::<Result<_, _>>()?;
+        let mut documents = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        runs.into_iter().for_each(|mut run| documents.append(&mut run));
+        Ok(documents)
+    }
 }
 
 /// One chunk's bytes and the digest the (verified) index gives it.
@@ -614,19 +620,43 @@ mod tests {
                  </IndicatorItem>"
             )
         };
+        let doc = |id: &str, item: String| {
+            let file = PathBuf::from(format!("{id}.ioc"));
+            crate::parse::parse(&file, xml(id, &item).as_bytes()).unwrap().document
+        };
+        // `b` names `a`, which comes a whole chunk later: compiling chunk by chunk could not
+        // resolve it.
+        let mut documents = vec![doc("b", item("Yara/RuleName", "a"))];
+        for i in 0..CHUNK_DOCUMENTS {
+            documents.push(doc(&format!("f{i}"), item("FileItem/FileName", "f.exe")));
+        }
+        documents.push(doc("a", item("FileItem/FileName", "x.exe")));
+        let loaded = Loaded { files_seen: documents.len(), documents, ..Loaded::default() };
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.ioc"), xml("a", &item("FileItem/FileName", "x.exe")))
-            .unwrap();
-        std::fs::write(dir.path().join("b.ioc"), xml("b", &item("Yara/RuleName", "a"))).unwrap();
-        let loaded = crate::load::load_paths(&[dir.path()]);
         let path = dir.path().join("ab.bundle");
         write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        assert!(verify(&bytes).unwrap().head.rule_names);
+        let verified = verify(&bytes).unwrap();
+        assert!(verified.head.rule_names);
+        assert_eq!(verified.chunks.len(), 2);
         let fast = load(&path).unwrap();
-        let (ruleset, warnings) = crate::compile::compile(&loaded.documents);
-        assert!(warnings.iter().all(|w| w.code != Code::BadContent), "{warnings:?}");
+        let bad: Vec<_> = fast.diagnostics.iter().filter(|d| d.code == Code::BadContent).collect();
+        assert!(bad.is_empty(), "{bad:?}");
+        let (ruleset, _) = crate::compile::compile(&loaded.documents);
         assert_eq!(fast.ruleset.digest(), ruleset.digest());
+    }
+
+    #[test]
+    fn a_bundle_holding_one_id_twice_is_refused() {
+        let mut loaded = sample();
+        let twice = loaded.documents[0].clone();
+        loaded.documents.push(twice);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("twice.bundle");
+        write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let err = load(&path).err().expect("refused");
+        assert_eq!(err.code(), "bundle-corrupt");
+        assert!(err.to_string().contains("twice"), "{err}");
     }
 
     #[test]

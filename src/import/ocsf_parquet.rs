@@ -102,7 +102,7 @@ fn read_source<T: ChunkReader + 'static>(source: T, file_len: u64, ctx: &mut Ctx
                 return ctx.truncated(at, format!("{e}: the rest of the file was skipped"));
             }
         };
-        if !rows(&batch, &mut row, ctx) {
+        if !rows(&batch, &mut row, ctx, None) {
             return;
         }
     }
@@ -146,22 +146,9 @@ pub fn read_batches(batches: &[RecordBatch], sink: &mut dyn super::ItemSink) -> 
         stopped: false,
     };
     let mut row: u64 = 0;
-    'batches: for batch in batches {
-        let table = StructArray::from(batch.clone());
-        for i in 0..batch.num_rows() {
-            row += 1;
-            let before = dropped.get();
-            let event = Row { table: &table, row: i };
-            let go_on = super::ocsf::record(&event, format!("row {row}"), &mut ctx);
-            if dropped.get() > before {
-                let message = "names no host (no `device.uid` nor `device.hostname`): its item \
-                               was given to no host"
-                    .to_owned();
-                ctx.problem(ProblemCode::BadRecord, Some(format!("row {row}")), message);
-            }
-            if !go_on || ctx.stopped() {
-                break 'batches;
-            }
+    for batch in batches {
+        if !rows(batch, &mut row, &mut ctx, Some(&dropped)) {
+            break;
         }
     }
     ctx.report
@@ -186,16 +173,27 @@ impl super::ItemSink for Hosted<'_, '_> {
     }
 }
 
-/// Maps every row of `batch`; false to stop.
-fn rows(batch: &RecordBatch, row: &mut u64, ctx: &mut Ctx<'_>) -> bool {
+/// Maps every row of `batch`; false to stop. With `unhosted` (the items [`Hosted`] handed
+/// to no host so far), a row whose item found no host is a problem of its own.
+fn rows(
+    batch: &RecordBatch,
+    row: &mut u64,
+    ctx: &mut Ctx<'_>,
+    unhosted: Option<&std::cell::Cell<u64>>,
+) -> bool {
     let table = StructArray::from(batch.clone());
     for i in 0..batch.num_rows() {
         *row += 1;
+        let before = unhosted.map(std::cell::Cell::get);
         let event = Row { table: &table, row: i };
-        if !super::ocsf::record(&event, format!("row {row}"), ctx) {
-            return false;
+        let go_on = super::ocsf::record(&event, format!("row {row}"), ctx);
+        if unhosted.map(std::cell::Cell::get) != before {
+            let message = "names no host (no `device.uid` nor `device.hostname`): its item was \
+                           given to no host"
+                .to_owned();
+            ctx.problem(ProblemCode::BadRecord, Some(format!("row {row}")), message);
         }
-        if ctx.stopped() {
+        if !go_on || ctx.stopped() {
             return false;
         }
     }
