@@ -654,7 +654,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("twice.bundle");
         write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
-        let err = load(&path).err().expect("refused");
+        let Err(err) = load(&path) else { panic!("a bundle with a duplicate id loaded") };
         assert_eq!(err.code(), "bundle-corrupt");
         assert!(err.to_string().contains("twice"), "{err}");
     }
