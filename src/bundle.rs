@@ -13,10 +13,11 @@
 //! A bundle holds the document model, not the compiled form: it keeps the file independent
 //! of the compiler's internals (indexes, automata, regexes), so a bundle made by one build
 //! compiles with the next one's semantics and gets that ruleset's digest. What makes loading
-//! fast is that nothing is done whole: each chunk is checked against its own digest,
-//! decoded and compiled on its own worker, and its documents dropped once compiled
-//! ([`load`]), so 100,000 IOCs never exist as documents all at once (a collection whose
-//! IOCs name each other by `Yara/RuleName`, flagged in the head, compiles whole).
+//! fast is that nothing is done whole: each chunk is read from the file when its turn
+//! comes, checked against its own digest, decoded and compiled on its own worker, and its
+//! bytes and documents dropped once compiled ([`load`]), so neither the file nor 100,000
+//! IOCs' documents are ever in memory at once (a collection whose IOCs name each other by
+//! `Yara/RuleName`, flagged in the head, compiles whole).
 //!
 //! Loading checks the magic, the version, the length and the index's digest before decoding
 //! anything, and every chunk's digest before decoding it; a result is returned only when
@@ -36,6 +37,7 @@ use crate::source::Position;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -138,19 +140,10 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
 
 /// Reads the bundle at `path` (at most [`MAX_BUNDLE_BYTES`]).
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
-    decode(&read_bytes(path)?)
-}
-
-/// The bytes of the file at `path`, at most [`MAX_BUNDLE_BYTES`].
-fn read_bytes(path: &Path) -> Result<Vec<u8>, BundleError> {
-    crate::fsread::read_regular_capped(path, MAX_BUNDLE_BYTES).map_err(|e| {
-        match crate::fsread::refusal(&e) {
-            Some(crate::fsread::Refusal::TooLarge { size, .. }) => {
-                BundleError::TooLarge { size: *size }
-            }
-            _ => BundleError::Io(e),
-        }
-    })
+    let file = BundleFile::open(path)?;
+    let verified = verify(&file)?;
+    let documents = verified.documents(&file)?;
+    verified.head.into_bundle(documents)
 }
 
 /// What a bundle holds.
@@ -167,21 +160,23 @@ pub struct Bundle {
 /// Decodes a bundle from its bytes: hostile input, checked whole before anything is used.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     let verified = verify(bytes)?;
-    let documents = verified.documents()?;
+    let documents = verified.documents(bytes)?;
     verified.head.into_bundle(documents)
 }
 
 /// Loads and compiles the bundle at `path`: what [`crate::load::load_ruleset`] gives for
-/// its IOC files, without holding the collection's documents whole (see the module doc).
-/// Refused whole, like [`decode`], when any part is damaged; also refused when two of its
-/// IOCs have one id (a bundle `iocscan compile` wrote never has).
+/// its IOC files, without holding the collection's documents whole, nor the file's bytes
+/// (each chunk is read when its turn comes; see the module doc). Refused whole, like
+/// [`decode`], when any part is damaged; also refused when two of its IOCs have one id (a
+/// bundle `iocscan compile` wrote never has).
 pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
-    let bytes = read_bytes(path)?;
-    let verified = verify(&bytes)?;
+    let file = BundleFile::open(path)?;
+    let verified = verify(&file)?;
     let (ruleset, warnings) = if verified.head.rule_names {
-        crate::compile::compile(&verified.documents()?)
+        crate::compile::compile(&verified.documents(&file)?)
     } else {
-        crate::compile::compile_runs(verified.chunks.par_iter().map(|c| c.documents()))?
+        let chunks = &verified.chunks;
+        crate::compile::compile_runs(chunks.len(), |i| chunks[i].documents(&file))?
     };
     let mut ids: Vec<&str> = ruleset.iocs().map(|ioc| ioc.id.as_str()).collect();
     ids.par_sort_unstable();
@@ -199,101 +194,190 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
     })
 }
 
-/// A bundle whose header and index passed their checks; its chunks are checked as they are
-/// decoded.
-struct Verified<'a> {
-    head: Head,
-    chunks: Vec<ChunkRef<'a>>,
+/// Where a bundle's bytes come from: all in memory ([`decode`]), or read from its file a
+/// part at a time ([`BundleFile`]).
+trait Source: Sync {
+    /// The bundle's size in bytes.
+    fn size(&self) -> u64;
+    /// Bytes `at..at + len`, which the caller checked lie within [`Source::size`].
+    fn bytes(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, BundleError>;
 }
 
-impl Verified<'_> {
-    /// Every chunk's documents, in order (chunks checked and decoded in parallel).
-    fn documents(&self) -> Result<Vec<IocDocument>, BundleError> {
+impl Source for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    fn bytes(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, BundleError> {
+        let truncated = || BundleError::Integrity("the file is truncated".into());
+        let at = usize::try_from(at).map_err(|_| truncated())?;
+        at.checked_add(len)
+            .and_then(|end| self.get(at..end))
+            .map(Cow::Borrowed)
+            .ok_or_else(truncated)
+    }
+}
+
+/// A bundle file, read part by part with positioned reads (from any thread): loading
+/// holds one chunk per worker, never the whole file.
+struct BundleFile {
+    file: std::fs::File,
+    size: u64,
+}
+
+impl BundleFile {
+    /// Opens the regular file at `path` (see [`crate::fsread`]), refusing one larger than
+    /// [`MAX_BUNDLE_BYTES`] before reading anything.
+    fn open(path: &Path) -> Result<BundleFile, BundleError> {
+        let file = crate::fsread::open_regular(path)?;
+        let size = file.metadata()?.len();
+        if size > MAX_BUNDLE_BYTES {
+            return Err(BundleError::TooLarge { size });
+        }
+        Ok(BundleFile { file, size })
+    }
+}
+
+impl Source for BundleFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn bytes(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, BundleError> {
+        let mut buf = vec![0; len];
+        // A file that shrank since it was opened ends early: damage, like a truncated one.
+        crate::fsread::read_exact_at(&self.file, &mut buf, at).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => BundleError::Integrity("the file is truncated".into()),
+            _ => BundleError::Io(e),
+        })?;
+        Ok(Cow::Owned(buf))
+    }
+}
+
+/// A bundle whose header and index passed their checks; its chunks are checked as they are
+/// read.
+struct Verified {
+    head: Head,
+    chunks: Vec<ChunkRef>,
+}
+
+impl Verified {
+    /// Every chunk's documents, in order (chunks read, checked and decoded in parallel).
+    fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
         let runs: Vec<Vec<IocDocument>> =
-            self.chunks.par_iter().map(ChunkRef::documents).collect::<Result<_, _>>()?;
+            self.chunks.par_iter().map(|c| c.documents(source)).collect::<Result<_, _>>()?;
         let mut documents = Vec::with_capacity(runs.iter().map(Vec::len).sum());
         runs.into_iter().for_each(|mut run| documents.append(&mut run));
         Ok(documents)
     }
 }
 
-/// One chunk's bytes and the digest the (verified) index gives it.
-struct ChunkRef<'a> {
-    bytes: &'a [u8],
-    digest: &'a [u8],
+/// Where one chunk lies in the bundle, and the digest the (verified) index gives it.
+struct ChunkRef {
+    at: u64,
+    len: usize,
+    digest: [u8; 32],
 }
 
-impl ChunkRef<'_> {
+impl ChunkRef {
     /// The chunk's documents, once its bytes match their digest.
-    fn documents(&self) -> Result<Vec<IocDocument>, BundleError> {
-        if Sha256::digest(self.bytes).as_slice() != self.digest {
+    fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
+        let bytes = source.bytes(self.at, self.len)?;
+        if Sha256::digest(&bytes).as_slice() != self.digest {
             return Err(BundleError::Integrity("a chunk's SHA-256 digest does not match".into()));
         }
         let docs: Vec<WDocument> =
-            postcard::from_bytes(self.bytes).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+            postcard::from_bytes(&bytes).map_err(|e| BundleError::Corrupt(e.to_string()))?;
         docs.into_iter().map(WDocument::into_document).collect()
     }
 }
 
-/// Checks the header, the length and the index's digest, and splits the body into chunks.
-fn verify(bytes: &[u8]) -> Result<Verified<'_>, BundleError> {
-    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        return Err(BundleError::TooLarge { size: bytes.len() as u64 });
+/// Checks the header, the length and the index's digest, and finds the chunks: the bytes
+/// read are the header and the index only.
+fn verify(source: &(impl Source + ?Sized)) -> Result<Verified, BundleError> {
+    let size = source.size();
+    if size > MAX_BUNDLE_BYTES {
+        return Err(BundleError::TooLarge { size });
     }
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+    let header = source.bytes(0, (HEADER as u64).min(size) as usize)?;
+    if header.len() < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
         return Err(BundleError::NotABundle);
     }
-    if bytes.len() < HEADER {
+    if header.len() < HEADER {
         return Err(BundleError::Integrity("the header is truncated".into()));
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    let version = u32::from_le_bytes(header[8..12].try_into().unwrap_or_default());
     if version != BUNDLE_VERSION {
         return Err(BundleError::Version { found: version });
     }
-    let digest = &bytes[12..44];
-    let length = u64::from_le_bytes(bytes[44..52].try_into().unwrap_or_default());
-    let body = &bytes[HEADER..];
-    if length != body.len() as u64 {
+    let digest = &header[12..44];
+    let length = u64::from_le_bytes(header[44..52].try_into().unwrap_or_default());
+    let body = size - HEADER as u64;
+    if length != body {
         return Err(BundleError::Integrity(format!(
-            "the body is {} bytes, the header says {length}",
-            body.len()
+            "the body is {body} bytes, the header says {length}"
         )));
     }
     // The index is read before its digest is checked only to find where it ends: nothing
-    // of it is used until the digest matched.
-    let mut rest = body;
-    let head = unframe(&mut rest).map_err(damaged)?;
-    let count = take_u64(&mut rest).map_err(damaged)?;
-    let mut table = Vec::new();
-    for _ in 0..count {
-        // Each entry is 40 bytes of the body: `count` cannot make this loop outrun them.
-        let len = take_u64(&mut rest).map_err(damaged)?;
-        let Some((digest, tail)) = rest.split_at_checked(32) else {
-            return Err(damaged(BundleError::Corrupt("truncated index".into())));
-        };
-        rest = tail;
-        table.push((len, digest));
-    }
-    let index = &body[..body.len() - rest.len()];
-    if Sha256::digest(index).as_slice() != digest {
+    // of it is used until the digest matched. Every length is checked against the bytes
+    // left before anything is read or allocated for it.
+    let mut index = Reader { source, at: HEADER as u64, end: size, digest: Sha256::new() };
+    let head_len = index.u64()?;
+    let head = index.take(head_len)?;
+    let count = index.u64()?;
+    // Each entry is 40 bytes of the body: `count` cannot make this outrun them.
+    let table = index.take(count.saturating_mul(40))?;
+    if index.digest.finalize().as_slice() != digest {
         return Err(BundleError::Integrity("the SHA-256 digest does not match".into()));
     }
-    let head: Head = postcard::from_bytes(head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
-    let mut chunks = Vec::with_capacity(table.len());
-    for (len, digest) in table {
-        match usize::try_from(len).ok().filter(|n| *n <= rest.len()) {
+    let head: Head =
+        postcard::from_bytes(&head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+    let (mut at, mut chunks) = (index.at, Vec::with_capacity(table.len() / 40));
+    for entry in table.chunks_exact(40) {
+        let len = u64::from_le_bytes(entry[..8].try_into().unwrap_or_default());
+        let left = size - at;
+        match usize::try_from(len).ok().filter(|_| len <= left) {
             Some(n) => {
-                let (bytes, tail) = rest.split_at(n);
-                rest = tail;
-                chunks.push(ChunkRef { bytes, digest });
+                chunks.push(ChunkRef {
+                    at,
+                    len: n,
+                    digest: entry[8..].try_into().unwrap_or_default(),
+                });
+                at += len;
             }
-            None => return corrupt(format!("a chunk of {len} bytes in {} bytes", rest.len())),
+            None => return corrupt(format!("a chunk of {len} bytes in {left} bytes")),
         }
     }
-    if !rest.is_empty() {
-        return corrupt(format!("{} bytes after the last chunk", rest.len()));
+    if at != size {
+        return corrupt(format!("{} bytes after the last chunk", size - at));
     }
     Ok(Verified { head, chunks })
+}
+
+/// Reads the index off the front of the body, hashing what it reads.
+struct Reader<'s, S: Source + ?Sized> {
+    source: &'s S,
+    at: u64,
+    end: u64,
+    digest: Sha256,
+}
+
+impl<S: Source + ?Sized> Reader<'_, S> {
+    /// The next `len` bytes; damage when fewer are left.
+    fn take(&mut self, len: u64) -> Result<Vec<u8>, BundleError> {
+        if len > self.end - self.at {
+            return Err(damaged(BundleError::NotABundle));
+        }
+        let bytes = self.source.bytes(self.at, len as usize)?.into_owned();
+        self.digest.update(&bytes);
+        self.at += len;
+        Ok(bytes)
+    }
+
+    fn u64(&mut self) -> Result<u64, BundleError> {
+        let bytes = self.take(8)?;
+        Ok(u64::from_le_bytes(bytes[..].try_into().unwrap_or_default()))
+    }
 }
 
 /// Before the index's digest is checked, a malformed index is damage, not a malformed
@@ -309,30 +393,6 @@ const CHUNK_DOCUMENTS: usize = 4096;
 fn frame(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     out.extend_from_slice(bytes);
-}
-
-fn take_u64(rest: &mut &[u8]) -> Result<u64, BundleError> {
-    match rest.split_first_chunk::<8>() {
-        Some((n, tail)) => {
-            *rest = tail;
-            Ok(u64::from_le_bytes(*n))
-        }
-        None => corrupt("truncated body"),
-    }
-}
-
-/// Takes one framed part off the front of `rest`.
-fn unframe<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], BundleError> {
-    let n = take_u64(rest)?;
-    let all: &'a [u8] = rest;
-    match usize::try_from(n).ok().filter(|n| *n <= all.len()) {
-        Some(n) => {
-            let (part, tail) = all.split_at(n);
-            *rest = tail;
-            Ok(part)
-        }
-        None => corrupt(format!("a part of {n} bytes in {} bytes", all.len())),
-    }
 }
 
 // ---- wire form ------------------------------------------------------------------------------
@@ -636,7 +696,7 @@ mod tests {
         let path = dir.path().join("ab.bundle");
         write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        let verified = verify(&bytes).unwrap();
+        let verified = verify(bytes.as_slice()).unwrap();
         assert!(verified.head.rule_names);
         assert_eq!(verified.chunks.len(), 2);
         let fast = load(&path).unwrap();
@@ -657,6 +717,28 @@ mod tests {
         let Err(err) = load(&path) else { panic!("a bundle with a duplicate id loaded") };
         assert_eq!(err.code(), "bundle-corrupt");
         assert!(err.to_string().contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_whole_by_the_chunked_load() {
+        let mut bytes = Vec::new();
+        write(&sample(), &[], &mut bytes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.bundle");
+        let code = |b: &[u8]| {
+            std::fs::write(&path, b).unwrap();
+            let read = read(&path).err().map(|e| e.code());
+            assert_eq!(load(&path).err().map(|e| e.code()), read);
+            read
+        };
+        assert_eq!(code(&bytes), None);
+        assert_eq!(code(&bytes[..bytes.len() - 1]), Some("bundle-integrity"));
+        assert_eq!(code(&[&bytes[..], b"x"].concat()), Some("bundle-integrity"));
+        assert_eq!(code(&bytes[..HEADER + 3]), Some("bundle-integrity"));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert_eq!(code(&flipped), Some("bundle-integrity"));
     }
 
     #[test]

@@ -215,8 +215,8 @@ pub const FLEET_HOSTS_PER_WORKER: usize = 2;
 /// Bytes of one IOC bundle read ([`crate::bundle`], 1 GiB).
 ///
 /// A bundle of 100,000 one-hash IOCs is about 40 MB; the cap is far above any real
-/// collection and bounds what a hostile file makes the loader read and decode (it is read
-/// whole to check its digest before anything in it is used).
+/// collection and bounds what a hostile file makes the loader read, hash and decode (every
+/// part is checked against its digest before anything in it is used).
 pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;
 
 // ---- Importers (`iocscan import`: Sysmon EVTX/XML, Linux audit logs, OCSF JSON) ----------

@@ -112,46 +112,87 @@ pub struct Ruleset {
 ///
 /// Warnings come in document order, and within a document in tree order.
 pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
-    use rayon::prelude::*;
-    // Documents compile independently: chunks run in parallel, then merge in order (so the
-    // result and the warnings do not depend on the thread count).
     // `Yara/RuleName` items inline other documents of the collection, by name.
     let names = rule_name::RuleNames::new(documents);
-    let chunks: Vec<Chunk> = documents
-        .par_chunks(CHUNK_DOCUMENTS)
-        .enumerate()
-        .map(|(i, chunk)| compile_chunk(&names, i * CHUNK_DOCUMENTS, chunk))
-        .collect();
-    assemble(chunks)
+    let runs: Vec<&[IocDocument]> = documents.chunks(CHUNK_DOCUMENTS).collect();
+    let compiled = compile_waves(runs.len(), |i| {
+        Ok::<_, std::convert::Infallible>(compile_chunk(&names, i * CHUNK_DOCUMENTS, runs[i]))
+    });
+    match compiled {
+        Ok(compiled) => compiled,
+        Err(never) => match never {},
+    }
 }
 
-/// Compiles a collection that arrives as runs of documents (a bundle's chunks, decoded in
-/// parallel), each run compiled as soon as it is decoded and dropped after: the collection's
-/// document model is never held whole, which for 100,000 IOCs is most of a load's memory
-/// and time. The same ruleset and warnings as [`compile`] over the runs concatenated, for
-/// collections without `Yara/RuleName` items (inlining needs every document at hand: such
-/// a collection goes through [`compile`]). A run that fails to decode fails the whole.
-pub(crate) fn compile_runs<E, R>(runs: R) -> Result<(Ruleset, Vec<Diagnostic>), E>
+/// Compiles a collection that arrives as `runs` runs of documents (a bundle's chunks,
+/// `run(i)` decoding the `i`th), each run compiled as soon as it is decoded and dropped
+/// after: the collection's document model is never held whole, which for 100,000 IOCs is
+/// most of a load's memory and time. The same ruleset and warnings as [`compile`] over the
+/// runs concatenated, for collections without `Yara/RuleName` items (inlining needs every
+/// document at hand: such a collection goes through [`compile`]). A run that fails to
+/// decode fails the whole.
+pub(crate) fn compile_runs<E, F>(runs: usize, run: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
 where
     E: Send,
-    R: rayon::iter::IndexedParallelIterator<Item = Result<Vec<IocDocument>, E>>,
+    F: Fn(usize) -> Result<Vec<IocDocument>, E> + Sync,
 {
-    use rayon::prelude::*;
     // Each run is its own naming scope: with no `Yara/RuleName` item, no name is looked up.
-    let chunks: Vec<Chunk> =
-        runs.map(|run| run.map(compile_owned_chunk)).collect::<Result<_, E>>()?;
-    Ok(assemble(chunks))
+    compile_waves(runs, |i| run(i).map(compile_owned_chunk))
 }
 
-/// Merges chunks compiled apart into one ruleset, in chunk order.
-fn assemble(chunks: Vec<Chunk>) -> (Ruleset, Vec<Diagnostic>) {
-    let total = |f: fn(&Chunk) -> usize| chunks.iter().map(f).sum::<usize>();
-    let mut leaves: Vec<Leaf> = Vec::with_capacity(total(|c| c.leaves.len()));
-    let mut groups: Vec<Group> = Vec::with_capacity(total(|c| c.groups.len()));
-    let mut iocs = Vec::with_capacity(total(|c| c.iocs.len()));
-    let mut diags = Vec::with_capacity(total(|c| c.diags.len()));
-    for mut chunk in chunks {
-        let (leaf_base, group_base) = (leaves.len() as LeafId, groups.len() as GroupId);
+/// Compiles runs `0..runs` in parallel, a wave of a few at a time, and appends each wave to
+/// the ruleset in run order (so the result and the warnings do not depend on the thread
+/// count). Waves, not all runs at once: a compiled run is dropped as soon as it is appended,
+/// so the compiled form never exists twice. On the machines iocscan runs on, the memory a
+/// load first touches costs more than the work done in it (the kernel zeroes every new page:
+/// half of a 100,000-IOC load, measured), so a load's speed is mostly its peak memory.
+fn compile_waves<E, F>(runs: usize, compile: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
+where
+    E: Send,
+    F: Fn(usize) -> Result<Chunk, E> + Sync,
+{
+    use rayon::prelude::*;
+    // Two runs per thread: a thread that finishes early takes the next one.
+    let wave = rayon::current_num_threads().max(1) * 2;
+    let mut ruleset = Assembler::default();
+    for start in (0..runs).step_by(wave) {
+        let end = (start + wave).min(runs);
+        let chunks: Vec<Chunk> =
+            (start..end).into_par_iter().map(&compile).collect::<Result<_, E>>()?;
+        if start == 0 {
+            ruleset.reserve_like(&chunks, runs);
+        }
+        chunks.into_iter().for_each(|chunk| ruleset.push(chunk));
+    }
+    Ok(ruleset.finish())
+}
+
+/// A ruleset being built from chunks compiled apart, appended in chunk order.
+#[derive(Default)]
+struct Assembler {
+    leaves: Vec<Leaf>,
+    groups: Vec<Group>,
+    iocs: Vec<CompiledIoc>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Assembler {
+    /// Reserves room for `runs` runs like the `first` ones, so that appending never copies
+    /// what was appended before. Only a hint: a hostile bundle can announce many runs, so
+    /// a reservation that cannot be made is skipped (the vectors then grow as they go).
+    fn reserve_like(&mut self, first: &[Chunk], runs: usize) {
+        let scale = |f: fn(&Chunk) -> usize| {
+            let n: usize = first.iter().map(f).sum();
+            (n / first.len().max(1)).saturating_mul(runs)
+        };
+        let _ = self.leaves.try_reserve(scale(|c| c.leaves.len()));
+        let _ = self.groups.try_reserve(scale(|c| c.groups.len()));
+        let _ = self.iocs.try_reserve(scale(|c| c.iocs.len()));
+    }
+
+    /// Appends a chunk, its leaf and group ids moved past those appended before.
+    fn push(&mut self, mut chunk: Chunk) {
+        let (leaf_base, group_base) = (self.leaves.len() as LeafId, self.groups.len() as GroupId);
         if leaf_base > 0 || group_base > 0 {
             for g in &mut chunk.groups {
                 g.expr.offset(leaf_base);
@@ -161,31 +202,36 @@ fn assemble(chunks: Vec<Chunk>) -> (Ruleset, Vec<Diagnostic>) {
                 ioc.tops.iter_mut().for_each(|b| b.offset(group_base, leaf_base));
             }
         }
-        leaves.append(&mut chunk.leaves);
-        groups.append(&mut chunk.groups);
-        iocs.append(&mut chunk.iocs);
-        diags.append(&mut chunk.diags);
+        self.leaves.append(&mut chunk.leaves);
+        self.groups.append(&mut chunk.groups);
+        self.iocs.append(&mut chunk.iocs);
+        self.diags.append(&mut chunk.diags);
     }
-    let (kind_triggers, triggers) = triggers::build(&leaves, &groups);
-    let kinds = index::build(&leaves, &groups, kind_triggers);
-    let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
-    let unsupported = leaves.iter().filter(|l| !l.supported()).count();
-    #[cfg(feature = "yara")]
-    let yara_engine = yara_engine(&leaves);
-    let ruleset = Ruleset {
-        iocs,
-        leaves,
-        groups,
-        kinds,
-        triggers,
-        requirements: Requirements { fields },
-        unsupported,
-        digest: std::sync::OnceLock::new(),
+
+    /// The ruleset, with its indexes and trigger lists, and the warnings.
+    fn finish(self) -> (Ruleset, Vec<Diagnostic>) {
+        let Assembler { leaves, groups, iocs, diags } = self;
+        let (kind_triggers, triggers) = triggers::build(&leaves, &groups);
+        let kinds = index::build(&leaves, &groups, kind_triggers);
+        let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
+        let unsupported = leaves.iter().filter(|l| !l.supported()).count();
         #[cfg(feature = "yara")]
-        yara_engine,
-        clean_when_false: std::sync::OnceLock::new(),
-    };
-    (ruleset, diags)
+        let yara_engine = yara_engine(&leaves);
+        let ruleset = Ruleset {
+            iocs,
+            leaves,
+            groups,
+            kinds,
+            triggers,
+            requirements: Requirements { fields },
+            unsupported,
+            digest: std::sync::OnceLock::new(),
+            #[cfg(feature = "yara")]
+            yara_engine,
+            clean_when_false: std::sync::OnceLock::new(),
+        };
+        (ruleset, diags)
+    }
 }
 
 /// One engine for every distinct `Yara/Yara` source of the ruleset, in leaf order.

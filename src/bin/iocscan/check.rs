@@ -67,6 +67,6 @@ fn json(out: &mut dyn Write, loaded: &LoadedRuleset) -> io::Result<()> {
         warnings: loaded.warnings(),
         diagnostics: &loaded.diagnostics,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    crate::render::write_json(out, &doc, true)?;
     writeln!(out)
 }

@@ -3,7 +3,7 @@
 //! hosts, `{tool, hosts: [{host, cards, results, explanations?, summary, errors}], summary,
 //! diagnostics, errors, complete}` (the fleet document of the same schema).
 
-use super::{error_records, problem_record, tool, ErrorRecord};
+use super::{error_records, problem_record, tool, write_json, ErrorRecord};
 use super::{FleetOutput, FleetPrinter, Printer, ScanOutput};
 use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
@@ -49,7 +49,7 @@ impl Printer for Json {
             errors: error_records(scan),
             complete: scan.report.complete,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        write_json(out, &doc, true)?;
         out.write_all(b"\n")
     }
 }
@@ -78,7 +78,7 @@ impl FleetPrinter for Json {
         // The library's shape of a host (the Python package returns the same).
         let doc = HostDocument::of(scan.report);
         out.write_all(if self.first.replace(false) { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)
+        write_json(out, &doc, false)
     }
 
     fn end_fleet(&self, out: &mut dyn Write, fleet: &FleetOutput<'_>) -> io::Result<()> {

@@ -16,7 +16,7 @@
 //! follow as `error` events without `host`, then one `fleet` event (`tool`, `complete` and
 //! the fleet summary).
 
-use super::{error_records, fleet_results, problem_record, tool};
+use super::{error_records, fleet_results, problem_record, tool, write_json};
 use super::{FleetOutput, FleetPrinter, Printer, ScanOutput};
 use iocscan::driver::{FleetSummary, Summary};
 use iocscan::load::LoadedRuleset;
@@ -44,7 +44,7 @@ struct SummaryEvent<'a> {
 }
 
 fn line<T: Serialize>(out: &mut dyn Write, event: &'static str, body: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &Event { event, body }).map_err(io::Error::other)?;
+    write_json(out, &Event { event, body }, false)?;
     out.write_all(b"\n")
 }
 
@@ -95,7 +95,7 @@ fn host_line<T: Serialize>(
     host: &str,
     body: &T,
 ) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &HostEvent { event, host, body }).map_err(io::Error::other)?;
+    write_json(out, &HostEvent { event, host, body }, false)?;
     out.write_all(b"\n")
 }
 

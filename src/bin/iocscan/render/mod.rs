@@ -13,8 +13,27 @@ pub mod verdicts;
 use iocscan::driver::fleet::SourceProblem;
 use iocscan::driver::{FleetReport, ScanReport};
 use iocscan::load::LoadedRuleset;
-use std::io::{self, Write};
+use serde::Serialize;
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
+
+/// Writes `value` as JSON (indented when `pretty`) to `out` through a small buffer of its
+/// own: serde_json writes a value as many small pieces, and each would otherwise be a
+/// dynamic call on `out` (a third of the cost of printing 100,000 results, measured with
+/// callgrind).
+pub fn write_json<T: Serialize + ?Sized>(
+    out: &mut dyn Write,
+    value: &T,
+    pretty: bool,
+) -> io::Result<()> {
+    let mut buffered = BufWriter::with_capacity(8 << 10, out);
+    match pretty {
+        true => serde_json::to_writer_pretty(&mut buffered, value),
+        false => serde_json::to_writer(&mut buffered, value),
+    }
+    .map_err(io::Error::other)?;
+    buffered.flush()
+}
 
 /// What a scan printer prints.
 pub struct ScanOutput<'a> {
