@@ -14,7 +14,10 @@ What it plants, so that every outcome is exercised:
 * ``inventory``: a Device Inventory Info row per host, ``build-07`` named ``beta``;
 * ``url``: an HTTP request IOC, undetermined everywhere (no HTTP Activity class);
 * every 5th host is named by ``device.hostname`` only (no ``device.uid``);
-* a lake column the mapping never reads (``unmapped``, a map) on every class.
+* a lake column the mapping never reads (``unmapped``, a map) on every class;
+* with ``write_conflicting``, a Process Activity file of other types (``time`` as int64
+  milliseconds, the pids as int64: schemas Spark refuses to merge) in a sub-folder, holding
+  the miner on host 1 (no other row plants it there).
 """
 
 import random
@@ -205,3 +208,31 @@ def write_lake(folder: Path, hosts: int, rows_per_host: int, files_per_class: in
             pq.write_table(table, path, row_group_size=2000)
             files.append(path)
     return files
+
+
+# The types a second writer of Process Activity chose: ``time`` as int64 milliseconds (OCSF's
+# own ``timestamp_t``), the pids as int64.
+PARENT_64 = pa.struct([("pid", pa.int64()), ("name", pa.string()), ("file", FILE)])
+PROCESS_64 = pa.struct([("pid", pa.int64()), ("name", pa.string()), ("cmd_line", pa.string()),
+                        ("created_time", pa.timestamp("ms", tz="UTC")), ("file", FILE),
+                        ("parent_process", PARENT_64), ("user", USER)])
+CONFLICTING = pa.schema([(n, pa.int64() if n == "time" else t) for n, t in BASE]
+                        + [("process", PROCESS_64), ("actor", pa.struct([("process", PROCESS_64), ("user", USER)]))])
+
+
+def write_conflicting(folder: Path, hosts: int) -> Path:
+    """Writes ``folder/process_activity/v2/part-0.parquet`` (types above): a plain launch on
+    each of the ``hosts`` hosts and the miner on host 1; returns the file."""
+    rng = random.Random(11)
+    rows = []
+    for i in range(hosts):
+        row = base(1007, 1, 3, device(i))
+        row["process"] = process(rng, 5000 + i, "logrotate", "logrotate /etc/logrotate.conf")
+        rows.append(row)
+    row = base(1007, 1, 4, device(1))
+    row["process"] = process(rng, 883, "xmrig", "./xmrig -o pool.example:3333", MINER_MD5)
+    rows.append(row)
+    path = folder / "process_activity" / "v2" / "part-0.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=CONFLICTING), path)
+    return path
