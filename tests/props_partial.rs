@@ -6,6 +6,7 @@
 use iocscan::eval::{HostReport, HostScan, Partial, Scanner};
 use iocscan::item::{Item, ItemKind, Record, Value};
 use iocscan::terms::Field;
+use iocscan::verdict::Verdict;
 use iocscan::Ruleset;
 use proptest::prelude::*;
 use std::path::Path;
@@ -238,4 +239,24 @@ fn bad_bytes_are_typed_errors() {
     longer.push(0);
     assert_eq!(Partial::decode(&longer).unwrap_err().code(), "partial-corrupt");
     assert!(Partial::decode(&good).is_ok());
+}
+
+#[test]
+fn a_host_lacking_a_field_costs_a_few_bytes_per_ioc_left_unknown() {
+    // 2,000 digest IOCs and a host whose file has no digest: every IOC is left unknown for
+    // lack of the same field. The partial says so once, not once per IOC (a Spark shuffle
+    // carries one such partial per host and chunk).
+    let iocs: Vec<String> = (0..2000)
+        .map(|i| ioc11(&format!("h{i}"), "OR", &[("FileItem/Md5sum", "is", &format!("{i:032x}"))]))
+        .collect();
+    let rs = common::compiled(&iocs);
+    let scan = HostScan::new(&rs, "web1");
+    scan.add("web1", &[Item::new(ItemKind::File).with(Field::FileFileName, "a")]).unwrap();
+    let partial = scan.partial();
+    let bytes = partial.encode();
+    assert!(bytes.len() < 2000 * 4, "{} bytes for 2,000 unknown IOCs", bytes.len());
+    let report = Partial::decode(&bytes).unwrap().finish(&rs).unwrap();
+    assert_eq!(report, partial.finish(&rs).unwrap());
+    let undetermined = report.results.iter().filter(|r| r.verdict == Verdict::Undetermined);
+    assert_eq!(undetermined.count(), 2000);
 }

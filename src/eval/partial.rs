@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// The version of the partial encoding this build writes and reads.
-pub const PARTIAL_VERSION: u32 = 1;
+pub const PARTIAL_VERSION: u32 = 2;
 
 /// The first bytes of an encoded partial.
 const MAGIC: &[u8; 8] = b"IOCSPART";
@@ -444,10 +444,16 @@ struct Wire {
     groups: u64,
     /// Sorted by group, each group once.
     hits: Vec<WireHits>,
-    /// Groups left unknown by some item, increasing.
+    /// Groups left unknown by some item, increasing, each as its distance from the one
+    /// before (the first from 0): a host with most IOCs unknown costs a byte per group.
     unknown: Vec<u32>,
-    /// Sorted by group.
-    missing: Vec<WireMissing>,
+    /// The distinct lacks of [`Wire::missing`]: per (term, not observable in a state scan),
+    /// objects. Most groups lack the same fields for the same objects, so each is written
+    /// once.
+    lacks: Vec<Vec<(String, bool, u64)>>,
+    /// Per group that lacked fields, increasing: (distance from the group before, index
+    /// in [`Wire::lacks`]).
+    missing: Vec<(u32, u32)>,
     uncollected: Vec<String>,
     /// Kinds with items or records.
     kinds: Vec<WireKind>,
@@ -460,13 +466,6 @@ struct WireHits {
     count: u64,
     true_leaves: Vec<bool>,
     objects: Vec<WireObject>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireMissing {
-    group: u32,
-    /// Term, lacking because not observable in a state scan, objects.
-    fields: Vec<(String, bool, u64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -596,6 +595,19 @@ impl From<&Partial> for Wire {
         hits.sort_unstable_by_key(|(g, _)| **g);
         let mut missing: Vec<_> = s.missing.iter().collect();
         missing.sort_unstable_by_key(|(g, _)| **g);
+        let mut lacks: Vec<Vec<(String, bool, u64)>> = Vec::new();
+        let mut lack_index: HashMap<&Missing, u32> = HashMap::new();
+        let missing: Vec<(u32, u32)> = gaps(missing.iter().map(|(g, _)| **g))
+            .zip(&missing)
+            .map(|(gap, (_, m))| {
+                let index = *lack_index.entry(m).or_insert_with(|| {
+                    lacks
+                        .push(m.entries().map(|((f, u), n)| (f.name().to_owned(), u, n)).collect());
+                    (lacks.len() - 1) as u32
+                });
+                (gap, index)
+            })
+            .collect();
         Wire {
             digest: p.digest.0,
             host: p.host.clone(),
@@ -609,14 +621,9 @@ impl From<&Partial> for Wire {
                     objects: h.objects.values().map(object_to_wire).collect(),
                 })
                 .collect(),
-            unknown: s.unknown.clone(),
-            missing: missing
-                .into_iter()
-                .map(|(g, m)| WireMissing {
-                    group: *g,
-                    fields: m.entries().map(|((f, u), n)| (f.name().to_owned(), u, n)).collect(),
-                })
-                .collect(),
+            unknown: gaps(s.unknown.iter().copied()).collect(),
+            lacks,
+            missing,
             uncollected: s.uncollected.iter().map(|k| k.document().to_owned()).collect(),
             kinds: ItemKind::ALL
                 .into_iter()
@@ -726,6 +733,29 @@ fn object_of(w: WireObject) -> Result<MatchedObject, PartialError> {
     Ok(MatchedObject { item, evidence })
 }
 
+/// Increasing group ids as distances from the one before (the first from 0).
+fn gaps(ids: impl Iterator<Item = GroupId>) -> impl Iterator<Item = u32> {
+    let mut previous = 0;
+    ids.map(move |g| {
+        let gap = g - previous;
+        previous = g;
+        gap
+    })
+}
+
+/// The group ids that [`gaps`] wrote (checked by [`increasing`] after).
+fn ids_of(gaps: &[u32], what: &str) -> Result<Vec<GroupId>, PartialError> {
+    let mut id: u32 = 0;
+    gaps.iter()
+        .map(|gap| {
+            id = id.checked_add(*gap).ok_or_else(|| {
+                PartialError::Corrupt(format!("{what}: group ids past {}", u32::MAX))
+            })?;
+            Ok(id)
+        })
+        .collect()
+}
+
 /// Checks that `ids` increase strictly and stay below `groups`.
 fn increasing(
     ids: impl Iterator<Item = u32>,
@@ -751,8 +781,11 @@ impl TryFrom<Wire> for Partial {
             .filter(|g| *g <= u32::MAX as usize)
             .ok_or_else(|| PartialError::Corrupt(format!("{} groups", w.groups)))?;
         increasing(w.hits.iter().map(|h| h.group), groups, "hits")?;
-        increasing(w.unknown.iter().copied(), groups, "unknown")?;
-        increasing(w.missing.iter().map(|m| m.group), groups, "missing")?;
+        let unknown = ids_of(&w.unknown, "unknown")?;
+        increasing(unknown.iter().copied(), groups, "unknown")?;
+        let missing_groups =
+            ids_of(&w.missing.iter().map(|(gap, _)| *gap).collect::<Vec<_>>(), "missing")?;
+        increasing(missing_groups.iter().copied(), groups, "missing")?;
         let mut hits = HashMap::with_capacity(w.hits.len());
         for h in w.hits {
             if h.objects.len() > MAX_OBJECTS_PER_BRANCH {
@@ -774,16 +807,28 @@ impl TryFrom<Wire> for Partial {
             }
             hits.insert(h.group, Hits { count: n, true_leaves: h.true_leaves, objects });
         }
+        let lacks = w
+            .lacks
+            .into_iter()
+            .map(|fields| {
+                let entries = fields
+                    .into_iter()
+                    .map(|(name, unobservable, n)| {
+                        Ok(((field_of(&name)?, unobservable), count(n, "missing")?))
+                    })
+                    .collect::<Result<Vec<_>, PartialError>>()?;
+                Ok(Missing::from_entries(entries))
+            })
+            .collect::<Result<Vec<_>, PartialError>>()?;
         let mut missing = HashMap::with_capacity(w.missing.len());
-        for m in w.missing {
-            let entries = m
-                .fields
-                .into_iter()
-                .map(|(name, unobservable, n)| {
-                    Ok(((field_of(&name)?, unobservable), count(n, "missing")?))
-                })
-                .collect::<Result<Vec<_>, PartialError>>()?;
-            missing.insert(m.group, Missing::from_entries(entries));
+        for (group, (_, lack)) in missing_groups.into_iter().zip(w.missing) {
+            let Some(m) = lacks.get(lack as usize) else {
+                return corrupt(format!(
+                    "missing: group {group} names lack {lack} of {}",
+                    lacks.len()
+                ));
+            };
+            missing.insert(group, m.clone());
         }
         let mut uncollected =
             w.uncollected.iter().map(|k| kind_of(k)).collect::<Result<Vec<_>, _>>()?;
@@ -808,7 +853,7 @@ impl TryFrom<Wire> for Partial {
         let state = State {
             groups,
             hits,
-            unknown: w.unknown,
+            unknown,
             missing,
             uncollected,
             items,

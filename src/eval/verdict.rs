@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Per field, how many objects left a group unknown for lack of it, and whether the lack
 /// is a state scan's (a term no state holds: not observable) rather than this object's.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(super) struct Missing(BTreeMap<(Field, bool), u64>);
 
 impl Missing {
