@@ -4,8 +4,9 @@
 //!
 //! The input is also tried as a body behind a valid header (magic, version, the SHA-256 of
 //! its index part and its length), so that the fuzzer spends its time past the index's
-//! digest check (the chunks' own digests still refuse most chunk bytes: the round trip of
-//! what does decode is the point).
+//! digest check; and as a head and chunks (`[len u16][bytes]` each) framed into a bundle
+//! whose every digest is right, so that it reaches the decoding of the head and of every
+//! chunk's documents (which the chunks' digests would otherwise guard).
 #![no_main]
 
 use iocscan::bundle::{self, BUNDLE_VERSION, MAGIC};
@@ -20,7 +21,47 @@ fuzz_target!(|data: &[u8]| {
     bytes.extend_from_slice(&(data.len() as u64).to_le_bytes());
     bytes.extend_from_slice(data);
     check(&bytes);
+    check(&with_digests(data));
 });
+
+/// The input as a head and chunks, each `[len u16 LE][bytes]` (a short part takes what is
+/// left; at most 16 chunks), written as a bundle with the right index, digests and length.
+fn with_digests(data: &[u8]) -> Vec<u8> {
+    fn take<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
+        let n = match rest.split_first_chunk::<2>() {
+            Some((n, tail)) => {
+                *rest = tail;
+                usize::from(u16::from_le_bytes(*n))
+            }
+            None => rest.len(),
+        };
+        let (part, tail) = rest.split_at(n.min(rest.len()));
+        *rest = tail;
+        part
+    }
+    let mut rest = data;
+    let head = take(&mut rest);
+    let mut chunks = Vec::new();
+    while !rest.is_empty() && chunks.len() < 16 {
+        chunks.push(take(&mut rest));
+    }
+    let mut index = Vec::new();
+    index.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    index.extend_from_slice(head);
+    index.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+    for chunk in &chunks {
+        index.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
+        index.extend_from_slice(&Sha256::digest(chunk));
+    }
+    let body = index.len() + chunks.iter().map(|c| c.len()).sum::<usize>();
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&Sha256::digest(&index));
+    bytes.extend_from_slice(&(body as u64).to_le_bytes());
+    bytes.extend_from_slice(&index);
+    chunks.iter().for_each(|c| bytes.extend_from_slice(c));
+    bytes
+}
 
 fn check(bytes: &[u8]) {
     let Ok(b) = bundle::decode(bytes) else { return };
