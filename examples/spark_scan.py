@@ -27,7 +27,8 @@ clean). ``IocscanSnapshot`` (``iocscan``) reads iocscan Parquet snapshot folders
 (``schema/parquet-snapshot.md``), one ``mapInArrow`` per item kind over columns named as
 catalogue terms. ``OcsfLake`` (``ocsf``) reads a folder of OCSF Parquet files (a lake's
 tables, any mix of event classes, any layout below the folder), projected to the columns
-the OCSF mapping reads (``iocscan.ocsf_columns()``); each chunk's rows go through the
+the OCSF mapping reads, down to the struct members it reads (``iocscan.ocsf_paths()``:
+Spark decodes no other leaf); each chunk's rows go through the
 mapping of ``iocscan import ocsf`` (``Ruleset.partials_ocsf``), host by host, and the kinds
 the whole dataset provides count on every host, as one import of it would. Files whose
 schemas Spark cannot merge (a column that is int64 in one file and a timestamp in another, a
@@ -229,6 +230,51 @@ def mergeable_groups(files, merge):
     return mergeable_groups(files[:half], merge) + mergeable_groups(files[half:], merge)
 
 
+def path_tree(paths):
+    """The OCSF mapping's source paths (``iocscan.ocsf_paths()``) as a tree of struct members:
+    ``{"process": {"file": {"path": None, "hashes": {"algorithm_id": None, "value": None}}}}``
+    for ``process.file.path`` and ``process.file.hashes[algorithm_id=1].value``. ``None`` keeps
+    a member whole; a list segment (``name[]``, ``name[key=value]``) names the members of its
+    elements, the key among them."""
+    tree = {}
+    for path in paths:
+        node, segments = tree, path.split(".")
+        for i, segment in enumerate(segments):
+            name, _, select = segment.partition("[")
+            if i == len(segments) - 1:
+                node[name] = None
+                break
+            child = node.get(name, {})
+            if child is None:  # already read whole
+                break
+            node[name] = child
+            key = select.rstrip("]").partition("=")[0]
+            if key:
+                child[key] = None
+            node = child
+    return tree
+
+
+def pruned(dtype, tree):
+    """``dtype`` (a Spark type) with only the struct members ``tree`` names, so that Spark
+    decodes only the leaves the mapping reads (decoding nested Parquet into Arrow is most of
+    the job's time); None when nothing of it is read. Lists keep their elements' members."""
+    from pyspark.sql.types import ArrayType, StructField, StructType
+
+    if tree is None:
+        return dtype
+    if isinstance(dtype, ArrayType):
+        inner = pruned(dtype.elementType, tree)
+        return None if inner is None else ArrayType(inner, dtype.containsNull)
+    if isinstance(dtype, StructType):
+        fields = [StructField(f.name, kept, f.nullable, f.metadata)
+                  for f in dtype.fields if f.name in tree
+                  for kept in [pruned(f.dataType, tree[f.name])] if kept is not None]
+        return StructType(fields) if fields else None
+    # A scalar where a path goes deeper: the mapping reads it as absent; nothing to prune.
+    return dtype
+
+
 class OcsfLake:
     """A folder of OCSF Parquet files (Amazon Security Lake and other lakes: one event per
     row, OCSF objects as struct columns; any classes mixed, any sub-folders). Schemas are
@@ -239,8 +285,8 @@ class OcsfLake:
         self.rows = rows
 
     def reads(self, spark):
-        """The reads of the lake: ``[(schema, paths)]``, the schema projected to the columns
-        the OCSF mapping reads. One read of the folder when Spark merges every file's schema
+        """The reads of the lake: ``[(schema, paths)]``, the schema pruned to the columns and
+        struct members the OCSF mapping reads (``pruned``). One read of the folder when Spark merges every file's schema
         (the usual lake: one plan, Spark's own file splitting); when it refuses (a column
         whose type differs between files), the files are listed, in path order, and split
         into runs that merge (``mergeable_groups``), and the runs whose projected schemas are
@@ -256,10 +302,10 @@ class OcsfLake:
             listed = (spark.read.option("mergeSchema", "false").option("recursiveFileLookup", "true")
                       .parquet(self.path).inputFiles())
             groups = mergeable_groups(sorted(listed), lambda paths: merged_schema(spark, paths))
-        wanted = set(iocscan.ocsf_columns())
+        tree = path_tree(iocscan.ocsf_paths())
         reads = {}
         for schema, paths in groups:
-            projected = StructType([f for f in schema.fields if f.name in wanted])
+            projected = pruned(schema, tree) or StructType([])
             if projected.fields:
                 reads.setdefault(projected.json(), (projected, []))[1].extend(paths)
         return list(reads.values())

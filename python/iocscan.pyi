@@ -193,6 +193,14 @@ class Ruleset:
     def __repr__(self) -> str: ...
 
 
+def ocsf_paths() -> List[str]:
+    """Every source path ``Ruleset.partials_ocsf`` reads (``class_uid``, ``process.file.path``,
+    ``process.file.hashes[algorithm_id=1].value``, ...), sorted; their roots are
+    ``ocsf_columns()``. An engine may prune nested columns to the members these paths name
+    (and the key of a ``[key=value]`` segment) before handing rows over."""
+    ...
+
+
 def ocsf_columns() -> List[str]:
     """The top-level columns of an OCSF table that ``Ruleset.partials_ocsf`` reads
     (``class_uid``, ``device``, ``process``, ...), sorted: project a lake table to those it

@@ -15,6 +15,7 @@
 //!                                  kinds the rows provide, the import report
 //! ocsf_columns()                   import::ocsf_parquet::columns: the top-level columns
 //!                                  the OCSF mapping reads
+//! ocsf_paths()                     import::ocsf_parquet::paths: every path it reads
 //! ```
 //!
 //! Only arguments are parsed and results converted here; every decision is the library's.
@@ -330,12 +331,21 @@ fn ocsf_columns() -> Vec<&'static str> {
     iocscan::import::ocsf_parquet::columns().to_vec()
 }
 
+/// Every source path `Ruleset.partials_ocsf` reads (`class_uid`, `process.file.path`,
+/// `process.file.hashes[algorithm_id=1].value`, ...), sorted: the roots are `ocsf_columns()`;
+/// an engine may prune nested columns to the members they name before handing rows over.
+#[pyfunction]
+fn ocsf_paths() -> Vec<&'static str> {
+    iocscan::import::ocsf_parquet::paths().to_vec()
+}
+
 /// OpenIOC scans of host snapshots, whole or in parts (see the README's "Python and Spark").
 #[pymodule]
 #[pyo3(name = "iocscan")]
 fn iocscan_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ruleset>()?;
     m.add_function(wrap_pyfunction!(ocsf_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(ocsf_paths, m)?)?;
     m.add("IocscanError", m.py().get_type::<IocscanError>())?;
     m.add("IocscanWarning", m.py().get_type::<IocscanWarning>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

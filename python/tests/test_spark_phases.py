@@ -191,3 +191,30 @@ def test_only_a_refused_merge_falls_back():
     assert job.merge_refused(Exception("SparkException: [CANNOT_MERGE_SCHEMAS] Failed merging schemas"))
     assert not job.merge_refused(JavaError("PATH_NOT_FOUND", "Path does not exist"))
     assert not job.merge_refused(Exception("Illegal Parquet type: INT64 (TIMESTAMP(NANOS,true))"))
+
+
+def test_the_read_schema_is_pruned_to_the_members_the_mapping_reads():
+    from pyspark.sql.types import ArrayType, IntegerType, StringType, StructField, StructType
+
+    job = load_job()
+    string = lambda name: StructField(name, StringType())
+    hashes = ArrayType(StructType([StructField("algorithm_id", IntegerType()), string("algorithm"),
+                                   string("value")]))
+    file = StructType([string("path"), string("name"), string("mime_type"),
+                       StructField("hashes", hashes)])
+    schema = StructType([
+        StructField("class_uid", IntegerType()),
+        StructField("process", StructType([StructField("file", file), string("uid"), string("name")])),
+        StructField("unmapped", StructType([string("x")])),
+        string("message"),
+    ])
+    tree = job.path_tree(["class_uid", "process.name", "process.file.path",
+                          "process.file.hashes[algorithm_id=1].value"])
+    kept = job.pruned(schema, tree)
+    assert kept.simpleString() == (
+        "struct<class_uid:int,process:struct<file:struct<path:string,"
+        "hashes:array<struct<algorithm_id:int,value:string>>>,name:string>>")
+    # The real paths: every top-level column they keep is one of ``ocsf_columns()``.
+    real = job.pruned(schema, job.path_tree(iocscan.ocsf_paths()))
+    assert {f.name for f in real.fields} <= set(iocscan.ocsf_columns())
+    assert "mime_type" not in real.simpleString() and "unmapped" not in real.simpleString()

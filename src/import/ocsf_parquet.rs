@@ -124,6 +124,23 @@ pub fn columns() -> &'static [&'static str] {
     })
 }
 
+/// Every source path the OCSF import reads (`class_uid`, `process.file.path`,
+/// `process.file.hashes[algorithm_id=1].value`, ...), sorted: what [`columns`] lists the
+/// roots of. An engine that decodes nested columns itself may prune its read schema to the
+/// struct members these paths name (and, in a `[key=value]` segment, the key) and hand the
+/// rows over: they map exactly as the whole rows do, since no other member is read.
+pub fn paths() -> &'static [&'static str] {
+    static PATHS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    PATHS.get_or_init(|| {
+        let mut paths: Vec<&'static str> =
+            super::needed_paths(super::Format::Ocsf).iter().copied().collect();
+        paths.push("class_uid");
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+    })
+}
+
 /// Maps every row of OCSF event batches already in memory (a lake table's rows, as a
 /// Parquet reader or an engine such as Spark decoded them: struct and list columns, any
 /// other columns ignored) exactly as an import of the same rows from a file does, and hands
