@@ -70,26 +70,8 @@ pub fn read_regular_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
 /// that threads can read parts of one file at once); an end of file before `buf` is full
 /// is [`io::ErrorKind::UnexpectedEof`].
 pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
-    }
-    #[cfg(windows)]
-    {
-        let (mut buf, mut at) = (buf, at);
-        while !buf.is_empty() {
-            match std::os::windows::fs::FileExt::seek_read(file, buf, at) {
-                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                Ok(n) => {
-                    buf = &mut buf[n..];
-                    at += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
+    // The crate is Unix-only (paths are bytes: `crate::path_text`).
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
 }
 
 fn open_checked(path: &Path, cap: Option<u64>) -> io::Result<(File, Metadata)> {
