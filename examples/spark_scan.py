@@ -293,8 +293,6 @@ class OcsfLake:
         equal are read together: a conflict in a column the mapping does not read costs a
         few merges, and each read keeps its own types (the mapping reads each type as
         ``iocscan import ocsf`` does: no cast, no guess)."""
-        from pyspark.sql.types import StructType
-
         schema = merged_schema(spark, [self.path])
         if schema is not None:
             groups = [(schema, [self.path])]
@@ -305,8 +303,8 @@ class OcsfLake:
         tree = path_tree(iocscan.ocsf_paths())
         reads = {}
         for schema, paths in groups:
-            projected = pruned(schema, tree) or StructType([])
-            if projected.fields:
+            projected = pruned(schema, tree)
+            if projected is not None:
                 reads.setdefault(projected.json(), (projected, []))[1].extend(paths)
         return list(reads.values())
 

@@ -744,16 +744,15 @@ fn gaps(ids: impl Iterator<Item = GroupId>) -> impl Iterator<Item = u32> {
 }
 
 /// The group ids that [`gaps`] wrote (checked by [`increasing`] after).
-fn ids_of(gaps: &[u32], what: &str) -> Result<Vec<GroupId>, PartialError> {
+fn ids_of(gaps: impl Iterator<Item = u32>, what: &str) -> Result<Vec<GroupId>, PartialError> {
     let mut id: u32 = 0;
-    gaps.iter()
-        .map(|gap| {
-            id = id.checked_add(*gap).ok_or_else(|| {
-                PartialError::Corrupt(format!("{what}: group ids past {}", u32::MAX))
-            })?;
-            Ok(id)
-        })
-        .collect()
+    gaps.map(|gap| {
+        id = id
+            .checked_add(gap)
+            .ok_or_else(|| PartialError::Corrupt(format!("{what}: group ids past {}", u32::MAX)))?;
+        Ok(id)
+    })
+    .collect()
 }
 
 /// Checks that `ids` increase strictly and stay below `groups`.
@@ -781,10 +780,9 @@ impl TryFrom<Wire> for Partial {
             .filter(|g| *g <= u32::MAX as usize)
             .ok_or_else(|| PartialError::Corrupt(format!("{} groups", w.groups)))?;
         increasing(w.hits.iter().map(|h| h.group), groups, "hits")?;
-        let unknown = ids_of(&w.unknown, "unknown")?;
+        let unknown = ids_of(w.unknown.iter().copied(), "unknown")?;
         increasing(unknown.iter().copied(), groups, "unknown")?;
-        let missing_groups =
-            ids_of(&w.missing.iter().map(|(gap, _)| *gap).collect::<Vec<_>>(), "missing")?;
+        let missing_groups = ids_of(w.missing.iter().map(|(gap, _)| *gap), "missing")?;
         increasing(missing_groups.iter().copied(), groups, "missing")?;
         let mut hits = HashMap::with_capacity(w.hits.len());
         for h in w.hits {

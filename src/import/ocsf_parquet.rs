@@ -225,6 +225,9 @@ fn root_of(path: &str) -> &str {
     &path[..end]
 }
 
+/// The arrays a member path passes through ([`Columns::with_chain`]).
+type Chain<'a> = Box<[&'a dyn Array]>;
+
 /// A batch of OCSF events, with the columns of its member paths found once.
 ///
 /// Every row is read by the same few hundred mapping paths, and a path of struct members
@@ -235,7 +238,7 @@ fn root_of(path: &str) -> &str {
 /// (`user.groups[].name`) depend on the row, and are walked for each.
 pub(crate) struct Columns<'a> {
     table: &'a StructArray,
-    resolved: std::cell::RefCell<ahash::AHashMap<String, Option<Vec<&'a dyn Array>>>>,
+    resolved: std::cell::RefCell<ahash::AHashMap<String, Option<Chain<'a>>>>,
 }
 
 impl<'a> Columns<'a> {
@@ -243,30 +246,28 @@ impl<'a> Columns<'a> {
         Columns { table, resolved: Default::default() }
     }
 
-    /// The arrays `path` passes through, the table's child first and the value's last
-    /// (`None`: the batch has no such path). Only for paths without list segments.
-    fn chain(&self, path: &str) -> Option<Vec<&'a dyn Array>> {
+    /// Calls `f` with the arrays `path` passes through, the table's child first and the
+    /// value's last (`None`: the batch has no such path), resolved on the first call for the
+    /// path. Only for paths without list segments.
+    fn with_chain<R>(&self, path: &str, f: impl FnOnce(Option<&[&'a dyn Array]>) -> R) -> R {
         if let Some(chain) = self.resolved.borrow().get(path) {
-            return chain.clone();
+            return f(chain.as_deref());
         }
         let mut chain: Vec<&'a dyn Array> = Vec::new();
         let mut current: &'a dyn Array = self.table;
-        let mut found = true;
         for segment in path.split('.') {
-            match current.as_struct_opt().and_then(|members| members.column_by_name(segment)) {
-                Some(child) => {
-                    current = child.as_ref();
-                    chain.push(current);
-                }
-                None => {
-                    found = false;
-                    break;
-                }
-            }
+            let Some(child) =
+                current.as_struct_opt().and_then(|members| members.column_by_name(segment))
+            else {
+                self.resolved.borrow_mut().insert(path.to_owned(), None);
+                return f(None);
+            };
+            current = child.as_ref();
+            chain.push(current);
         }
-        let chain = found.then_some(chain);
-        self.resolved.borrow_mut().insert(path.to_owned(), chain.clone());
-        chain
+        let out = f(Some(&chain));
+        self.resolved.borrow_mut().insert(path.to_owned(), Some(chain.into_boxed_slice()));
+        out
     }
 
     /// The scalars at `path` in row `i`, at most `limit` (as [`walk`] gives them).
@@ -276,13 +277,15 @@ impl<'a> Columns<'a> {
             walk(self.table, i, Some(path), &mut out, limit);
             return out;
         }
-        let Some(chain) = self.chain(path) else { return out };
-        if self.table.is_null(i) || chain.iter().any(|array| array.is_null(i)) {
-            return out;
-        }
-        if let Some(last) = chain.last() {
-            walk(*last, i, None, &mut out, limit);
-        }
+        self.with_chain(path, |chain| {
+            let Some(chain) = chain else { return };
+            if chain.iter().any(|array| array.is_null(i)) {
+                return;
+            }
+            if let Some(last) = chain.last() {
+                walk(*last, i, None, &mut out, limit);
+            }
+        });
         out
     }
 }
