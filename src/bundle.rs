@@ -5,23 +5,34 @@
 //! ```text
 //! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the index (32 bytes)  body length (u64 LE)
 //! body:  index: [len u64][postcard head: tool, sources, files_seen, files_rejected,
-//!                         diagnostics, rule_names]
+//!                         diagnostics, rule_names, compiled: (compiler tag, ruleset
+//!                         digest, per chunk its dormant summary or none)]
 //!               [chunks u64] ([len u64][SHA-256 of the chunk, 32 bytes])...
 //!        then the chunks, in order, each a postcard list of up to 4,096 documents
 //! ```
 //!
-//! A bundle holds the document model, not the compiled form: it keeps the file independent
-//! of the compiler's internals (indexes, automata, regexes), so a bundle made by one build
-//! compiles with the next one's semantics and gets that ruleset's digest. What makes loading
-//! fast is that nothing is done whole: each chunk is read from the file when its turn
-//! comes, checked against its own digest, decoded and compiled on its own worker, and its
-//! bytes and documents dropped once compiled ([`load`]), so neither the file nor 100,000
-//! IOCs' documents are ever in memory at once (a collection whose IOCs name each other by
-//! `Yara/RuleName`, flagged in the head, compiles whole).
+//! The chunks hold the document model: a bundle made by one build compiles with the next
+//! one's semantics and gets that ruleset's digest. The writer splits the documents into runs
+//! (chunks) of IOCs that only exact equality can decide and runs of the others, and stores
+//! beside each of the first its dormant summary (`compile::dormant`: keys, triggers, group
+//! kinds, identities, warnings) and the ruleset's digest, tagged with its compiler
+//! (`compile::compiler_tag`). The build that wrote them loads such a run from its summary
+//! alone and compiles its chunk only when a scan first needs it (an item holds one of its
+//! keys or lacks a field it reads; a card, an explanation or the IOC list needs it): 100,000
+//! hash IOCs load in the time of a few. Another build ignores the summaries and compiles
+//! every chunk. The other chunks are read when their turn comes, checked against their own
+//! digests, decoded and compiled on their own workers, and dropped once compiled ([`load`]),
+//! so neither the file nor the documents are ever in memory whole (a collection whose IOCs
+//! name each other by `Yara/RuleName`, flagged in the head, compiles whole, without
+//! summaries).
 //!
-//! Loading checks the magic, the version, the length and the index's digest before decoding
-//! anything, and every chunk's digest before decoding it; a result is returned only when
-//! every chunk passed, so a truncated or altered file is refused whole, never half-loaded.
+//! Loading checks the magic, the version, the length and the index's digest (which covers
+//! the summaries) before decoding anything, and every compiled chunk's digest before
+//! decoding it; a result is returned only when all passed, so a truncated or altered file is
+//! refused whole, never half-loaded. A dormant chunk is checked when it wakes: until then
+//! the scan reads only its verified summary; a chunk that no longer matches then (the file
+//! was altered in place after loading) leaves its IOCs undetermined, never clean.
+//! [`load_checked`] (`iocscan check`) checks every chunk at load.
 //! Decoding is bounded like any hostile input (size cap, lengths paid for by bytes, nesting
 //! capped at [`MAX_NESTING`], no recursion: the Indicator trees are stored flat, in
 //! pre-order). Paths are stored as their lossless text ([`crate::path_text`]). Loading a
@@ -45,7 +56,7 @@ use std::path::{Path, PathBuf};
 pub const MAGIC: &[u8; 8] = b"IOCSBNDL";
 
 /// The bundle format version this build writes and reads.
-pub const BUNDLE_VERSION: u32 = 2;
+pub const BUNDLE_VERSION: u32 = 3;
 
 /// Bytes before the body: magic, version, the index's digest, body length.
 const HEADER: usize = 8 + 4 + 32 + 8;
@@ -105,20 +116,50 @@ pub fn is_bundle(path: &Path) -> bool {
 
 /// Writes `loaded` (from the IOC paths `sources`) as a bundle to `out`.
 pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::Result<()> {
+    let rule_names = loaded.documents.iter().any(crate::compile::names_another);
+    // The runs and their dormant summaries; a collection that inlines by name compiles
+    // whole: runs of the chunk size, none dormant.
+    let (lengths, compiled) = if rule_names || loaded.documents.is_empty() {
+        let n = loaded.documents.len();
+        let lengths = (0..n).step_by(CHUNK_DOCUMENTS).map(|i| CHUNK_DOCUMENTS.min(n - i)).collect();
+        (lengths, None)
+    } else {
+        let (runs, digest) = crate::compile::summarise(&loaded.documents, CHUNK_DOCUMENTS);
+        let lengths: Vec<usize> = runs.iter().map(|(n, _)| *n).collect();
+        let runs = runs
+            .into_iter()
+            .map(|(_, run)| {
+                run.map(|(summary, diags)| WRun {
+                    summary,
+                    diagnostics: diags.iter().map(WDiagnostic::from).collect(),
+                })
+            })
+            .collect();
+        let compiler = crate::compile::compiler_tag();
+        (lengths, Some(Compiled { compiler, digest: digest.0, runs }))
+    };
     let head = Head {
         tool: crate::TOOL.to_owned(),
         sources: sources.iter().map(|p| escape_owned(p.as_os_str())).collect(),
         files_seen: loaded.files_seen as u64,
         files_rejected: loaded.files_rejected.iter().map(|p| escape_owned(p.as_os_str())).collect(),
         diagnostics: loaded.diagnostics.iter().map(WDiagnostic::from).collect(),
-        rule_names: loaded.documents.iter().any(crate::compile::names_another),
+        rule_names,
+        compiled,
     };
-    // The documents in chunks, each its own postcard value with its own digest, so that
-    // loading checks, decodes and compiles them in parallel.
-    let chunks: Vec<Vec<u8>> = loaded
-        .documents
-        .par_chunks(CHUNK_DOCUMENTS)
-        .map(|docs| postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>()))
+    // The documents in chunks (the runs), each its own postcard value with its own digest,
+    // so that loading checks, decodes and compiles them in parallel, or leaves them dormant.
+    let mut runs = Vec::with_capacity(lengths.len());
+    lengths.iter().fold(0, |at, n| {
+        runs.push(at..at + n);
+        at + n
+    });
+    let chunks: Vec<Vec<u8>> = runs
+        .par_iter()
+        .map(|r| {
+            let docs = &loaded.documents[r.clone()];
+            postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>())
+        })
         .collect::<Result<_, _>>()
         .map_err(io::Error::other)?;
     let mut index = Vec::new();
@@ -170,15 +211,32 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
 /// [`decode`], when any part is damaged; also refused when two of its IOCs have one id (a
 /// bundle `iocscan compile` wrote never has).
 pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
-    let file = BundleFile::open(path)?;
-    let verified = verify(&file)?;
+    let file = std::sync::Arc::new(BundleFile::open(path)?);
+    let mut verified = verify(&*file)?;
+    let compiled = verified.head.compiled.take().filter(|c| {
+        c.compiler == crate::compile::compiler_tag() && c.runs.len() == verified.chunks.len()
+    });
     let (ruleset, warnings) = if verified.head.rule_names {
-        crate::compile::compile(&verified.documents(&file)?)
+        crate::compile::compile(&verified.documents(&*file)?)
+    } else if let Some(compiled) = compiled {
+        let digest = crate::compile::RulesetDigest(compiled.digest);
+        let runs: Vec<std::sync::Mutex<Option<WRun>>> =
+            compiled.runs.into_iter().map(std::sync::Mutex::new).collect();
+        let chunks = &verified.chunks;
+        let (ruleset, warnings) = crate::compile::assemble_runs(chunks.len(), |i| {
+            let run = runs[i].lock().map(|mut r| r.take()).unwrap_or(None);
+            match run {
+                Some(run) => dormant_run(run, &file, &chunks[i]),
+                None => chunks[i].documents(&*file).map(crate::compile::Run::Documents),
+            }
+        })?;
+        ruleset.set_digest(digest);
+        (ruleset, warnings)
     } else {
         let chunks = &verified.chunks;
-        crate::compile::compile_runs(chunks.len(), |i| chunks[i].documents(&file))?
+        crate::compile::compile_runs(chunks.len(), |i| chunks[i].documents(&*file))?
     };
-    let mut ids: Vec<&str> = ruleset.iocs().map(|ioc| ioc.id.as_str()).collect();
+    let mut ids: Vec<&str> = ruleset.ioc_ids();
     ids.par_sort_unstable();
     if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
         return corrupt(format!("IOC id `{}` is in the bundle twice", twice[0]));
@@ -192,6 +250,52 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
         files_seen: loaded.files_seen,
         files_rejected: loaded.files_rejected,
     })
+}
+
+/// [`load`], after checking every chunk against its digest, those a scan leaves dormant
+/// too: a bundle damaged anywhere is refused whole (`iocscan check`). [`load`] itself checks
+/// a dormant chunk only when a scan first needs it: until then the verified index (its
+/// summary) is all the scan reads of it.
+pub fn load_checked(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
+    let file = BundleFile::open(path)?;
+    let verified = verify(&file)?;
+    verified.chunks.par_iter().try_for_each(|c| c.bytes(&file).map(drop))?;
+    load(path)
+}
+
+/// A chunk that stays dormant: its checked summary and warnings now, its documents read,
+/// checked and compiled when a scan first needs them. The file stays open for that (a file
+/// replaced by a rename since is not seen); a chunk that no longer matches its digest then,
+/// or does not compile to what its summary says, gives a body whose IOCs are undetermined
+/// with the reason (see `compile::segment::Body::unreadable`).
+fn dormant_run(
+    run: WRun,
+    file: &std::sync::Arc<BundleFile>,
+    chunk: &ChunkRef,
+) -> Result<crate::compile::Run, BundleError> {
+    let checked = run.summary.check().map_err(BundleError::Corrupt)?;
+    let diagnostics =
+        run.diagnostics.into_iter().map(WDiagnostic::into_diagnostic).collect::<Result<_, _>>()?;
+    let (file, chunk) = (file.clone(), ChunkRef { ..*chunk });
+    let (leaves, kinds) = (checked.keys.len(), checked.kinds.clone());
+    let wake: crate::compile::segment::Wake = Box::new(move |identity, leaf0, group0| {
+        let why = match chunk.documents(&*file) {
+            Ok(documents) => {
+                let (body, _) = crate::compile::compile_segment(documents, leaf0, group0);
+                let same = body.leaves.len() == leaves
+                    && body.groups.len() == kinds.len()
+                    && body.groups.iter().zip(&kinds).all(|(g, k)| g.kind == *k)
+                    && body.iocs.iter().map(|i| &i.info.id).eq(identity.ids.iter());
+                if same {
+                    return body;
+                }
+                "the bundle's chunk does not compile to its summary".to_owned()
+            }
+            Err(e) => format!("the bundle changed since it was loaded: {e}"),
+        };
+        crate::compile::segment::Body::unreadable(leaves, &kinds, identity, &why)
+    });
+    Ok(crate::compile::Run::Dormant(checked, diagnostics, wake))
 }
 
 /// Where a bundle's bytes come from: all in memory ([`decode`]), or read from its file a
@@ -273,6 +377,7 @@ impl Verified {
 }
 
 /// Where one chunk lies in the bundle, and the digest the (verified) index gives it.
+#[derive(Clone, Copy)]
 struct ChunkRef {
     at: u64,
     len: usize,
@@ -280,12 +385,18 @@ struct ChunkRef {
 }
 
 impl ChunkRef {
-    /// The chunk's documents, once its bytes match their digest.
-    fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
+    /// The chunk's bytes, once they match their digest.
+    fn bytes<'s>(&self, source: &'s (impl Source + ?Sized)) -> Result<Cow<'s, [u8]>, BundleError> {
         let bytes = source.bytes(self.at, self.len)?;
         if Sha256::digest(&bytes).as_slice() != self.digest {
             return Err(BundleError::Integrity("a chunk's SHA-256 digest does not match".into()));
         }
+        Ok(bytes)
+    }
+
+    /// The chunk's documents, once its bytes match their digest.
+    fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
+        let bytes = self.bytes(source)?;
         let docs: Vec<WDocument> =
             postcard::from_bytes(&bytes).map_err(|e| BundleError::Corrupt(e.to_string()))?;
         docs.into_iter().map(WDocument::into_document).collect()
@@ -407,6 +518,26 @@ struct Head {
     diagnostics: Vec<WDiagnostic>,
     /// Some document names another by `Yara/RuleName`: the collection compiles whole.
     rule_names: bool,
+    /// The dormant summaries, for the build that wrote them.
+    compiled: Option<Compiled>,
+}
+
+/// What the writer's compiler made of the chunks (see `compile::dormant`).
+#[derive(Serialize, Deserialize)]
+struct Compiled {
+    /// [`crate::compile::compiler_tag`] of the writer: another build ignores the rest.
+    compiler: String,
+    /// The ruleset's digest.
+    digest: [u8; 32],
+    /// Per chunk: its summary when it can be dormant.
+    runs: Vec<Option<WRun>>,
+}
+
+/// A dormant chunk's summary and the warnings compiling it gave.
+#[derive(Serialize, Deserialize)]
+struct WRun {
+    summary: crate::compile::dormant::Summary,
+    diagnostics: Vec<WDiagnostic>,
 }
 
 #[derive(Serialize, Deserialize)]

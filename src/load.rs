@@ -59,10 +59,24 @@ impl LoadedRuleset {
 /// [`bundle::load`], which compiles it chunk by chunk without holding its documents whole:
 /// the same result, in a fraction of the memory and time.
 pub fn load_ruleset<P: AsRef<Path>>(paths: &[P]) -> LoadedRuleset {
+    load(paths, bundle::load)
+}
+
+/// [`load_ruleset`], where a bundle is also checked whole: every chunk against its digest,
+/// those a scan would leave dormant too (`iocscan check`: a bundle is validated before it is
+/// handed to a fleet).
+pub fn check_ruleset<P: AsRef<Path>>(paths: &[P]) -> LoadedRuleset {
+    load(paths, bundle::load_checked)
+}
+
+fn load<P: AsRef<Path>>(
+    paths: &[P],
+    load_bundle: fn(&Path) -> Result<LoadedRuleset, bundle::BundleError>,
+) -> LoadedRuleset {
     if let [path] = paths {
         let path = path.as_ref();
         if path.is_file() && bundle::is_bundle(path) {
-            return bundle::load(path).unwrap_or_else(|e| {
+            return load_bundle(path).unwrap_or_else(|e| {
                 let (ruleset, _) = compile::compile(&[]);
                 LoadedRuleset {
                     ruleset,

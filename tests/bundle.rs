@@ -139,3 +139,96 @@ fn compile_refuses_an_empty_collection_and_leaves_no_file() {
     ]);
     assert_eq!(code, Some(2));
 }
+
+/// Three IOCs: two hash IOCs that a bundle leaves dormant, split by one with a regex that it
+/// compiles (so each hash IOC is a run of its own).
+fn hash_iocs(dir: &Path) -> PathBuf {
+    let d = dir.join("hashes");
+    std::fs::create_dir(&d).unwrap();
+    let sha = |c: char| c.to_string().repeat(64);
+    write(&d, "a.ioc", &ioc11("a", "OR", &[("FileItem/Sha256sum", "is", &sha('a'))]));
+    write(&d, "b.ioc", &ioc11("b", "OR", &[("FileItem/FileName", "matches", "^evil")]));
+    let c = [("FileItem/Sha256sum", "is", sha('c')), ("FileItem/FileName", "is", "x.exe".into())];
+    let c: Vec<(&str, &str, &str)> = c.iter().map(|(t, k, v)| (*t, *k, v.as_str())).collect();
+    write(&d, "c.ioc", &ioc11("c", "AND", &c));
+    d
+}
+
+fn file(name: &str, sha: char) -> iocscan::item::Item {
+    use iocscan::item::{Item, ItemKind};
+    use iocscan::terms::Field;
+    Item::new(ItemKind::File)
+        .with(Field::FileFileName, name)
+        .with(Field::FileFullPath, format!("/tmp/{name}"))
+        .with(Field::FileSha256sum, sha.to_string().repeat(64))
+}
+
+#[test]
+fn exact_match_iocs_stay_dormant_until_an_item_holds_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let iocs = hash_iocs(dir.path());
+    let bundle = dir.path().join("h.bundle");
+    compile(&iocs, &bundle);
+    let xml = iocscan::load_ruleset(&[&iocs]).ruleset;
+    let loaded = iocscan::load_ruleset(&[&bundle]);
+    let rs = &loaded.ruleset;
+    assert_eq!(rs.dormant(), 2, "the two hash IOCs load as summaries");
+    assert_eq!(rs.digest(), xml.digest());
+
+    // Nothing holds a key: every verdict is known without compiling them.
+    let items = [file("clean.txt", 'f')];
+    let report = iocscan::eval::scan(rs, &items);
+    assert_eq!(rs.dormant(), 2);
+    assert_eq!(report.results, iocscan::eval::scan(&xml, &items).results);
+
+    // `c`'s hash on a file of another name: its run wakes, it is not detected.
+    let items = [file("other.exe", 'c'), file("x.exe", 'f')];
+    let report = iocscan::eval::scan(rs, &items);
+    assert_eq!(rs.dormant(), 1, "only the run holding the key was compiled");
+    assert_eq!(report.results, iocscan::eval::scan(&xml, &items).results);
+    assert!(report.cards.is_empty());
+
+    // Both conditions on one file: detected, with the card the XML gives.
+    let items = [file("x.exe", 'c'), file("evil.sh", 'f')];
+    let (a, b) = (iocscan::eval::scan(rs, &items), iocscan::eval::scan(&xml, &items));
+    let ids: Vec<&str> = a.cards.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["b", "c"]);
+    assert_eq!(a.cards, b.cards);
+    assert_eq!(rs.dormant(), 1, "`a` was never needed");
+
+    // A file whose hash could not be computed may be `a`'s: `a` wakes, undetermined.
+    use iocscan::item::{Item, ItemKind};
+    let unhashed = Item::new(ItemKind::File).with(iocscan::terms::Field::FileFileName, "y");
+    let (a, b) = (
+        iocscan::eval::scan(rs, std::slice::from_ref(&unhashed)),
+        iocscan::eval::scan(&xml, &[unhashed]),
+    );
+    assert_eq!(a.results, b.results);
+    assert_eq!(a.results[0].verdict, iocscan::verdict::Verdict::Undetermined);
+    assert_eq!(rs.dormant(), 0);
+}
+
+#[test]
+fn a_dormant_run_altered_after_loading_is_undetermined_not_clean() {
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().unwrap();
+    let iocs = hash_iocs(dir.path());
+    let bundle = dir.path().join("h.bundle");
+    compile(&iocs, &bundle);
+    let loaded = iocscan::load_ruleset(&[&bundle]);
+    assert_eq!(loaded.ruleset.dormant(), 2);
+    // The last chunk is `c`'s: damage it in place, after the load.
+    let f = std::fs::OpenOptions::new().write(true).open(&bundle).unwrap();
+    let len = f.metadata().unwrap().len();
+    f.write_all_at(b"XXXX", len - 4).unwrap();
+    let report = iocscan::eval::scan(&loaded.ruleset, &[file("x.exe", 'c')]);
+    let c = report.results.iter().find(|r| r.id == "c").unwrap();
+    assert_eq!(c.verdict, iocscan::verdict::Verdict::Undetermined, "{c:?}");
+    let why = c.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    assert!(why.contains("changed since it was loaded"), "{why}");
+    assert!(report.cards.is_empty());
+    // A fresh load refuses the file whole, naming it.
+    let (code, out, err) = run(&["check".as_ref(), bundle.as_os_str()]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("h.bundle") && out.contains("damaged"), "{out}{err}");
+}

@@ -53,6 +53,21 @@ fn tree() -> impl Strategy<Value = Tree> {
     })
 }
 
+/// A tree whose items are all positive equalities (`is`, not negated): one that a bundle can
+/// leave dormant, when its terms are indexed by equality.
+fn keyed() -> impl Strategy<Value = Tree> {
+    let leaf =
+        (0..TERMS.len(), 0..WORDS.len(), any::<bool>()).prop_map(|(term, value, preserve)| {
+            Tree::Leaf { term, cond: 0, value, negate: false, preserve }
+        });
+    let tree = leaf.prop_recursive(2, 12, 3, |inner| {
+        (any::<bool>(), prop::collection::vec(inner, 1..4))
+            .prop_map(|(and, children)| Tree::Ind { and, children })
+    });
+    (any::<bool>(), prop::collection::vec(tree, 1..3))
+        .prop_map(|(and, children)| Tree::Ind { and, children })
+}
+
 fn top() -> impl Strategy<Value = Tree> {
     (any::<bool>(), prop::collection::vec(tree(), 1..4))
         .prop_map(|(and, children)| Tree::Ind { and, children })
@@ -412,6 +427,32 @@ proptest! {
         let verdicts: Vec<Verdict> = fast.results.iter().map(|r| r.verdict).collect();
         let expected: Vec<Verdict> = docs.iter().map(|d| oracle3(d, &items)).collect();
         prop_assert_eq!(verdicts, expected);
+    }
+
+    /// A bundle's ruleset, whose runs of exact-match IOCs stay dormant until an item needs
+    /// them, scans exactly as the documents compiled: cards, results (verdicts, reasons) and
+    /// counters, and has the same digest.
+    #[test]
+    fn a_bundle_with_dormant_runs_scans_as_its_documents(
+        tops in prop::collection::vec(prop_oneof![top(), keyed(), keyed()], 1..8),
+        items in prop::collection::vec(item(), 0..12),
+    ) {
+        let docs = documents(&tops);
+        let (ruleset, _) = compile(&docs);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.bundle");
+        let loaded = iocscan::load::Loaded { documents: docs, ..Default::default() };
+        let file = std::fs::File::create(&path).unwrap();
+        iocscan::bundle::write(&loaded, &[], std::io::BufWriter::new(file)).unwrap();
+        let bundled = iocscan::bundle::load(&path).unwrap().ruleset;
+        let (a, b) = (scan(&ruleset, &items), scan(&bundled, &items));
+        prop_assert_eq!(&a.cards, &b.cards);
+        prop_assert_eq!(&a.results, &b.results);
+        prop_assert_eq!(&a.stats, &b.stats);
+        prop_assert_eq!(ruleset.digest(), bundled.digest());
+        // Once everything is compiled, the two are the same ruleset.
+        prop_assert_eq!(ruleset.dump_tree(), bundled.dump_tree());
+        prop_assert_eq!(bundled.dormant(), 0);
     }
 
     #[test]

@@ -45,9 +45,10 @@ pub(super) fn of(rs: &Ruleset) -> RulesetDigest {
     let mut h = Sha256::new();
     // A version tag: changing what is hashed changes every digest.
     h.update(b"iocscan ruleset digest 2\n");
-    section(&mut h, "iocs", &rs.iocs);
-    section(&mut h, "leaves", &rs.leaves);
-    section(&mut h, "groups", &rs.groups);
+    let segments = rs.segments();
+    section(&mut h, "iocs", &segments.iocs().collect::<Vec<_>>());
+    section(&mut h, "leaves", &segments.leaves().collect::<Vec<_>>());
+    section(&mut h, "groups", &segments.groups().collect::<Vec<_>>());
     RulesetDigest(h.finalize().into())
 }
 

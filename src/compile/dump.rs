@@ -11,7 +11,7 @@ impl Ruleset {
     /// The compiled tree of every IOC, as text.
     pub fn dump_tree(&self) -> String {
         let mut d = Dump { rs: self, out: String::new() };
-        for ioc in &self.iocs {
+        for ioc in self.segments().iocs() {
             let info = &ioc.info;
             let can = if info.can_match { "can match" } else { "never matches" };
             let _ = writeln!(
@@ -61,7 +61,7 @@ impl Dump<'_> {
 
     fn group(&mut self, g: u32, depth: usize) {
         let group = self.rs.group(g);
-        let (detect, verdict) = triggers::of_group(group, &self.rs.leaves);
+        let (detect, verdict) = triggers::of_group(group, self.rs.leaf_table());
         let ids = |set: &Option<Vec<LeafId>>| match set {
             None => "every item".to_string(),
             Some(s) if s.is_empty() => "never".to_string(),
@@ -84,7 +84,7 @@ impl Dump<'_> {
     fn expr(&mut self, e: &GExpr, depth: usize) {
         match e {
             GExpr::Leaf(l) => {
-                let leaf = &self.rs.leaves[*l as usize];
+                let leaf = &self.rs.leaf_table()[*l as usize];
                 let mut text = format!("l{l} {} @{}", leaf.text, leaf.position);
                 if leaf.negate {
                     text.push_str(" negated");
@@ -95,7 +95,7 @@ impl Dump<'_> {
                 self.line(depth, &text);
             }
             GExpr::Unknown(Unknown::Leaf(l)) => {
-                let leaf = &self.rs.leaves[*l as usize];
+                let leaf = &self.rs.leaf_table()[*l as usize];
                 let code = leaf.never.as_ref().map_or("?", |n| n.code.as_str());
                 self.line(
                     depth,

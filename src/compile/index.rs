@@ -9,9 +9,11 @@
 //! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
 //! says for each leaf, which unit and property tests check.
 
-use super::tree::{Group, Leaf, LeafId};
+use super::dormant::Key;
+use super::tree::{Group, LeafId};
 use super::triggers::KindTriggers;
 use super::value::{fold_text, value_text, Test};
+use super::LeafTable;
 use crate::item::{ItemKind, Value};
 use crate::logic::Truth;
 use crate::terms::{Cost, Field};
@@ -163,10 +165,18 @@ pub(crate) struct FieldIndex {
 }
 
 impl FieldIndex {
-    fn build(field: Field, leaf_ids: &[LeafId], leaves: &[Leaf]) -> FieldIndex {
+    fn build<L: LeafTable + ?Sized>(
+        field: Field,
+        leaf_ids: &[LeafId],
+        dormant: Vec<(LeafId, Key)>,
+        leaves: &L,
+    ) -> FieldIndex {
+        let mut every: Vec<LeafId> = leaf_ids.to_vec();
+        every.extend(dormant.iter().map(|(l, _)| *l));
+        every.sort_unstable();
         let mut ix = FieldIndex {
             field,
-            leaves: leaf_ids.to_vec(),
+            leaves: every,
             text_fold: HashMap::new(),
             text_exact: HashMap::new(),
             digests: HashMap::new(),
@@ -178,6 +188,16 @@ impl FieldIndex {
             sub_exact: None,
             scan: Vec::new(),
         };
+        // A dormant leaf's equality, posted as its compiled test would be.
+        for (id, key) in dormant {
+            match key {
+                Key::Fold(t) => post(&mut ix.text_fold, t, id),
+                Key::Exact(t) => post(&mut ix.text_exact, t, id),
+                Key::Digest(d) => post(&mut ix.digests, d, id),
+                Key::Int(n) => post(&mut ix.ints, n, id),
+                Key::Ip(ip) => post(&mut ix.ips, ip, id),
+            }
+        }
         let (mut fold_subs, mut exact_subs) = (Vec::new(), Vec::new());
         for &id in leaf_ids {
             let leaf = &leaves[id as usize];
@@ -213,7 +233,12 @@ impl FieldIndex {
 
     /// Pushes to `out` every leaf of this field whose condition holds on `value` before
     /// negation (for lists: on some element). May push a leaf more than once.
-    pub(crate) fn raw_matches(&self, value: &Value, leaves: &[Leaf], out: &mut Vec<LeafId>) {
+    pub(crate) fn raw_matches<L: LeafTable + ?Sized>(
+        &self,
+        value: &Value,
+        leaves: &L,
+        out: &mut Vec<LeafId>,
+    ) {
         for v in value.each() {
             self.scalar(v, out);
         }
@@ -283,20 +308,27 @@ pub(crate) struct KindIndex {
 }
 
 /// Builds the per-kind field indexes, beside each kind's trigger lists.
-pub(crate) fn build(
-    leaves: &[Leaf],
-    groups: &[Group],
+/// `groups` are the compiled groups, `dormant` the leaves of dormant segments with their
+/// field and key (see [`super::dormant`]).
+pub(crate) fn build<'g, L: LeafTable + ?Sized>(
+    leaves: &L,
+    groups: impl Iterator<Item = &'g Group>,
+    dormant: Vec<(Field, LeafId, Key)>,
     triggers: [KindTriggers; ItemKind::COUNT],
 ) -> [KindIndex; ItemKind::COUNT] {
-    let mut by_field: HashMap<Field, Vec<LeafId>> = HashMap::new();
-    for group in groups.iter().filter(|g| g.expr.constant() != Truth::False) {
+    type Entry = (Vec<LeafId>, Vec<(LeafId, Key)>);
+    let mut by_field: HashMap<Field, Entry> = HashMap::new();
+    for group in groups.filter(|g| g.expr.constant() != Truth::False) {
         for &l in &group.leaves {
             if let Some(f) = leaves[l as usize].field {
-                by_field.entry(f).or_default().push(l);
+                by_field.entry(f).or_default().0.push(l);
             }
         }
     }
-    let mut fields: Vec<(Field, Vec<LeafId>)> = by_field.into_iter().collect();
+    for (f, l, key) in dormant {
+        by_field.entry(f).or_default().1.push((l, key));
+    }
+    let mut fields: Vec<(Field, Entry)> = by_field.into_iter().collect();
     // Catalogue order within a cost class keeps the evaluation order deterministic.
     fields.sort_by_key(|(f, _)| (f.term().cost, *f));
     // Fields index independently (hash maps, automata): build them in parallel, keep order.
@@ -304,10 +336,10 @@ pub(crate) fn build(
         use rayon::prelude::*;
         fields
             .into_par_iter()
-            .map(|(field, mut ids)| {
+            .map(|(field, (mut ids, dormant))| {
                 ids.sort_unstable();
                 ids.dedup();
-                FieldIndex::build(field, &ids, leaves)
+                FieldIndex::build(field, &ids, dormant, leaves)
             })
             .collect()
     };

@@ -22,11 +22,13 @@
 
 mod cond;
 mod digest;
+pub(crate) mod dormant;
 mod dump;
 mod group;
 pub(crate) mod index;
 mod lower;
 mod rule_name;
+pub(crate) mod segment;
 pub(crate) mod tree;
 pub(crate) mod triggers;
 pub(crate) mod value;
@@ -90,9 +92,10 @@ pub(crate) struct CompiledIoc {
 /// Compiled IOCs, immutable and shareable across threads.
 #[derive(Debug)]
 pub struct Ruleset {
-    iocs: Vec<CompiledIoc>,
-    leaves: Vec<Leaf>,
-    groups: Vec<Group>,
+    /// The IOCs, leaves and groups, in ruleset order.
+    segments: segment::Segments,
+    /// Per group (by [`GroupId`]): its kind, and its value whatever the item.
+    group_meta: Vec<GroupMeta>,
     /// Per kind, by [`ItemKind::index`].
     kinds: [KindIndex; ItemKind::COUNT],
     /// Per leaf, the groups it triggers.
@@ -108,6 +111,20 @@ pub struct Ruleset {
     clean_when_false: std::sync::OnceLock<bool>,
 }
 
+/// What the verdict needs of every group, compiled or not (see [`segment`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GroupMeta {
+    /// The item kind.
+    pub kind: ItemKind,
+    /// [`tree::GExpr::constant`] of its expression.
+    pub constant: crate::logic::Truth,
+}
+
+/// Leaves by global id (`leaves[id as usize]`): a slice of them, or a ruleset's segments.
+pub(crate) trait LeafTable: std::ops::Index<usize, Output = Leaf> + Sync {}
+
+impl<T: std::ops::Index<usize, Output = Leaf> + Sync + ?Sized> LeafTable for T {}
+
 /// Compiles documents into a ruleset; semantic problems become warnings, never errors.
 ///
 /// Warnings come in document order, and within a document in tree order.
@@ -116,7 +133,8 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     let names = rule_name::RuleNames::new(documents);
     let runs: Vec<&[IocDocument]> = documents.chunks(CHUNK_DOCUMENTS).collect();
     let compiled = compile_waves(runs.len(), |i| {
-        Ok::<_, std::convert::Infallible>(compile_chunk(&names, i * CHUNK_DOCUMENTS, runs[i]))
+        let chunk = compile_chunk(&names, i * CHUNK_DOCUMENTS, runs[i]);
+        Ok::<_, std::convert::Infallible>(Assembled::Chunk(chunk))
     });
     match compiled {
         Ok(compiled) => compiled,
@@ -137,7 +155,99 @@ where
     F: Fn(usize) -> Result<Vec<IocDocument>, E> + Sync,
 {
     // Each run is its own naming scope: with no `Yara/RuleName` item, no name is looked up.
-    compile_waves(runs, |i| run(i).map(compile_owned_chunk))
+    compile_waves(runs, |i| run(i).map(|docs| Assembled::Chunk(compile_owned_chunk(docs))))
+}
+
+/// One run of a bundle as the loader hands it over: documents to compile, or a dormant run.
+pub(crate) enum Run {
+    /// The run's documents.
+    Documents(Vec<IocDocument>),
+    /// A dormant run: its checked summary, the warnings compiling it gave, and how to compile
+    /// it when it is needed.
+    Dormant(dormant::Checked, Vec<Diagnostic>, segment::Wake),
+}
+
+/// [`compile_runs`] where some runs are dormant: they join the ruleset as their summaries
+/// say, and are compiled only if a scan needs them (see [`segment`]).
+pub(crate) fn assemble_runs<E, F>(runs: usize, run: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
+where
+    E: Send,
+    F: Fn(usize) -> Result<Run, E> + Sync,
+{
+    compile_waves(runs, |i| {
+        run(i).map(|r| match r {
+            Run::Documents(documents) => Assembled::Chunk(compile_owned_chunk(documents)),
+            Run::Dormant(checked, diags, wake) => Assembled::Dormant(checked, diags, wake),
+        })
+    })
+}
+
+/// A dormant run's summary and the warnings compiling it gives.
+pub(crate) type SummaryRun = (dormant::Summary, Vec<Diagnostic>);
+
+/// A bundle writer's runs: consecutive documents of at most `longest`, split where a document
+/// that can be dormant follows one that cannot (or the reverse), so that one IOC with a
+/// regex does not keep 4,095 hash IOCs beside it compiled. Per run, its dormant summary and
+/// the warnings compiling it gives (`None` when it cannot be dormant); and the digest of the
+/// ruleset the runs make, which a load from the summaries takes as its own.
+pub(crate) fn summarise(
+    documents: &[IocDocument],
+    longest: usize,
+) -> (Vec<(usize, Option<SummaryRun>)>, RulesetDigest) {
+    use rayon::prelude::*;
+    let dormant: Vec<bool> = documents
+        .par_iter()
+        .map(|doc| {
+            let c = compile_owned_chunk(vec![doc.clone()]);
+            dormant::Summary::of(&c.leaves, &c.groups, &c.iocs).is_some()
+        })
+        .collect();
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, d) in dormant.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if r.len() < longest.max(1) && dormant[r.start] == *d => r.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    let chunks: Vec<Chunk> =
+        runs.par_iter().map(|r| compile_owned_chunk(documents[r.clone()].to_vec())).collect();
+    let summaries = chunks
+        .par_iter()
+        .map(|c| dormant::Summary::of(&c.leaves, &c.groups, &c.iocs).map(|s| (s, c.diags.clone())))
+        .collect::<Vec<_>>();
+    let summaries = runs.iter().map(|r| r.len()).zip(summaries).collect();
+    let mut assembler = Assembler::default();
+    chunks.into_iter().for_each(|c| assembler.push(c));
+    let (ruleset, _) = assembler.finish();
+    (summaries, ruleset.digest())
+}
+
+/// Compiles one run of documents as the segment whose first leaf and group have the global
+/// ids `leaf0` and `group0`: a dormant run's body when it wakes. The same body the run
+/// would have had compiled at load.
+pub(crate) fn compile_segment(
+    documents: Vec<IocDocument>,
+    leaf0: LeafId,
+    group0: GroupId,
+) -> (segment::Body, Vec<Diagnostic>) {
+    let mut chunk = compile_owned_chunk(documents);
+    offset(&mut chunk.groups, &mut chunk.iocs, leaf0, group0);
+    let body = segment::Body { leaves: chunk.leaves, groups: chunk.groups, iocs: chunk.iocs };
+    (body, chunk.diags)
+}
+
+/// The text that says which compiler made a dormant summary: a bundle's summaries are used
+/// only by the build that made them (another compiles the bundle's documents instead), so
+/// that a ruleset never depends on how it was loaded. The release, the summary layout and
+/// the term catalogue's size.
+pub(crate) fn compiler_tag() -> String {
+    format!("{} dormant 1 terms {}", crate::TOOL, crate::terms::TERMS.len())
+}
+
+/// A run ready to append.
+enum Assembled {
+    Chunk(Chunk),
+    Dormant(dormant::Checked, Vec<Diagnostic>, segment::Wake),
 }
 
 /// Compiles runs `0..runs` in parallel, a wave of a few at a time, and appends each wave to
@@ -149,7 +259,7 @@ where
 fn compile_waves<E, F>(runs: usize, compile: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
 where
     E: Send,
-    F: Fn(usize) -> Result<Chunk, E> + Sync,
+    F: Fn(usize) -> Result<Assembled, E> + Sync,
 {
     use rayon::prelude::*;
     // Two runs per thread: a thread that finishes early takes the next one.
@@ -157,70 +267,143 @@ where
     let mut ruleset = Assembler::default();
     for start in (0..runs).step_by(wave) {
         let end = (start + wave).min(runs);
-        let chunks: Vec<Chunk> =
+        let chunks: Vec<Assembled> =
             (start..end).into_par_iter().map(&compile).collect::<Result<_, E>>()?;
         if start == 0 {
-            ruleset.reserve_like(&chunks, runs);
+            let compiled: Vec<&Chunk> = chunks
+                .iter()
+                .filter_map(|c| match c {
+                    Assembled::Chunk(c) => Some(c),
+                    Assembled::Dormant(..) => None,
+                })
+                .collect();
+            ruleset.reserve_like(&compiled, runs);
         }
-        chunks.into_iter().for_each(|chunk| ruleset.push(chunk));
+        for chunk in chunks {
+            match chunk {
+                Assembled::Chunk(chunk) => ruleset.push(chunk),
+                Assembled::Dormant(checked, diags, wake) => {
+                    ruleset.push_dormant(checked, diags, wake)
+                }
+            }
+        }
     }
     Ok(ruleset.finish())
 }
 
-/// A ruleset being built from chunks compiled apart, appended in chunk order.
+/// A ruleset being built from chunks compiled apart (and dormant runs), appended in order.
 #[derive(Default)]
-struct Assembler {
-    leaves: Vec<Leaf>,
-    groups: Vec<Group>,
-    iocs: Vec<CompiledIoc>,
+pub(crate) struct Assembler {
+    segments: segment::Segments,
+    /// The compiled run being appended to (global ids).
+    open: segment::Body,
+    group_meta: Vec<GroupMeta>,
     diags: Vec<Diagnostic>,
+    /// The triggers of the dormant runs' groups (compiled groups join at the end).
+    triggers: triggers::Builder,
+    /// The dormant runs' leaves: field, global id, key.
+    dormant_keys: Vec<(crate::terms::Field, LeafId, dormant::Key)>,
 }
 
 impl Assembler {
+    /// Leaves and groups appended so far.
+    fn bases(&self) -> (LeafId, GroupId) {
+        let leaves = self.segments.leaf_count() + self.open.leaves.len();
+        let groups = self.segments.group_count() + self.open.groups.len();
+        (leaves as LeafId, groups as GroupId)
+    }
+
     /// Reserves room for `runs` runs like the `first` ones, so that appending never copies
     /// what was appended before. Only a hint: a hostile bundle can announce many runs, so
     /// a reservation that cannot be made is skipped (the vectors then grow as they go).
-    fn reserve_like(&mut self, first: &[Chunk], runs: usize) {
-        let scale = |f: fn(&Chunk) -> usize| {
+    fn reserve_like(&mut self, first: &[&Chunk], runs: usize) {
+        let scale = |f: fn(&&Chunk) -> usize| {
             let n: usize = first.iter().map(f).sum();
             (n / first.len().max(1)).saturating_mul(runs)
         };
-        let _ = self.leaves.try_reserve(scale(|c| c.leaves.len()));
-        let _ = self.groups.try_reserve(scale(|c| c.groups.len()));
-        let _ = self.iocs.try_reserve(scale(|c| c.iocs.len()));
+        let _ = self.open.leaves.try_reserve(scale(|c| c.leaves.len()));
+        let _ = self.open.groups.try_reserve(scale(|c| c.groups.len()));
+        let _ = self.open.iocs.try_reserve(scale(|c| c.iocs.len()));
+        let _ = self.group_meta.try_reserve(scale(|c| c.groups.len()));
     }
 
     /// Appends a chunk, its leaf and group ids moved past those appended before.
     fn push(&mut self, mut chunk: Chunk) {
-        let (leaf_base, group_base) = (self.leaves.len() as LeafId, self.groups.len() as GroupId);
+        let (leaf_base, group_base) = self.bases();
         if leaf_base > 0 || group_base > 0 {
-            for g in &mut chunk.groups {
-                g.expr.offset(leaf_base);
-                g.leaves.iter_mut().for_each(|l| *l += leaf_base);
-            }
-            for ioc in &mut chunk.iocs {
-                ioc.tops.iter_mut().for_each(|b| b.offset(group_base, leaf_base));
-            }
+            offset(&mut chunk.groups, &mut chunk.iocs, leaf_base, group_base);
         }
-        self.leaves.append(&mut chunk.leaves);
-        self.groups.append(&mut chunk.groups);
-        self.iocs.append(&mut chunk.iocs);
+        self.group_meta.extend(
+            chunk.groups.iter().map(|g| GroupMeta { kind: g.kind, constant: g.expr.constant() }),
+        );
+        self.open.leaves.append(&mut chunk.leaves);
+        self.open.groups.append(&mut chunk.groups);
+        self.open.iocs.append(&mut chunk.iocs);
         self.diags.append(&mut chunk.diags);
     }
 
+    /// Appends a dormant run: what its summary says now, its body when `wake` is called.
+    pub(crate) fn push_dormant(
+        &mut self,
+        run: dormant::Checked,
+        diags: Vec<Diagnostic>,
+        wake: segment::Wake,
+    ) {
+        self.close();
+        let (leaf0, group0) = self.bases();
+        let dormant::Checked { keys, kinds, detection, unknown, identity } = run;
+        let fields: Vec<_> = keys.iter().map(|(f, _)| *f).collect();
+        for (g, kind) in kinds.iter().enumerate() {
+            self.triggers.dormant_group(group0 + g as GroupId, *kind);
+        }
+        for (l, g) in detection {
+            let (field, group) = (fields[l as usize], group0 + g);
+            self.triggers.dormant_detection(leaf0 + l, field, group, kinds[g as usize]);
+        }
+        for (f, g) in unknown {
+            self.triggers.dormant_unknown(f, group0 + g);
+        }
+        let leaves = keys.len();
+        self.dormant_keys.extend(
+            keys.into_iter().enumerate().map(|(i, (f, key))| (f, leaf0 + i as LeafId, key)),
+        );
+        self.group_meta.extend(
+            kinds.iter().map(|&kind| GroupMeta { kind, constant: crate::logic::Truth::Unknown }),
+        );
+        self.segments.push_dormant(leaves, kinds.len(), identity, wake);
+        self.diags.extend(diags);
+    }
+
+    /// Ends the open compiled run.
+    fn close(&mut self) {
+        if !self.open.iocs.is_empty() || !self.open.leaves.is_empty() {
+            self.segments.push_compiled(std::mem::take(&mut self.open));
+        }
+    }
+
     /// The ruleset, with its indexes and trigger lists, and the warnings.
-    fn finish(self) -> (Ruleset, Vec<Diagnostic>) {
-        let Assembler { leaves, groups, iocs, diags } = self;
-        let (kind_triggers, triggers) = triggers::build(&leaves, &groups);
-        let kinds = index::build(&leaves, &groups, kind_triggers);
-        let fields = leaves.iter().filter(|l| l.supported()).filter_map(|l| l.field).collect();
-        let unsupported = leaves.iter().filter(|l| !l.supported()).count();
+    pub(crate) fn finish(mut self) -> (Ruleset, Vec<Diagnostic>) {
+        self.close();
+        let Assembler { segments, group_meta, diags, mut triggers, dormant_keys, .. } = self;
+        let compiled =
+            || segments.list().iter().filter_map(|s| s.compiled().map(|b| (s.group0, b)));
+        for (group0, body) in compiled() {
+            for (i, group) in body.groups.iter().enumerate() {
+                triggers.group(group0 + i as GroupId, group, &segments);
+            }
+        }
+        let (kind_triggers, triggers) = triggers.finish(segments.leaf_count());
+        let mut fields: FieldSet = dormant_keys.iter().map(|(f, _, _)| *f).collect();
+        let groups = compiled().flat_map(|(_, b)| b.groups.iter());
+        let kinds = index::build(&segments, groups, dormant_keys, kind_triggers);
+        let leaves = || segments.compiled_leaves();
+        leaves().filter(|l| l.supported()).filter_map(|l| l.field).for_each(|f| fields.insert(f));
+        let unsupported = leaves().filter(|l| !l.supported()).count();
         #[cfg(feature = "yara")]
-        let yara_engine = yara_engine(&leaves);
+        let yara_engine = yara_engine(leaves());
         let ruleset = Ruleset {
-            iocs,
-            leaves,
-            groups,
+            segments,
+            group_meta,
             kinds,
             triggers,
             requirements: Requirements { fields },
@@ -234,11 +417,25 @@ impl Assembler {
     }
 }
 
+/// Moves a compiled run's leaf and group ids past `leaves` and `groups` (it joins a
+/// ruleset after them).
+pub(crate) fn offset(groups: &mut [Group], iocs: &mut [CompiledIoc], leaves: LeafId, by: GroupId) {
+    for g in groups {
+        g.expr.offset(leaves);
+        g.leaves.iter_mut().for_each(|l| *l += leaves);
+    }
+    for ioc in iocs {
+        ioc.tops.iter_mut().for_each(|b| b.offset(by, leaves));
+    }
+}
+
 /// One engine for every distinct `Yara/Yara` source of the ruleset, in leaf order.
 #[cfg(feature = "yara")]
-fn yara_engine(leaves: &[Leaf]) -> Option<std::sync::Arc<yara_rule::Engine>> {
+fn yara_engine<'a>(
+    leaves: impl Iterator<Item = &'a Leaf>,
+) -> Option<std::sync::Arc<yara_rule::Engine>> {
     let mut seen = std::collections::HashSet::new();
-    let rules = leaves.iter().filter_map(|l| match &l.test {
+    let rules = leaves.filter_map(|l| match &l.test {
         Some(value::Test::YaraRule(rule)) if seen.insert(rule.key.as_str()) => Some(&**rule),
         _ => None,
     });
@@ -346,7 +543,7 @@ fn lower_chunk(
 impl Ruleset {
     /// Number of compiled IOCs.
     pub fn len(&self) -> usize {
-        self.iocs.len()
+        self.segments.ioc_count()
     }
 
     /// True when no IOC was compiled.
@@ -383,19 +580,46 @@ impl Ruleset {
         self.unsupported
     }
 
+    /// Every IOC id, in ruleset order, without compiling a dormant segment.
+    pub(crate) fn ioc_ids(&self) -> Vec<&str> {
+        let mut ids = Vec::with_capacity(self.len());
+        for s in self.segments.list() {
+            match (s.compiled(), &s.identity) {
+                (None, Some(identity)) => ids.extend(identity.ids.iter().map(String::as_str)),
+                _ => ids.extend(s.body().iocs.iter().map(|i| i.info.id.as_str())),
+            }
+        }
+        ids
+    }
+
+    /// IOCs not compiled (yet): a bundle's runs of exact-match IOCs load as their stored
+    /// summaries and are compiled only when a scan needs them (an item holds one of their
+    /// keys, or lacks a field they read; a card, an explanation or [`Ruleset::iocs`] needs
+    /// them). Scans and reports do not depend on it; it says how much loading was saved.
+    pub fn dormant(&self) -> usize {
+        let list = self.segments.list().iter();
+        list.filter(|s| s.compiled().is_none()).map(|s| s.iocs as usize).sum()
+    }
+
+    /// Sets the digest a bundle's writer computed for this ruleset (its dormant segments
+    /// would have to be compiled to compute it).
+    pub(crate) fn set_digest(&self, digest: RulesetDigest) {
+        let _ = self.digest.set(digest);
+    }
+
     /// The compiled IOCs' identities, in ruleset (sorted file) order.
     pub fn iocs(&self) -> impl ExactSizeIterator<Item = &IocInfo> {
-        self.iocs.iter().map(|ioc| &ioc.info)
+        self.segments.iocs().map(|ioc| &ioc.info)
     }
 
     /// Number of IndicatorItems compiled (supported or not).
     pub fn items(&self) -> usize {
-        self.leaves.len()
+        self.segments.leaf_count()
     }
 
     /// Number of item-scoped groups.
     pub fn groups(&self) -> usize {
-        self.groups.len()
+        self.segments.group_count()
     }
 
     /// The ruleset's identity: equal for two loads of the same IOC files, different after
@@ -411,9 +635,12 @@ impl Ruleset {
     pub(crate) fn clean_when_groups_false(&self) -> bool {
         use crate::logic::{combine3, Op, Truth};
         *self.clean_when_false.get_or_init(|| {
-            self.iocs.iter().all(|ioc| {
-                let tops = ioc.tops.iter().map(|b| b.eval3(&|_| Truth::False));
-                combine3(Some(Op::Or), tops) == Truth::False
+            // A dormant segment is clean with its groups false (see `dormant`).
+            self.segments.list().iter().filter(|s| s.identity.is_none()).all(|s| {
+                s.body().iocs.iter().all(|ioc| {
+                    let tops = ioc.tops.iter().map(|b| b.eval3(&|_| Truth::False));
+                    combine3(Some(Op::Or), tops) == Truth::False
+                })
             })
         })
     }
@@ -422,24 +649,24 @@ impl Ruleset {
 /// The compiled form, as the evaluator reads it: a named surface over the fields, so that
 /// the layout can change without touching the evaluator.
 impl Ruleset {
-    /// The compiled IOCs, in ruleset order.
-    pub(crate) fn compiled(&self) -> &[CompiledIoc] {
-        &self.iocs
+    /// The IOCs, leaves and groups, by segment.
+    pub(crate) fn segments(&self) -> &segment::Segments {
+        &self.segments
     }
 
-    /// Every leaf, indexed by [`LeafId`].
-    pub(crate) fn leaf_table(&self) -> &[Leaf] {
-        &self.leaves
+    /// Every leaf, indexed by [`LeafId`] (`leaf_table()[id as usize]`).
+    pub(crate) fn leaf_table(&self) -> &segment::Segments {
+        &self.segments
     }
 
-    /// Every group, indexed by [`GroupId`].
-    pub(crate) fn group_table(&self) -> &[Group] {
-        &self.groups
+    /// What the verdict needs of every group, indexed by [`GroupId`].
+    pub(crate) fn group_meta(&self) -> &[GroupMeta] {
+        &self.group_meta
     }
 
     /// One group.
     pub(crate) fn group(&self, g: GroupId) -> &Group {
-        &self.groups[g as usize]
+        self.segments.group(g)
     }
 
     /// The indexes of one item kind.

@@ -72,7 +72,7 @@ fn hash_and_name_bind_to_one_file_group() {
     let (rs, diags) = one(&[top]);
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(rs.groups(), 1);
-    assert!(rs.iocs[0].tops[0].scoped);
+    assert!(rs.segments().ioc(0).tops[0].scoped);
     let req = rs.requirements();
     assert!(req.fields.contains(Field::FileMd5sum) && req.fields.contains(Field::FileFileName));
     assert!(!req.fields.contains(Field::FileSha256sum));
@@ -105,10 +105,10 @@ fn kinds_split_into_groups_and_nested_pure_indicators_join() {
     );
     let (rs, _) = one(&[top]);
     assert_eq!(rs.groups(), 2);
-    let file = rs.groups.iter().find(|g| g.kind == ItemKind::File).unwrap();
+    let file = rs.segments().groups().find(|g| g.kind == ItemKind::File).unwrap();
     assert_eq!(file.leaves.len(), 3);
     assert!(matches!(&file.expr, GExpr::Op(tree::Op::And, ch) if ch.len() == 2));
-    let top = &rs.iocs[0].tops[0];
+    let top = &rs.segments().ioc(0).tops[0];
     assert!(!top.scoped && top.parts.len() == 2);
 }
 
@@ -129,7 +129,7 @@ fn unsupported_leaf_is_false_and_does_not_break_grouping() {
     assert!(note.contains("FileItem/Md5sum") && note.contains("OR still matches"), "{note}");
     assert_eq!(rs.unsupported_items(), 1);
     assert_eq!(rs.groups(), 1);
-    assert!(rs.iocs[0].tops[0].scoped);
+    assert!(rs.segments().ioc(0).tops[0].scoped);
     assert!(!rs.requirements().fields.contains(Field::FileMd5sum));
 }
 
@@ -182,7 +182,7 @@ fn content_type_disagreement_warns_and_term_type_wins() {
         item("a", "is", "FileItem/Md5sum", "string", " D41D8CD98F00B204E9800998ECF8427E ", "");
     let (rs, diags) = one(&[ind("t", "OR", &[leaf])]);
     assert_eq!(codes(&diags), vec![Code::ContentType]);
-    assert!(rs.leaves[0].supported());
+    assert!(rs.leaf_table()[0].supported());
     // A substring search on a digest typed string is text search: no warning.
     let leaf = item("a", "contains", "FileItem/Md5sum", "string", "d41d", "");
     assert!(one(&[ind("t", "OR", &[leaf])]).1.is_empty());
@@ -193,15 +193,15 @@ fn other_version_conditions_are_accepted_with_a_warning() {
     let (rs, diags) =
         one(&[ind("t", "OR", &[item("a", "isnot", "FileItem/FileName", "string", "a", "")])]);
     assert_eq!(codes(&diags), vec![Code::OtherVersionCondition]);
-    assert!(rs.leaves[0].negate && rs.leaves[0].supported());
-    assert_eq!(rs.leaves[0].text, "FileItem/FileName is not a");
+    assert!(rs.leaf_table()[0].negate && rs.leaf_table()[0].supported());
+    assert_eq!(rs.leaf_table()[0].text, "FileItem/FileName is not a");
     let ten = doc10(
         "y",
         r#"<Indicator operator="OR" id="t"><IndicatorItem id="a" condition="matches"><Context document="FileItem" search="FileItem/FileName" type="mir"/><Content type="string">a.*</Content></IndicatorItem></Indicator>"#,
     );
     let (rs, diags) = compile(&[ten]);
     assert_eq!(codes(&diags), vec![Code::OtherVersionCondition]);
-    assert!(rs.leaves[0].supported());
+    assert!(rs.leaf_table()[0].supported());
 }
 
 #[test]
@@ -212,8 +212,8 @@ fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
     );
     let (rs, diags) = compile(&[ten]);
     assert!(diags.is_empty(), "{diags:?}");
-    assert!(rs.leaves[0].negate && rs.leaves[0].fold);
-    assert_eq!(rs.leaves[0].text, "FileItem/FileName contains not Ab");
+    assert!(rs.leaf_table()[0].negate && rs.leaf_table()[0].fold);
+    assert_eq!(rs.leaf_table()[0].text, "FileItem/FileName contains not Ab");
     let (rs, _) = one(&[ind(
         "t",
         "OR",
@@ -226,14 +226,14 @@ fn ten_containsnot_negates_and_preserve_case_only_in_eleven() {
             r#"preserve-case="true" negate="true""#,
         )],
     )]);
-    assert!(rs.leaves[0].negate && !rs.leaves[0].fold);
+    assert!(rs.leaf_table()[0].negate && !rs.leaf_table()[0].fold);
     // Hex stays case-insensitive whatever preserve-case says.
     let (rs, _) = one(&[ind(
         "t",
         "OR",
         &[item("a", "contains", "FileItem/Md5sum", "md5", "D41D", r#"preserve-case="true""#)],
     )]);
-    assert!(rs.leaves[0].fold);
+    assert!(rs.leaf_table()[0].fold);
 }
 
 #[test]
@@ -241,14 +241,14 @@ fn empty_indicator_and_unknown_operator_never_match() {
     let (rs, diags) = one(&[ind("t", "OR", &[])]);
     assert_eq!(codes(&diags), vec![Code::EmptyIndicator, Code::NeverMatches]);
     // Never true, whatever the groups; and false (not unknown) to the verdict: an OR of nothing.
-    assert!(!rs.iocs[0].tops[0].eval(&|_| true));
-    assert_eq!(rs.iocs[0].tops[0].eval3(&|_| Truth::True), Truth::False);
+    assert!(!rs.segments().ioc(0).tops[0].eval(&|_| true));
+    assert_eq!(rs.segments().ioc(0).tops[0].eval3(&|_| Truth::True), Truth::False);
     let (rs, diags) =
         one(&[ind("t", "XOR", &[item("a", "is", "FileItem/FileName", "string", "a", "")])]);
     assert_eq!(codes(&diags), vec![Code::UnknownOperator, Code::NeverMatches]);
     // An unknown operator could mean either: unknown to the verdict.
-    assert!(!rs.iocs[0].tops[0].eval(&|_| true));
-    assert_eq!(rs.iocs[0].tops[0].eval3(&|_| Truth::True), Truth::Unknown);
+    assert!(!rs.segments().ioc(0).tops[0].eval(&|_| true));
+    assert_eq!(rs.segments().ioc(0).tops[0].eval3(&|_| Truth::True), Truth::Unknown);
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn document_mismatch_warns_and_term_wins() {
     let xml = r#"<IndicatorItem id="a" condition="is"><Context document="ProcessItem" search="FileItem/FileName" type="mir"/><Content type="string">a</Content></IndicatorItem>"#;
     let (rs, diags) = one(&[ind("t", "OR", &[xml.to_string()])]);
     assert_eq!(codes(&diags), vec![Code::DocumentMismatch]);
-    assert_eq!(rs.groups[0].kind, ItemKind::File);
+    assert_eq!(rs.group(0).kind, ItemKind::File);
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn metadata_is_kept_as_written_and_comments_attach() {
     let (rs, _) = compile(&[doc]);
     let info = rs.iocs().next().unwrap();
     assert_eq!(info.last_modified.as_deref(), Some("2013-01-01T00:00:00"));
-    assert_eq!(rs.leaves[0].comment.as_deref(), Some("seen in the wild"));
+    assert_eq!(rs.leaf_table()[0].comment.as_deref(), Some("seen in the wild"));
     assert_eq!(rs.len(), 1);
 }
 
@@ -284,7 +284,7 @@ fn mixed_top_with_unsupported_part_keeps_false_part() {
         ],
     );
     let (rs, _) = one(&[top]);
-    let parts = &rs.iocs[0].tops[0].parts;
+    let parts = &rs.segments().ioc(0).tops[0].parts;
     assert_eq!(parts.len(), 3);
     assert!(matches!(parts[2], Part::Never(_)));
 }
@@ -334,7 +334,7 @@ fn indexes_agree_with_direct_tests_on_every_type() {
         })
         .collect();
     let (rs, diags) = one(&xml);
-    assert!(rs.leaves.iter().all(|l| l.supported()), "{diags:?}");
+    assert!(rs.segments().leaves().all(|l| l.supported()), "{diags:?}");
     let date = super::value::parse_date("2024-01-01T00:00:00").unwrap();
     let values = [
         Value::from(md5),
@@ -358,14 +358,14 @@ fn indexes_agree_with_direct_tests_on_every_type() {
         for fi in &kind.fields {
             for v in &values {
                 let mut got = Vec::new();
-                fi.raw_matches(v, &rs.leaves, &mut got);
+                fi.raw_matches(v, rs.leaf_table(), &mut got);
                 got.sort_unstable();
                 got.dedup();
                 let want: Vec<u32> = fi
                     .leaves
                     .iter()
                     .copied()
-                    .filter(|l| rs.leaves[*l as usize].raw_match(v))
+                    .filter(|l| rs.leaf_table()[*l as usize].raw_match(v))
                     .collect();
                 assert_eq!(got, want, "{} on {v:?}", fi.field.name());
                 checked += usize::from(!want.is_empty());
@@ -391,20 +391,20 @@ fn chunks_merge_with_consistent_ids() {
     let (rs, diags) = compile(&docs);
     assert!(diags.is_empty());
     assert_eq!((rs.len(), rs.items(), rs.groups()), (n, 2 * n, 2 * n));
-    for (gid, g) in rs.groups.iter().enumerate() {
-        let leaf = &rs.leaves[g.leaves[0] as usize];
+    for (gid, g) in rs.segments().groups().enumerate() {
+        let leaf = &rs.leaf_table()[g.leaves[0] as usize];
         assert_eq!(leaf.field.map(|f| f.kind()), Some(g.kind), "group {gid}");
     }
     // The last document's branch names its own groups, and they their own leaves.
     let last = n - 1;
-    let ids: Vec<Option<String>> = rs.iocs[last].tops[0]
+    let ids: Vec<Option<String>> = rs.segments().ioc(last).tops[0]
         .parts
         .iter()
         .filter_map(|p| match p {
-            Part::Group(g) => Some(&rs.groups[*g as usize]),
+            Part::Group(g) => Some(rs.group(*g)),
             _ => None,
         })
-        .flat_map(|g| g.leaves.iter().map(|l| rs.leaves[*l as usize].item_id.clone()))
+        .flat_map(|g| g.leaves.iter().map(|l| rs.leaf_table()[*l as usize].item_id.clone()))
         .collect();
     assert_eq!(ids, [Some(format!("n{last}")), Some(format!("p{last}"))]);
 }

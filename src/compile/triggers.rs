@@ -18,6 +18,7 @@
 
 use super::tree::{GExpr, Group, GroupId, Leaf, LeafId, Op};
 use super::value::Test;
+use super::LeafTable;
 use crate::item::ItemKind;
 use crate::logic::Truth;
 use crate::terms::{Cost, Field, FieldSet, TERMS};
@@ -36,7 +37,7 @@ enum Logic {
 
 /// How good the trigger of `expr` is, or `None` when no set of leaves rules the expression
 /// out (a negation; for the verdict, also a constant unknown). See [`trigger_leaves`].
-fn trigger_rank(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Rank> {
+fn trigger_rank<L: LeafTable + ?Sized>(expr: &GExpr, leaves: &L, logic: Logic) -> Option<Rank> {
     match expr {
         GExpr::Unknown(_) if logic == Logic::Verdict => None,
         GExpr::Unknown(_) => Some((Cost::Metadata, 0, 0)),
@@ -71,7 +72,12 @@ fn trigger_rank(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Rank> {
 
 /// Pushes the trigger of `expr` (whose [`trigger_rank`] is `Some`). Nothing pushed means the
 /// expression is always false (in that logic).
-fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], logic: Logic, out: &mut Vec<LeafId>) {
+fn trigger_leaves<L: LeafTable + ?Sized>(
+    expr: &GExpr,
+    leaves: &L,
+    logic: Logic,
+    out: &mut Vec<LeafId>,
+) {
     match expr {
         GExpr::Unknown(_) => {}
         GExpr::Leaf(l) => out.push(*l),
@@ -92,7 +98,7 @@ fn trigger_leaves(expr: &GExpr, leaves: &[Leaf], logic: Logic, out: &mut Vec<Lea
 }
 
 /// The trigger of `expr` in `logic`: `None` when it has none (tried on every item).
-fn trigger(expr: &GExpr, leaves: &[Leaf], logic: Logic) -> Option<Vec<LeafId>> {
+fn trigger<L: LeafTable + ?Sized>(expr: &GExpr, leaves: &L, logic: Logic) -> Option<Vec<LeafId>> {
     trigger_rank(expr, leaves, logic)?;
     let mut set = Vec::new();
     trigger_leaves(expr, leaves, logic, &mut set);
@@ -119,6 +125,13 @@ impl Multimap {
             starts[i] += starts[i - 1];
         }
         Multimap { starts, groups: pairs.into_iter().map(|(_, g)| g).collect() }
+    }
+
+    /// Every (key, group) pair, by key.
+    fn pairs(&self) -> Vec<(u32, GroupId)> {
+        (0..self.starts.len().saturating_sub(1))
+            .flat_map(|k| self.of(k).iter().map(move |g| (k as u32, *g)))
+            .collect()
     }
 
     fn of(&self, key: usize) -> &[GroupId] {
@@ -155,6 +168,12 @@ impl Triggers {
     pub(crate) fn unknown_field(&self, field: Field) -> &[GroupId] {
         self.unknown_field.of(field as usize)
     }
+
+    /// Every pair of the three maps: (leaf, group) for detection and for the verdict, and
+    /// (field, group) for unknown fields.
+    pub(crate) fn pairs(&self) -> [Vec<(u32, GroupId)>; 3] {
+        [self.detection.pairs(), self.verdict.pairs(), self.unknown_field.pairs()]
+    }
 }
 
 /// What each kind's groups need besides the triggers.
@@ -177,14 +196,64 @@ pub(crate) fn build(
     leaves: &[Leaf],
     groups: &[Group],
 ) -> ([KindTriggers; ItemKind::COUNT], Triggers) {
-    let mut kinds: [KindTriggers; ItemKind::COUNT] = Default::default();
-    let (mut detection, mut verdict, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
-    let mut unknowns = Vec::new();
+    let mut builder = Builder::default();
     for (gid, group) in groups.iter().enumerate() {
-        let gid = gid as GroupId;
+        builder.group(gid as GroupId, group, leaves);
+    }
+    builder.finish(leaves.len())
+}
+
+/// The triggers of a ruleset's groups, added one group (or dormant run) at a time.
+#[derive(Default)]
+pub(crate) struct Builder {
+    kinds: [KindTriggers; ItemKind::COUNT],
+    detection: Vec<(u32, GroupId)>,
+    verdict: Vec<(u32, GroupId)>,
+    unknown: Vec<(u32, GroupId)>,
+}
+
+impl Builder {
+    /// Adds a dormant group of `kind` (see [`super::dormant`]: such a group has no
+    /// constant unknown and always a trigger, which [`Builder::dormant_detection`] adds).
+    pub(crate) fn dormant_group(&mut self, _gid: GroupId, kind: ItemKind) {
+        self.kinds[kind.index()].any_group = true;
+    }
+
+    /// Adds leaf `l` (on `field`) to the trigger of the dormant group `gid` of `kind`.
+    pub(crate) fn dormant_detection(
+        &mut self,
+        l: LeafId,
+        field: Field,
+        gid: GroupId,
+        kind: ItemKind,
+    ) {
+        if field.term().cost == Cost::Content {
+            self.kinds[kind.index()].content_triggers.insert(field);
+        }
+        self.detection.push((l, gid));
+    }
+
+    /// Notes that an unknown value of `field` can leave the dormant group `gid` unknown.
+    pub(crate) fn dormant_unknown(&mut self, field: Field, gid: GroupId) {
+        self.unknown.push((field as u32, gid));
+    }
+
+    /// The triggers, for `leaf_count` leaves.
+    pub(crate) fn finish(self, leaf_count: usize) -> ([KindTriggers; ItemKind::COUNT], Triggers) {
+        let triggers = Triggers {
+            detection: Multimap::build(leaf_count, self.detection),
+            verdict: Multimap::build(leaf_count, self.verdict),
+            unknown_field: Multimap::build(TERMS.len(), self.unknown),
+        };
+        (self.kinds, triggers)
+    }
+
+    /// Adds the triggers of group `gid`.
+    pub(crate) fn group<L: LeafTable + ?Sized>(&mut self, gid: GroupId, group: &Group, leaves: &L) {
+        let Builder { kinds, detection, verdict, unknown } = self;
         let k = &mut kinds[group.kind.index()];
         if group.expr.constant() == Truth::False {
-            continue;
+            return;
         }
         k.any_group = true;
         let mut content = |l: &LeafId| {
@@ -200,7 +269,7 @@ pub(crate) fn build(
             }),
             None => k.always.push(gid),
         }
-        unknowns.clear();
+        let mut unknowns = Vec::new();
         group.expr.unknowns(&mut unknowns);
         // Without constant unknowns the two logics pick the same trigger.
         let judge =
@@ -226,19 +295,13 @@ pub(crate) fn build(
             }
         }
     }
-    let triggers = Triggers {
-        detection: Multimap::build(leaves.len(), detection),
-        verdict: Multimap::build(leaves.len(), verdict),
-        unknown_field: Multimap::build(TERMS.len(), unknown),
-    };
-    (kinds, triggers)
 }
 
 /// A group's detection and verdict triggers, as chosen (`None`: tried on every item); for
 /// dumps and tests.
-pub(crate) fn of_group(
+pub(crate) fn of_group<L: LeafTable + ?Sized>(
     group: &Group,
-    leaves: &[Leaf],
+    leaves: &L,
 ) -> (Option<Vec<LeafId>>, Option<Vec<LeafId>>) {
     (trigger(&group.expr, leaves, Logic::Detection), trigger(&group.expr, leaves, Logic::Verdict))
 }

@@ -5,6 +5,7 @@
 
 use super::item::{eval3, leaf_value, Scratch};
 use super::verdict::{constant_reasons, group_reasons, groups_of, GroupValues, Missing};
+use crate::compile::segment::Segments;
 use crate::compile::tree::{Branch, GExpr, Group, GroupId, Leaf, Part, Unknown};
 use crate::compile::Ruleset;
 use crate::item::{ItemKind, ItemView};
@@ -36,7 +37,7 @@ impl Tallies {
             fields: FieldSet::default(),
             counts: HashMap::new(),
         };
-        for (i, ioc) in rs.compiled().iter().enumerate() {
+        for (i, ioc) in rs.segments().iocs().enumerate() {
             if !ids.contains(&ioc.info.id) {
                 continue;
             }
@@ -68,7 +69,7 @@ impl Tallies {
         &self,
         g: GroupId,
         group: &Group,
-        leaves: &[Leaf],
+        leaves: &Segments,
         s: &Scratch,
         item: &dyn ItemView,
     ) {
@@ -96,7 +97,7 @@ impl Tallies {
         self.iocs
             .iter()
             .map(|&i| {
-                let ioc = &rs.compiled()[i];
+                let ioc = rs.segments().ioc(i);
                 Explanation {
                     id: ioc.info.id.clone(),
                     file: ioc.info.file.clone(),
@@ -118,7 +119,7 @@ fn nodes(expr: &GExpr) -> usize {
 }
 
 /// Every node's value on the current item, in pre-order.
-fn walk(expr: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView, out: &mut Vec<Truth>) {
+fn walk(expr: &GExpr, leaves: &Segments, s: &Scratch, item: &dyn ItemView, out: &mut Vec<Truth>) {
     match expr {
         GExpr::Leaf(l) => out.push(leaf_value(*l, leaves, s)),
         GExpr::Unknown(_) => out.push(Truth::Unknown),

@@ -4,6 +4,7 @@
 use super::Scanner;
 use crate::card::{Evidence, MatchedObject};
 use crate::compile::index::{FieldIndex, KindIndex};
+use crate::compile::segment::Segments;
 use crate::compile::tree::{GExpr, Group, GroupId, Leaf, LeafId};
 use crate::item::{ItemView, Lookup, Value};
 use crate::logic::{self, Observed, Truth};
@@ -85,10 +86,10 @@ impl Scanner<'_> {
                 self.observe(item, fi, s);
             }
             s.cands.extend(
-                rs.group_table()
+                rs.group_meta()
                     .iter()
                     .enumerate()
-                    .filter(|(_, g)| g.kind == item.kind() && g.expr.constant() != Truth::False)
+                    .filter(|(_, g)| g.kind == item.kind() && g.constant != Truth::False)
                     .map(|(i, _)| i as GroupId),
             );
         } else {
@@ -263,7 +264,7 @@ fn observed(leaf: &Leaf, v: &Value) -> Value {
 }
 
 /// A leaf's value on the current item; a field not asked is unknown.
-pub(super) fn leaf_value(l: LeafId, leaves: &[Leaf], s: &Scratch) -> Truth {
+pub(super) fn leaf_value(l: LeafId, leaves: &Segments, s: &Scratch) -> Truth {
     let leaf = &leaves[l as usize];
     let Some(field) = leaf.field else { return Truth::Unknown };
     let observed = match s.state[field as usize] {
@@ -275,7 +276,7 @@ pub(super) fn leaf_value(l: LeafId, leaves: &[Leaf], s: &Scratch) -> Truth {
 }
 
 /// An expression's value on the current item (`matched` is kept sorted).
-pub(super) fn eval3(expr: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView) -> Truth {
+pub(super) fn eval3(expr: &GExpr, leaves: &Segments, s: &Scratch, item: &dyn ItemView) -> Truth {
     match expr {
         GExpr::Leaf(l) => leaf_value(*l, leaves, s),
         GExpr::Unknown(_) => Truth::Unknown,
@@ -289,7 +290,7 @@ pub(super) fn eval3(expr: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemV
 /// Conditions bound to one element of a sub-list: the best value over the elements. Only
 /// columns already asked are read (a column not asked, or unknown, is unknown on every
 /// element), so this never computes a field.
-fn element(inner: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView) -> Truth {
+fn element(inner: &GExpr, leaves: &Segments, s: &Scratch, item: &dyn ItemView) -> Truth {
     let mut ids = Vec::new();
     inner.leaves(&mut ids);
     let columns: Vec<(LeafId, Option<&[Value]>)> = ids
@@ -323,7 +324,7 @@ fn element(inner: &GExpr, leaves: &[Leaf], s: &Scratch, item: &dyn ItemView) -> 
 fn at_element(
     expr: &GExpr,
     i: usize,
-    leaves: &[Leaf],
+    leaves: &Segments,
     columns: &[(LeafId, Option<&[Value]>)],
 ) -> Truth {
     match expr {

@@ -81,12 +81,18 @@ pub(crate) fn cards(
         // No group is true: no IOC is detected (a detection needs a true group).
         return cards;
     }
-    for ioc in ruleset.compiled() {
-        let detected = ioc.tops.iter().any(|b| b.eval(&group_true));
-        // Detection is the verdict's "true": the two logics agree (see crate::logic).
-        debug_assert_eq!(detected, values.ioc(ioc) == Truth::True, "IOC {}", ioc.info.id);
-        if detected {
-            cards.push(card(ruleset, ioc, hits, &group_true));
+    for segment in ruleset.segments().list() {
+        // A detection needs a true group: a dormant segment without one stays dormant.
+        if segment.compiled().is_none() && !segment.group_range().any(group_true) {
+            continue;
+        }
+        for ioc in &segment.body().iocs {
+            let detected = ioc.tops.iter().any(|b| b.eval(&group_true));
+            // Detection is the verdict's "true": the two logics agree (see crate::logic).
+            debug_assert_eq!(detected, values.ioc(ioc) == Truth::True, "IOC {}", ioc.info.id);
+            if detected {
+                cards.push(card(ruleset, ioc, hits, &group_true));
+            }
         }
     }
     cards

@@ -68,13 +68,13 @@ impl<'a> GroupValues<'a> {
         uncollected: &'a [ItemKind],
     ) -> Self {
         let values = rs
-            .group_table()
+            .group_meta()
             .iter()
             .enumerate()
             .map(|(g, group)| {
                 if hits.get(&(g as GroupId)).is_some_and(|h| h.count > 0) {
                     Truth::True
-                } else if group.expr.constant() == Truth::False {
+                } else if group.constant == Truth::False {
                     Truth::False
                 } else if unknown.binary_search(&(g as GroupId)).is_ok()
                     || uncollected.contains(&group.kind)
@@ -92,6 +92,14 @@ impl<'a> GroupValues<'a> {
     /// True when every group is false, so that every IOC is clean.
     pub(super) fn all_false(&self) -> bool {
         self.all_false
+    }
+
+    /// True when every group of `range` is false.
+    pub(super) fn all_false_in(&self, range: std::ops::Range<GroupId>) -> bool {
+        self.all_false
+            || self.values[range.start as usize..range.end as usize]
+                .iter()
+                .all(|v| *v == Truth::False)
     }
 
     pub(super) fn get(&self, g: GroupId) -> Truth {
@@ -123,13 +131,31 @@ pub(super) fn results(
     clean: bool,
 ) -> (Vec<IocResult>, usize) {
     if !clean && values.all_false() && rs.clean_when_groups_false() {
-        return (Vec::new(), rs.compiled().len());
+        return (Vec::new(), rs.len());
     }
     let mut omitted = 0;
-    let results = rs
-        .compiled()
-        .iter()
-        .filter_map(|ioc| {
+    let mut results = Vec::new();
+    for segment in rs.segments().list() {
+        // A dormant segment holds no constant unknown: with its groups all false, its IOCs
+        // are clean, and are listed without compiling it.
+        if let (None, Some(identity)) = (segment.compiled(), &segment.identity) {
+            if values.all_false_in(segment.group_range()) {
+                match clean {
+                    true => results.extend(identity.ids.iter().zip(&identity.files).map(
+                        |(id, file)| IocResult {
+                            id: id.clone(),
+                            file: file.clone(),
+                            verdict: Verdict::Clean,
+                            objects: 0,
+                            reasons: Vec::new(),
+                        },
+                    )),
+                    false => omitted += identity.len(),
+                }
+                continue;
+            }
+        }
+        results.extend(segment.body().iocs.iter().filter_map(|ioc| {
             let verdict = Verdict::of(values.ioc(ioc));
             if !clean && verdict == Verdict::Clean {
                 omitted += 1;
@@ -165,8 +191,8 @@ pub(super) fn results(
                 objects,
                 reasons,
             })
-        })
-        .collect();
+        }));
+    }
     (results, omitted)
 }
 

@@ -87,8 +87,8 @@ pub(crate) fn from_bytes(field: Field) -> bool {
 /// The distinct YARA strings of the ruleset, by key.
 fn yara_strings(ruleset: &Ruleset) -> Vec<Arc<YaraString>> {
     let mut strings: Vec<Arc<YaraString>> = ruleset
-        .leaf_table()
-        .iter()
+        .segments()
+        .compiled_leaves()
         .filter_map(|l| match &l.test {
             Some(Test::Yara(string)) => Some(string.clone()),
             _ => None,
@@ -103,7 +103,7 @@ fn yara_strings(ruleset: &Ruleset) -> Vec<Arc<YaraString>> {
 fn probe(ruleset: &Ruleset, field: Field) -> Option<StringProbe> {
     let mut every = false;
     let mut patterns = Vec::new();
-    for leaf in ruleset.leaf_table().iter().filter(|l| l.field == Some(field)) {
+    for leaf in ruleset.segments().compiled_leaves().filter(|l| l.field == Some(field)) {
         match &leaf.test {
             Some(Test::TextEq(p) | Test::Contains(p) | Test::StartsWith(p) | Test::EndsWith(p)) => {
                 patterns.push(p.to_string())
