@@ -211,6 +211,11 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
 /// [`decode`], when any part is damaged; also refused when two of its IOCs have one id (a
 /// bundle `iocscan compile` wrote never has).
 pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
+    load_with(path, false)
+}
+
+/// [`load`]; `check_dormant` also checks the dormant chunks' digests now ([`load_checked`]).
+fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRuleset, BundleError> {
     let file = std::sync::Arc::new(BundleFile::open(path)?);
     let mut verified = verify(&*file)?;
     let compiled = verified.head.compiled.take().filter(|c| {
@@ -226,7 +231,12 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
         let (ruleset, warnings) = crate::compile::assemble_runs(chunks.len(), |i| {
             let run = runs[i].lock().map(|mut r| r.take()).unwrap_or(None);
             match run {
-                Some(run) => dormant_run(run, &file, &chunks[i]),
+                Some(run) => {
+                    if check_dormant {
+                        chunks[i].bytes(&*file)?;
+                    }
+                    dormant_run(run, &file, &chunks[i])
+                }
                 None => chunks[i].documents(&*file).map(crate::compile::Run::Documents),
             }
         })?;
@@ -256,11 +266,10 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
 /// too: a bundle damaged anywhere is refused whole (`iocscan check`). [`load`] itself checks
 /// a dormant chunk only when a scan first needs it: until then the verified index (its
 /// summary) is all the scan reads of it.
+/// Every chunk is read and hashed once: the compiled ones when compiled, the dormant ones
+/// beside their summaries.
 pub fn load_checked(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
-    let file = BundleFile::open(path)?;
-    let verified = verify(&file)?;
-    verified.chunks.par_iter().try_for_each(|c| c.bytes(&file).map(drop))?;
-    load(path)
+    load_with(path, true)
 }
 
 /// A chunk that stays dormant: its checked summary and warnings now, its documents read,
