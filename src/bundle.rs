@@ -6,18 +6,22 @@
 //! "IOCSBNDL"  format version (u32 LE)  SHA-256 of the index (32 bytes)  body length (u64 LE)
 //! body:  index: [len u64][postcard head: tool, sources, files_seen, files_rejected,
 //!                         diagnostics, rule_names, compiled: (compiler tag, ruleset
-//!                         digest, per chunk its dormant summary or none)]
-//!               [chunks u64] ([len u64][SHA-256 of the chunk, 32 bytes])...
-//!        then the chunks, in order, each a postcard list of up to 4,096 documents
+//!                         digest, the dormant summaries' sizes in all)]
+//!               [chunks u64] ([summary len u64][SHA-256 of the summary, 32 bytes]
+//!                             [chunk len u64][SHA-256 of the chunk, 32 bytes])...
+//!        then per chunk its dormant summary (none: 0 bytes), then the chunk: a postcard
+//!        list of up to 4,096 documents
 //! ```
 //!
 //! The chunks hold the document model: a bundle made by one build compiles with the next
 //! one's semantics and gets that ruleset's digest. The writer splits the documents into runs
 //! (chunks) of IOCs that only exact equality can decide and runs of the others, and stores
-//! beside each of the first its dormant summary (`compile::dormant`: keys, triggers, group
-//! kinds, identities, warnings) and the ruleset's digest, tagged with its compiler
-//! (`compile::compiler_tag`). The build that wrote them loads such a run from its summary
-//! alone and compiles its chunk only when a scan first needs it (an item holds one of its
+//! before each of the first its dormant summary (`compile::dormant`: keys, triggers, group
+//! kinds, identities, warnings), and in the head the ruleset's digest, tagged with its
+//! compiler (`compile::compiler_tag`). The build that wrote them loads such a run from its
+//! summary alone (summaries are read, checked and decoded in parallel, one per worker, and
+//! their texts stay where they were read: no copy per key or id) and compiles its chunk
+//! only when a scan first needs it (an item holds one of its
 //! keys or lacks a field it reads; a card, an explanation or the IOC list needs it): 100,000
 //! hash IOCs load in the time of a few. Another build ignores the summaries and compiles
 //! every chunk. The other chunks are read when their turn comes, checked against their own
@@ -26,9 +30,9 @@
 //! name each other by `Yara/RuleName`, flagged in the head, compiles whole, without
 //! summaries).
 //!
-//! Loading checks the magic, the version, the length and the index's digest (which covers
-//! the summaries) before decoding anything, and every compiled chunk's digest before
-//! decoding it; a result is returned only when all passed, so a truncated or altered file is
+//! Loading checks the magic, the version, the length and the index's digest before decoding
+//! anything, and every summary's and compiled chunk's digest before decoding it; a result
+//! is returned only when all passed, so a truncated or altered file is
 //! refused whole, never half-loaded. A dormant chunk is checked when it wakes: until then
 //! the scan reads only its verified summary; a chunk that no longer matches then (the file
 //! was altered in place after loading) leaves its IOCs undetermined, never clean.
@@ -56,10 +60,13 @@ use std::path::{Path, PathBuf};
 pub const MAGIC: &[u8; 8] = b"IOCSBNDL";
 
 /// The bundle format version this build writes and reads.
-pub const BUNDLE_VERSION: u32 = 3;
+pub const BUNDLE_VERSION: u32 = 4;
 
 /// Bytes before the body: magic, version, the index's digest, body length.
 const HEADER: usize = 8 + 4 + 32 + 8;
+
+/// Bytes of one index entry: a summary's and a chunk's length and digest.
+const ENTRY: usize = 2 * (8 + 32);
 
 /// Why a bundle was refused; each variant has a stable [`BundleError::code`].
 #[derive(Debug, thiserror::Error)]
@@ -119,14 +126,14 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
     let rule_names = loaded.documents.iter().any(crate::compile::names_another);
     // The runs and their dormant summaries; a collection that inlines by name compiles
     // whole: runs of the chunk size, none dormant.
-    let (lengths, compiled) = if rule_names || loaded.documents.is_empty() {
+    let (lengths, summaries, compiled) = if rule_names || loaded.documents.is_empty() {
         let n = loaded.documents.len();
         let lengths = (0..n).step_by(CHUNK_DOCUMENTS).map(|i| CHUNK_DOCUMENTS.min(n - i)).collect();
-        (lengths, None)
+        (lengths, Vec::new(), None)
     } else {
         let (runs, digest) = crate::compile::summarise(&loaded.documents, CHUNK_DOCUMENTS);
         let lengths: Vec<usize> = runs.iter().map(|(n, _)| *n).collect();
-        let runs = runs
+        let summaries: Vec<Option<WRun>> = runs
             .into_iter()
             .map(|(_, run)| {
                 run.map(|(summary, diags)| WRun {
@@ -135,8 +142,13 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
                 })
             })
             .collect();
+        let mut sizes = [0u64; 4];
+        for s in summaries.iter().flatten().map(|r| &r.summary) {
+            let each = [s.keys.len(), s.kinds.len(), s.detection.len(), s.unknown.len()];
+            sizes.iter_mut().zip(each).for_each(|(total, n)| *total += n as u64);
+        }
         let compiler = crate::compile::compiler_tag();
-        (lengths, Some(Compiled { compiler, digest: digest.0, runs }))
+        (lengths, summaries, Some(Compiled { compiler, digest: digest.0, sizes }))
     };
     let head = Head {
         tool: crate::TOOL.to_owned(),
@@ -148,34 +160,43 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
         compiled,
     };
     // The documents in chunks (the runs), each its own postcard value with its own digest,
-    // so that loading checks, decodes and compiles them in parallel, or leaves them dormant.
+    // so that loading checks, decodes and compiles them in parallel, or leaves them dormant;
+    // the same for the summaries.
     let mut runs = Vec::with_capacity(lengths.len());
     lengths.iter().fold(0, |at, n| {
         runs.push(at..at + n);
         at + n
     });
-    let chunks: Vec<Vec<u8>> = runs
+    // Each part is written with its summary (empty when it has none) before it.
+    let parts: Vec<[Vec<u8>; 2]> = runs
         .par_iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
+            let summary = match summaries.get(i) {
+                Some(Some(run)) => postcard::to_allocvec(run)?,
+                _ => Vec::new(),
+            };
             let docs = &loaded.documents[r.clone()];
-            postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>())
+            let chunk =
+                postcard::to_allocvec(&docs.iter().map(WDocument::from).collect::<Vec<_>>())?;
+            Ok([summary, chunk])
         })
-        .collect::<Result<_, _>>()
+        .collect::<Result<_, postcard::Error>>()
         .map_err(io::Error::other)?;
     let mut index = Vec::new();
     frame(&mut index, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
-    index.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
-    for chunk in &chunks {
-        index.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
-        index.extend_from_slice(&Sha256::digest(chunk));
+    index.extend_from_slice(&(parts.len() as u64).to_le_bytes());
+    for part in parts.iter().flatten() {
+        index.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        index.extend_from_slice(&Sha256::digest(part));
     }
-    let body_len = index.len() + chunks.iter().map(Vec::len).sum::<usize>();
+    let body_len = index.len() + parts.iter().flatten().map(Vec::len).sum::<usize>();
     out.write_all(MAGIC)?;
     out.write_all(&BUNDLE_VERSION.to_le_bytes())?;
     out.write_all(&Sha256::digest(&index))?;
     out.write_all(&(body_len as u64).to_le_bytes())?;
     out.write_all(&index)?;
-    chunks.iter().try_for_each(|c| out.write_all(c))?;
+    parts.iter().flatten().try_for_each(|p| out.write_all(p))?;
     out.flush()
 }
 
@@ -183,8 +204,9 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
     let file = BundleFile::open(path)?;
     let verified = verify(&file)?;
+    verified.summaries(&file)?;
     let documents = verified.documents(&file)?;
-    verified.head.into_bundle(documents)
+    verified.head()?.into_bundle(documents)
 }
 
 /// What a bundle holds.
@@ -201,8 +223,9 @@ pub struct Bundle {
 /// Decodes a bundle from its bytes: hostile input, checked whole before anything is used.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     let verified = verify(bytes)?;
+    verified.summaries(bytes)?;
     let documents = verified.documents(bytes)?;
-    verified.head.into_bundle(documents)
+    verified.head()?.into_bundle(documents)
 }
 
 /// Loads and compiles the bundle at `path`: what [`crate::load::load_ruleset`] gives for
@@ -217,41 +240,38 @@ pub fn load(path: &Path) -> Result<crate::load::LoadedRuleset, BundleError> {
 /// [`load`]; `check_dormant` also checks the dormant chunks' digests now ([`load_checked`]).
 fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRuleset, BundleError> {
     let file = std::sync::Arc::new(BundleFile::open(path)?);
-    let mut verified = verify(&*file)?;
-    let compiled = verified.head.compiled.take().filter(|c| {
-        c.compiler == crate::compile::compiler_tag() && c.runs.len() == verified.chunks.len()
-    });
-    let (ruleset, warnings) = if verified.head.rule_names {
+    let verified = verify(&*file)?;
+    let mut head = verified.head()?;
+    let compiled = head.compiled.take().filter(|c| c.compiler == crate::compile::compiler_tag());
+    let chunks = &verified.chunks;
+    let (ruleset, warnings) = if head.rule_names {
         crate::compile::compile(&verified.documents(&*file)?)
     } else if let Some(compiled) = compiled {
-        let digest = crate::compile::RulesetDigest(compiled.digest);
-        let runs: Vec<std::sync::Mutex<Option<WRun>>> =
-            compiled.runs.into_iter().map(std::sync::Mutex::new).collect();
-        let chunks = &verified.chunks;
-        let (ruleset, warnings) = crate::compile::assemble_runs(chunks.len(), |i| {
-            let run = runs[i].lock().map(|mut r| r.take()).unwrap_or(None);
-            match run {
-                Some(run) => {
-                    if check_dormant {
-                        chunks[i].bytes(&*file)?;
-                    }
-                    dormant_run(run, &file, &chunks[i])
-                }
-                None => chunks[i].documents(&*file).map(crate::compile::Run::Documents),
+        // The sizes are a hint for reservations: no larger than the summaries' bytes.
+        let bytes = chunks.iter().map(|c| c.summary.len as u64).sum::<u64>();
+        let [leaves, groups, detection, unknown] = compiled.sizes.map(|n| n.min(bytes) as usize);
+        let sizes = crate::compile::DormantSizes { leaves, groups, detection, unknown };
+        let (ruleset, warnings) = crate::compile::assemble_runs(chunks.len(), sizes, |i| {
+            let chunk = &chunks[i];
+            if chunk.summary.len == 0 {
+                return chunk.documents(&*file).map(crate::compile::Run::Documents);
             }
+            if check_dormant {
+                chunk.bytes(&*file)?;
+            }
+            let text = std::sync::Arc::new(chunk.summary.bytes(&*file)?.into_owned());
+            let run: WRun<&str> = postcard::from_bytes(&text).map_err(corrupt_error)?;
+            dormant_run(run, &text, &file, chunk)
         })?;
-        ruleset.set_digest(digest);
+        ruleset.set_digest(crate::compile::RulesetDigest(compiled.digest));
         (ruleset, warnings)
     } else {
-        let chunks = &verified.chunks;
         crate::compile::compile_runs(chunks.len(), |i| chunks[i].documents(&*file))?
     };
-    let mut ids: Vec<&str> = ruleset.ioc_ids();
-    ids.par_sort_unstable();
-    if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return corrupt(format!("IOC id `{}` is in the bundle twice", twice[0]));
+    if let Some(twice) = twice(&ruleset.ioc_ids()) {
+        return corrupt(format!("IOC id `{twice}` is in the bundle twice"));
     }
-    let Bundle { loaded, .. } = verified.head.into_bundle(Vec::new())?;
+    let Bundle { loaded, .. } = head.into_bundle(Vec::new())?;
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(warnings);
     Ok(crate::load::LoadedRuleset {
@@ -260,6 +280,22 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
         files_seen: loaded.files_seen,
         files_rejected: loaded.files_rejected,
     })
+}
+
+/// The first of `ids` that an earlier one equals, if any (hashed: no sort, no copy of
+/// the ids).
+fn twice<'a>(ids: &[&'a str]) -> Option<&'a str> {
+    let hasher = ahash::RandomState::new();
+    let mut seen = hashbrown::HashTable::<u32>::with_capacity(ids.len());
+    let hash = |i: &u32| hasher.hash_one(ids[*i as usize]);
+    for (i, id) in ids.iter().enumerate() {
+        let h = hasher.hash_one(id);
+        if seen.find(h, |j| ids[*j as usize] == *id).is_some() {
+            return Some(id);
+        }
+        seen.insert_unique(h, i as u32, hash);
+    }
+    None
 }
 
 /// [`load`], after checking every chunk against its digest, those a scan leaves dormant
@@ -278,11 +314,12 @@ pub fn load_checked(path: &Path) -> Result<crate::load::LoadedRuleset, BundleErr
 /// or does not compile to what its summary says, gives a body whose IOCs are undetermined
 /// with the reason (see `compile::segment::Body::unreadable`).
 fn dormant_run(
-    run: WRun,
+    run: WRun<&str>,
+    text: &crate::compile::dormant::Text,
     file: &std::sync::Arc<BundleFile>,
     chunk: &ChunkRef,
 ) -> Result<crate::compile::Run, BundleError> {
-    let checked = run.summary.check().map_err(BundleError::Corrupt)?;
+    let checked = run.summary.check(text).map_err(BundleError::Corrupt)?;
     let diagnostics =
         run.diagnostics.into_iter().map(WDiagnostic::into_diagnostic).collect::<Result<_, _>>()?;
     let (file, chunk) = (file.clone(), ChunkRef { ..*chunk });
@@ -294,7 +331,7 @@ fn dormant_run(
                 let same = body.leaves.len() == leaves
                     && body.groups.len() == kinds.len()
                     && body.groups.iter().zip(&kinds).all(|(g, k)| g.kind == *k)
-                    && body.iocs.iter().map(|i| &i.info.id).eq(identity.ids.iter());
+                    && body.iocs.iter().map(|i| i.info.id.as_str()).eq(identity.ids());
                 if same {
                     return body;
                 }
@@ -370,11 +407,26 @@ impl Source for BundleFile {
 /// A bundle whose header and index passed their checks; its chunks are checked as they are
 /// read.
 struct Verified {
-    head: Head,
+    /// The head's bytes.
+    head: Vec<u8>,
     chunks: Vec<ChunkRef>,
 }
 
 impl Verified {
+    /// The head.
+    fn head(&self) -> Result<Head, BundleError> {
+        postcard::from_bytes(&self.head).map_err(corrupt_error)
+    }
+
+    /// Checks every dormant summary: its digest, its decoding, its contents.
+    fn summaries(&self, source: &(impl Source + ?Sized)) -> Result<(), BundleError> {
+        self.chunks.par_iter().filter(|c| c.summary.len > 0).try_for_each(|c| {
+            let text = std::sync::Arc::new(c.summary.bytes(source)?.into_owned());
+            let run: WRun<&str> = postcard::from_bytes(&text).map_err(corrupt_error)?;
+            run.summary.check(&text).map(drop).map_err(BundleError::Corrupt)
+        })
+    }
+
     /// Every chunk's documents, in order (chunks read, checked and decoded in parallel).
     fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
         let runs: Vec<Vec<IocDocument>> =
@@ -385,16 +437,16 @@ impl Verified {
     }
 }
 
-/// Where one chunk lies in the bundle, and the digest the (verified) index gives it.
+/// Where one part of the bundle lies, and the digest the (verified) index gives it.
 #[derive(Clone, Copy)]
-struct ChunkRef {
+struct Part {
     at: u64,
     len: usize,
     digest: [u8; 32],
 }
 
-impl ChunkRef {
-    /// The chunk's bytes, once they match their digest.
+impl Part {
+    /// The part's bytes, once they match their digest.
     fn bytes<'s>(&self, source: &'s (impl Source + ?Sized)) -> Result<Cow<'s, [u8]>, BundleError> {
         let bytes = source.bytes(self.at, self.len)?;
         if Sha256::digest(&bytes).as_slice() != self.digest {
@@ -402,12 +454,25 @@ impl ChunkRef {
         }
         Ok(bytes)
     }
+}
+
+/// One chunk of documents and the dormant summary before it (none: 0 bytes).
+#[derive(Clone, Copy)]
+struct ChunkRef {
+    summary: Part,
+    documents: Part,
+}
+
+impl ChunkRef {
+    /// The chunk's bytes, once they match their digest.
+    fn bytes<'s>(&self, source: &'s (impl Source + ?Sized)) -> Result<Cow<'s, [u8]>, BundleError> {
+        self.documents.bytes(source)
+    }
 
     /// The chunk's documents, once its bytes match their digest.
     fn documents(&self, source: &(impl Source + ?Sized)) -> Result<Vec<IocDocument>, BundleError> {
         let bytes = self.bytes(source)?;
-        let docs: Vec<WDocument> =
-            postcard::from_bytes(&bytes).map_err(|e| BundleError::Corrupt(e.to_string()))?;
+        let docs: Vec<WDocument> = postcard::from_bytes(&bytes).map_err(corrupt_error)?;
         docs.into_iter().map(WDocument::into_document).collect()
     }
 }
@@ -445,28 +510,29 @@ fn verify(source: &(impl Source + ?Sized)) -> Result<Verified, BundleError> {
     let head_len = index.u64()?;
     let head = index.take(head_len)?;
     let count = index.u64()?;
-    // Each entry is 40 bytes of the body: `count` cannot make this outrun them.
-    let table = index.take(count.saturating_mul(40))?;
+    // Each entry is ENTRY bytes of the body: `count` cannot make this outrun them.
+    let table = index.take(count.saturating_mul(ENTRY as u64))?;
     if index.digest.finalize().as_slice() != digest {
         return Err(BundleError::Integrity("the SHA-256 digest does not match".into()));
     }
-    let head: Head =
-        postcard::from_bytes(&head).map_err(|e| BundleError::Corrupt(e.to_string()))?;
-    let (mut at, mut chunks) = (index.at, Vec::with_capacity(table.len() / 40));
-    for entry in table.chunks_exact(40) {
+    let (mut at, mut chunks) = (index.at, Vec::with_capacity(table.len() / ENTRY));
+    let mut part = |entry: &[u8]| {
         let len = u64::from_le_bytes(entry[..8].try_into().unwrap_or_default());
         let left = size - at;
         match usize::try_from(len).ok().filter(|_| len <= left) {
             Some(n) => {
-                chunks.push(ChunkRef {
-                    at,
-                    len: n,
-                    digest: entry[8..].try_into().unwrap_or_default(),
-                });
+                let digest = entry[8..40].try_into().unwrap_or_default();
+                let part = Part { at, len: n, digest };
                 at += len;
+                Ok(part)
             }
-            None => return corrupt(format!("a chunk of {len} bytes in {left} bytes")),
+            None => corrupt(format!("a chunk of {len} bytes in {left} bytes")),
         }
+    };
+    for entry in table.chunks_exact(ENTRY) {
+        let summary = part(&entry[..40])?;
+        let documents = part(&entry[40..])?;
+        chunks.push(ChunkRef { summary, documents });
     }
     if at != size {
         return corrupt(format!("{} bytes after the last chunk", size - at));
@@ -517,7 +583,7 @@ fn frame(out: &mut Vec<u8>, bytes: &[u8]) {
 
 // ---- wire form ------------------------------------------------------------------------------
 
-/// Everything but the documents.
+/// Everything but the documents and the summaries.
 #[derive(Serialize, Deserialize)]
 struct Head {
     tool: String,
@@ -531,21 +597,24 @@ struct Head {
     compiled: Option<Compiled>,
 }
 
-/// What the writer's compiler made of the chunks (see `compile::dormant`).
+/// What the writer's compiler made of the chunks (see `compile::dormant`); the summaries
+/// themselves lie before their chunks.
 #[derive(Serialize, Deserialize)]
 struct Compiled {
     /// [`crate::compile::compiler_tag`] of the writer: another build ignores the rest.
     compiler: String,
     /// The ruleset's digest.
     digest: [u8; 32],
-    /// Per chunk: its summary when it can be dormant.
-    runs: Vec<Option<WRun>>,
+    /// The summaries' leaves, groups, trigger and unknown-field pairs in all (reserved
+    /// before they are appended).
+    sizes: [u64; 4],
 }
 
-/// A dormant chunk's summary and the warnings compiling it gave.
+/// A dormant chunk's summary and the warnings compiling it gave; texts are `S`: owned when
+/// written, borrowed from the bytes read when read.
 #[derive(Serialize, Deserialize)]
-struct WRun {
-    summary: crate::compile::dormant::Summary,
+struct WRun<S = String> {
+    summary: crate::compile::dormant::Summary<S>,
     diagnostics: Vec<WDiagnostic>,
 }
 
@@ -638,6 +707,10 @@ impl From<&IocDocument> for WDocument {
             parameters: d.parameters.clone(),
         }
     }
+}
+
+fn corrupt_error(e: postcard::Error) -> BundleError {
+    BundleError::Corrupt(e.to_string())
 }
 
 fn corrupt<T>(what: impl Into<String>) -> Result<T, BundleError> {
@@ -837,7 +910,7 @@ mod tests {
         write(&loaded, &[], std::fs::File::create(&path).unwrap()).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let verified = verify(bytes.as_slice()).unwrap();
-        assert!(verified.head.rule_names);
+        assert!(verified.head().unwrap().rule_names);
         assert_eq!(verified.chunks.len(), 2);
         let fast = load(&path).unwrap();
         let bad: Vec<_> = fast.diagnostics.iter().filter(|d| d.code == Code::BadContent).collect();
@@ -857,6 +930,14 @@ mod tests {
         let Err(err) = load(&path) else { panic!("a bundle with a duplicate id loaded") };
         assert_eq!(err.code(), "bundle-corrupt");
         assert!(err.to_string().contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn twice_finds_the_first_repeated_id() {
+        assert_eq!(twice(&[]), None);
+        assert_eq!(twice(&["a", "b", "c"]), None);
+        assert_eq!(twice(&["a", "b", "c", "b", "a"]), Some("b"));
+        assert_eq!(twice(&["a", "A"]), None);
     }
 
     #[test]

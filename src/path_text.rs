@@ -63,30 +63,41 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// The real path of a text made by [`escape`]; `None` when `text` holds an escape [`escape`]
 /// never writes (a lone backslash, `\x` without two hex digits, any other `\c`).
 pub fn unescape(text: &str) -> Option<OsString> {
+    let mut out = Vec::with_capacity(text.len());
+    decode(text, |b| out.push(b))?;
+    Some(OsString::from_vec(out))
+}
+
+/// True when [`unescape`] reads `text` (checked without building the path).
+pub fn is_escaped(text: &str) -> bool {
+    decode(text, |_| ()).is_some()
+}
+
+/// Hands the bytes `text` stands for to `out`; `None` at an escape [`escape`] never writes.
+fn decode(text: &str, mut out: impl FnMut(u8)) -> Option<()> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] != b'\\' {
-            out.push(bytes[i]);
+            out(bytes[i]);
             i += 1;
             continue;
         }
         match bytes.get(i + 1) {
             Some(b'\\') => {
-                out.push(b'\\');
+                out(b'\\');
                 i += 2;
             }
             Some(b'x') => {
                 let hi = hex_value(*bytes.get(i + 2)?)?;
                 let lo = hex_value(*bytes.get(i + 3)?)?;
-                out.push(hi << 4 | lo);
+                out(hi << 4 | lo);
                 i += 4;
             }
             _ => return None,
         }
     }
-    Some(OsString::from_vec(out))
+    Some(())
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -126,6 +137,13 @@ mod tests {
         // A literal `\x41` in a name must not be read back as `A`.
         let tricky = os(b"\\x41");
         assert_eq!(unescape(&escape(tricky)).as_deref(), Some(tricky));
+    }
+
+    #[test]
+    fn is_escaped_agrees_with_unescape() {
+        for text in ["", "a", "a\\\\b", "\\x4", "\\x41", "\\xg1", "\\", "a\\n", "\\xffz"] {
+            assert_eq!(is_escaped(text), unescape(text).is_some(), "{text:?}");
+        }
     }
 
     #[test]

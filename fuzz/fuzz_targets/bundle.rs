@@ -4,9 +4,10 @@
 //!
 //! The input is also tried as a body behind a valid header (magic, version, the SHA-256 of
 //! its index part and its length), so that the fuzzer spends its time past the index's
-//! digest check; and as a head and chunks (`[len u16][bytes]` each) framed into a bundle
-//! whose every digest is right, so that it reaches the decoding of the head and of every
-//! chunk's documents (which the chunks' digests would otherwise guard).
+//! digest check; and as a head and parts (`[len u16][bytes]` each: a chunk's dormant
+//! summary, then its documents) framed into a bundle whose every digest is right, so that
+//! it reaches the decoding of the head, of every summary and of every chunk's documents
+//! (which their digests would otherwise guard).
 #![no_main]
 
 use iocscan::bundle::{self, BUNDLE_VERSION, MAGIC};
@@ -41,14 +42,18 @@ fn with_digests(data: &[u8]) -> Vec<u8> {
     }
     let mut rest = data;
     let head = take(&mut rest);
+    // Summary and documents, alternately: an odd part out gets no documents.
     let mut chunks = Vec::new();
     while !rest.is_empty() && chunks.len() < 16 {
         chunks.push(take(&mut rest));
     }
+    if chunks.len() % 2 == 1 {
+        chunks.push(&[]);
+    }
     let mut index = Vec::new();
     index.extend_from_slice(&(head.len() as u64).to_le_bytes());
     index.extend_from_slice(head);
-    index.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+    index.extend_from_slice(&(chunks.len() as u64 / 2).to_le_bytes());
     for chunk in &chunks {
         index.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
         index.extend_from_slice(&Sha256::digest(chunk));
@@ -73,7 +78,7 @@ fn check(bytes: &[u8]) {
     assert_eq!(back.loaded.diagnostics, b.loaded.diagnostics);
 }
 
-/// Where the index of a body would end: the head frame, the chunk count, 40 bytes a chunk
+/// Where the index of a body would end: the head frame, the chunk count, 80 bytes a chunk
 /// (the whole input when it does not hold that much).
 fn index_len(data: &[u8]) -> usize {
     let u64_at = |at: usize| {
@@ -83,7 +88,7 @@ fn index_len(data: &[u8]) -> usize {
     let end = u64_at(0).and_then(|head| usize::try_from(head).ok()?.checked_add(8)).and_then(
         |count_at| {
             let count = usize::try_from(u64_at(count_at)?).ok()?;
-            count.checked_mul(40)?.checked_add(count_at.checked_add(8)?)
+            count.checked_mul(80)?.checked_add(count_at.checked_add(8)?)
         },
     );
     end.filter(|e| *e <= data.len()).unwrap_or(data.len())

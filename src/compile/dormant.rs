@@ -21,12 +21,46 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The bytes a dormant segment's texts (keys, ids, file names) lie in: its bundle's
+/// verified index, read once and shared, so that 100,000 IOCs load without 300,000 small
+/// allocations (on the machines iocscan runs on, the pages a load first touches cost more
+/// than the work done in them).
+pub(crate) type Text = Arc<Vec<u8>>;
+
+/// Where one text lies in a [`Text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    at: u32,
+    len: u32,
+}
+
+impl Span {
+    /// The span of `part`, a slice borrowed from `text` (`None` when it is not one).
+    fn of(text: &[u8], part: &str) -> Option<Span> {
+        let at = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = at.checked_add(part.len()).filter(|&end| end <= text.len())?;
+        Some(Span { at: u32::try_from(at).ok()?, len: u32::try_from(end - at).ok()? })
+    }
+
+    /// Its bytes in `text`.
+    pub(crate) fn bytes<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        text.get(self.at as usize..(self.at + self.len) as usize).unwrap_or_default()
+    }
+
+    /// Its text in `text` (made from a `&str` of it: always UTF-8).
+    pub(crate) fn str<'t>(&self, text: &'t [u8]) -> &'t str {
+        std::str::from_utf8(self.bytes(text)).unwrap_or_default()
+    }
+}
+
 /// The ids and files of a dormant segment's IOCs, in order: what a result lists of a clean
-/// IOC.
+/// IOC, read from the bundle's index when asked.
 #[derive(Debug, Default)]
 pub(crate) struct Identities {
-    pub ids: Vec<String>,
-    pub files: Vec<PathBuf>,
+    text: Text,
+    ids: Vec<Span>,
+    /// Lossless path text (checked to unescape).
+    files: Vec<Span>,
 }
 
 impl Identities {
@@ -34,26 +68,53 @@ impl Identities {
     pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }
+
+    /// The ids, in order.
+    pub(crate) fn ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ids.iter().map(|s| s.str(&self.text))
+    }
+
+    /// Each IOC's id and file, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, PathBuf)> + '_ {
+        let file = |s: &Span| {
+            crate::path_text::unescape(s.str(&self.text)).map(PathBuf::from).unwrap_or_default()
+        };
+        self.ids().zip(self.files.iter().map(file))
+    }
 }
 
-/// The key a leaf's equality posts in its field's index (see `index::FieldIndex`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) enum Key {
+/// The key a leaf's equality posts in its field's index (see `index::FieldIndex`): texts
+/// as `S`, owned when written, [`Span`]s of the index when read.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Key<S> {
     /// Case-folded text.
-    Fold(Arc<str>),
+    Fold(S),
     /// Text compared as written.
-    Exact(Arc<str>),
+    Exact(S),
     /// A digest, as lower-case hex.
-    Digest(Arc<str>),
+    Digest(S),
     /// An integer.
     Int(i64),
     /// An address.
     Ip(IpAddr),
 }
 
-impl Key {
+impl<S> Key<S> {
+    /// The same key with its text mapped (`None` when `f` refuses it).
+    fn map<T>(self, f: impl FnOnce(S) -> Option<T>) -> Option<Key<T>> {
+        Some(match self {
+            Key::Fold(t) => Key::Fold(f(t)?),
+            Key::Exact(t) => Key::Exact(f(t)?),
+            Key::Digest(t) => Key::Digest(f(t)?),
+            Key::Int(n) => Key::Int(n),
+            Key::Ip(ip) => Key::Ip(ip),
+        })
+    }
+}
+
+impl Key<String> {
     /// The key of a leaf that can be dormant.
-    fn of(leaf: &Leaf) -> Option<Key> {
+    fn of(leaf: &Leaf) -> Option<Key<String>> {
         if leaf.negate || leaf.never.is_some() {
             return None;
         }
@@ -66,9 +127,9 @@ impl Key {
             return None;
         }
         Some(match leaf.test.as_ref()? {
-            Test::TextEq(t) if leaf.fold => Key::Fold(t.clone()),
-            Test::TextEq(t) => Key::Exact(t.clone()),
-            Test::DigestEq(d) => Key::Digest(d.clone()),
+            Test::TextEq(t) if leaf.fold => Key::Fold(t.to_string()),
+            Test::TextEq(t) => Key::Exact(t.to_string()),
+            Test::DigestEq(d) => Key::Digest(d.to_string()),
             Test::IntRange(a, b) if a == b => Key::Int(*a),
             Test::IpEq(ip) => Key::Ip(*ip),
             _ => return None,
@@ -77,10 +138,11 @@ impl Key {
 }
 
 /// What a bundle stores of a dormant run; ids are the run's own (leaf 0 is its first).
+/// Texts are `S`: owned when written, borrowed from the index bytes when read.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Summary {
+pub(crate) struct Summary<S = String> {
     /// Per leaf: its field (catalogue index) and key.
-    pub keys: Vec<(u16, Key)>,
+    pub keys: Vec<(u16, Key<S>)>,
     /// Per group: its kind ([`ItemKind::index`]).
     pub kinds: Vec<u8>,
     /// (leaf, group): the leaf is part of the group's trigger.
@@ -88,13 +150,14 @@ pub(crate) struct Summary {
     /// (field, group): an unknown value of the field can leave the group unknown.
     pub unknown: Vec<(u16, u32)>,
     /// Per IOC: its id and file (as lossless path text).
-    pub ids: Vec<String>,
-    pub files: Vec<String>,
+    pub ids: Vec<S>,
+    pub files: Vec<S>,
 }
 
-/// A summary checked against the catalogue and its own counts.
+/// A summary checked against the catalogue and its own counts, its texts spans of `text`.
 pub(crate) struct Checked {
-    pub keys: Vec<(Field, Key)>,
+    pub text: Text,
+    pub keys: Vec<(Field, Key<Span>)>,
     pub kinds: Vec<ItemKind>,
     pub detection: Vec<(u32, u32)>,
     pub unknown: Vec<(Field, u32)>,
@@ -131,16 +194,20 @@ impl Summary {
                 .collect(),
         })
     }
+}
 
+impl Summary<&str> {
     /// Checks every index against the catalogue and the run's own counts (a bundle is
-    /// hostile input even when its digests match).
-    pub(crate) fn check(self) -> Result<Checked, String> {
+    /// hostile input even when its digests match); `text` is the bytes the summary was
+    /// read from, which its texts borrow.
+    pub(crate) fn check(self, text: &Text) -> Result<Checked, String> {
         let field = |f: u16| TERMS.get(f as usize).map(|t| t.field).ok_or("an unknown field");
+        let span = |t: &str| Span::of(text, t);
         let (leaves, groups) = (self.keys.len() as u32, self.kinds.len() as u32);
         let keys = self
             .keys
             .into_iter()
-            .map(|(f, k)| Ok((field(f)?, k)))
+            .map(|(f, k)| Ok((field(f)?, k.map(span).ok_or("a key outside the index")?)))
             .collect::<Result<Vec<_>, &str>>()?;
         let kinds = self
             .kinds
@@ -160,17 +227,21 @@ impl Summary {
         if self.ids.len() != self.files.len() || self.ids.is_empty() {
             return Err("identities that do not pair up".into());
         }
-        let files = self
-            .files
-            .iter()
-            .map(|f| crate::path_text::unescape(f).map(PathBuf::from).ok_or("a bad file name"))
-            .collect::<Result<_, _>>()?;
+        if !self.files.iter().all(|f| crate::path_text::is_escaped(f)) {
+            return Err("a bad file name".into());
+        }
+        let spans = |texts: Vec<&str>| texts.into_iter().map(span).collect::<Option<Vec<_>>>();
+        let (ids, files) = match (spans(self.ids), spans(self.files)) {
+            (Some(ids), Some(files)) => (ids, files),
+            _ => return Err("an identity outside the index".into()),
+        };
         Ok(Checked {
+            text: text.clone(),
             keys,
             kinds,
             detection: self.detection,
             unknown,
-            identity: Identities { ids: self.ids, files },
+            identity: Identities { text: text.clone(), ids, files },
         })
     }
 }

@@ -9,7 +9,7 @@
 //! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
 //! says for each leaf, which unit and property tests check.
 
-use super::dormant::Key;
+use super::dormant::{Key, Span, Text};
 use super::tree::{Group, LeafId};
 use super::triggers::KindTriggers;
 use super::value::{fold_text, value_text, Test};
@@ -162,17 +162,100 @@ pub(crate) struct FieldIndex {
     sub_exact: Option<Substrings>,
     /// Leaves tested one by one.
     scan: Vec<LeafId>,
+    /// Dormant leaves' text keys, read in place from their bundles' indexes.
+    stored: Stored,
+}
+
+/// A dormant leaf's key as the assembler hands it to the index: its field, global id and
+/// key, whose text (if any) is a span of `texts[text]` (see [`build`]).
+#[derive(Clone, Copy)]
+pub(crate) struct DormantKey {
+    pub field: Field,
+    pub leaf: LeafId,
+    pub text: u32,
+    pub key: Key<Span>,
+}
+
+/// How a stored text key compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Fold,
+    Exact,
+    Digest,
+}
+
+/// One stored text key: where its text lies, how it compares, its leaf.
+#[derive(Clone, Copy, Debug)]
+struct StoredKey {
+    text: u32,
+    span: Span,
+    mode: Mode,
+    leaf: LeafId,
+}
+
+/// The text keys of dormant leaves: one hash table of spans into the bundles' index bytes,
+/// so that 100,000 hash IOCs index without an allocation each (a leaf's equality gives the
+/// same hits as its compiled test would from the maps above).
+#[derive(Default)]
+struct Stored {
+    texts: Vec<Text>,
+    table: hashbrown::HashTable<StoredKey>,
+    hasher: ahash::RandomState,
+    /// Per [`Mode`]: some key has it.
+    modes: [bool; 3],
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stored").field("keys", &self.table.len()).finish()
+    }
+}
+
+impl Stored {
+    fn bytes(&self, k: &StoredKey) -> &[u8] {
+        self.texts.get(k.text as usize).map_or(&[][..], |t| k.span.bytes(t))
+    }
+
+    fn hash(&self, mode: Mode, bytes: &[u8]) -> u64 {
+        self.hasher.hash_one((mode as u8, bytes))
+    }
+
+    fn insert(&mut self, key: StoredKey) {
+        let hash = self.hash(key.mode, self.bytes(&key));
+        self.modes[key.mode as usize] = true;
+        let Stored { texts, table, hasher, .. } = self;
+        let rehash = |k: &StoredKey| {
+            let bytes = texts.get(k.text as usize).map_or(&[][..], |t| k.span.bytes(t));
+            hasher.hash_one((k.mode as u8, bytes))
+        };
+        table.insert_unique(hash, key, rehash);
+    }
+
+    fn has(&self, mode: Mode) -> bool {
+        self.modes[mode as usize]
+    }
+
+    /// Pushes the leaf of every key equal to `text` in `mode`.
+    fn find(&self, mode: Mode, text: &str, out: &mut Vec<LeafId>) {
+        let bytes = text.as_bytes();
+        for k in self.table.iter_hash(self.hash(mode, bytes)) {
+            if k.mode == mode && self.bytes(k) == bytes {
+                out.push(k.leaf);
+            }
+        }
+    }
 }
 
 impl FieldIndex {
     fn build<L: LeafTable + ?Sized>(
         field: Field,
         leaf_ids: &[LeafId],
-        dormant: Vec<(LeafId, Key)>,
+        dormant: &[DormantKey],
+        texts: &[Text],
         leaves: &L,
     ) -> FieldIndex {
         let mut every: Vec<LeafId> = leaf_ids.to_vec();
-        every.extend(dormant.iter().map(|(l, _)| *l));
+        every.extend(dormant.iter().map(|d| d.leaf));
         every.sort_unstable();
         let mut ix = FieldIndex {
             field,
@@ -187,13 +270,21 @@ impl FieldIndex {
             sub_fold: None,
             sub_exact: None,
             scan: Vec::new(),
+            stored: Stored::default(),
         };
-        // A dormant leaf's equality, posted as its compiled test would be.
-        for (id, key) in dormant {
+        // A dormant leaf's equality, looked up as its compiled test would be.
+        if dormant.iter().any(|d| matches!(d.key, Key::Fold(_) | Key::Exact(_) | Key::Digest(_))) {
+            ix.stored.texts = texts.to_vec();
+            // Empty so far: nothing to rehash.
+            ix.stored.table.reserve(dormant.len(), |_| 0);
+        }
+        for &DormantKey { leaf: id, text, key, .. } in dormant {
+            let mut stored =
+                |span, mode| ix.stored.insert(StoredKey { text, span, mode, leaf: id });
             match key {
-                Key::Fold(t) => post(&mut ix.text_fold, t, id),
-                Key::Exact(t) => post(&mut ix.text_exact, t, id),
-                Key::Digest(d) => post(&mut ix.digests, d, id),
+                Key::Fold(span) => stored(span, Mode::Fold),
+                Key::Exact(span) => stored(span, Mode::Exact),
+                Key::Digest(span) => stored(span, Mode::Digest),
                 Key::Int(n) => post(&mut ix.ints, n, id),
                 Key::Ip(ip) => post(&mut ix.ips, ip, id),
             }
@@ -260,17 +351,28 @@ impl FieldIndex {
                 if !self.text_exact.is_empty() {
                     hit(self.text_exact.get(s.as_str()), out);
                 }
+                if self.stored.has(Mode::Exact) {
+                    self.stored.find(Mode::Exact, s, out);
+                }
                 if let Some(sub) = &self.sub_exact {
                     sub.scan(s, out);
                 }
-                if !self.digests.is_empty() {
+                if !self.digests.is_empty() || self.stored.has(Mode::Digest) {
                     // Equal lower-case hex text is equal bytes (keys are valid hex).
-                    hit(self.digests.get(&*fold_text(s.trim(), true)), out);
+                    let hex = fold_text(s.trim(), true);
+                    hit(self.digests.get(&*hex), out);
+                    if self.stored.has(Mode::Digest) {
+                        self.stored.find(Mode::Digest, &hex, out);
+                    }
                 }
-                if !self.text_fold.is_empty() || self.sub_fold.is_some() {
+                let fold_keys = !self.text_fold.is_empty() || self.stored.has(Mode::Fold);
+                if fold_keys || self.sub_fold.is_some() {
                     let folded = fold_text(s, true);
                     if !self.text_fold.is_empty() {
                         hit(self.text_fold.get(&*folded), out);
+                    }
+                    if self.stored.has(Mode::Fold) {
+                        self.stored.find(Mode::Fold, &folded, out);
                     }
                     if let Some(sub) = &self.sub_fold {
                         sub.scan(&folded, out);
@@ -309,15 +411,19 @@ pub(crate) struct KindIndex {
 
 /// Builds the per-kind field indexes, beside each kind's trigger lists.
 /// `groups` are the compiled groups, `dormant` the leaves of dormant segments with their
-/// field and key (see [`super::dormant`]).
+/// field and key (see [`super::dormant`]), whose texts lie in `texts`.
 pub(crate) fn build<'g, L: LeafTable + ?Sized>(
     leaves: &L,
     groups: impl Iterator<Item = &'g Group>,
-    dormant: Vec<(Field, LeafId, Key)>,
+    dormant: Vec<DormantKey>,
+    texts: &[Text],
     triggers: [KindTriggers; ItemKind::COUNT],
 ) -> [KindIndex; ItemKind::COUNT] {
-    type Entry = (Vec<LeafId>, Vec<(LeafId, Key)>);
-    let mut by_field: HashMap<Field, Entry> = HashMap::new();
+    // The dormant keys sorted by field, in place: each field's index reads its run of them.
+    let mut dormant = dormant;
+    dormant.sort_unstable_by_key(|d| d.field as u16);
+    type Entry<'d> = (Vec<LeafId>, &'d [DormantKey]);
+    let mut by_field: HashMap<Field, Entry<'_>> = HashMap::new();
     for group in groups.filter(|g| g.expr.constant() != Truth::False) {
         for &l in &group.leaves {
             if let Some(f) = leaves[l as usize].field {
@@ -325,10 +431,10 @@ pub(crate) fn build<'g, L: LeafTable + ?Sized>(
             }
         }
     }
-    for (f, l, key) in dormant {
-        by_field.entry(f).or_default().1.push((l, key));
+    for run in dormant.chunk_by(|a, b| a.field == b.field) {
+        by_field.entry(run[0].field).or_default().1 = run;
     }
-    let mut fields: Vec<(Field, Entry)> = by_field.into_iter().collect();
+    let mut fields: Vec<(Field, Entry<'_>)> = by_field.into_iter().collect();
     // Catalogue order within a cost class keeps the evaluation order deterministic.
     fields.sort_by_key(|(f, _)| (f.term().cost, *f));
     // Fields index independently (hash maps, automata): build them in parallel, keep order.
@@ -339,7 +445,7 @@ pub(crate) fn build<'g, L: LeafTable + ?Sized>(
             .map(|(field, (mut ids, dormant))| {
                 ids.sort_unstable();
                 ids.dedup();
-                FieldIndex::build(field, &ids, dormant, leaves)
+                FieldIndex::build(field, &ids, dormant, texts, leaves)
             })
             .collect()
     };

@@ -132,7 +132,7 @@ pub fn compile(documents: &[IocDocument]) -> (Ruleset, Vec<Diagnostic>) {
     // `Yara/RuleName` items inline other documents of the collection, by name.
     let names = rule_name::RuleNames::new(documents);
     let runs: Vec<&[IocDocument]> = documents.chunks(CHUNK_DOCUMENTS).collect();
-    let compiled = compile_waves(runs.len(), |i| {
+    let compiled = compile_waves(runs.len(), DormantSizes::default(), |i| {
         let chunk = compile_chunk(&names, i * CHUNK_DOCUMENTS, runs[i]);
         Ok::<_, std::convert::Infallible>(Assembled::Chunk(chunk))
     });
@@ -155,7 +155,9 @@ where
     F: Fn(usize) -> Result<Vec<IocDocument>, E> + Sync,
 {
     // Each run is its own naming scope: with no `Yara/RuleName` item, no name is looked up.
-    compile_waves(runs, |i| run(i).map(|docs| Assembled::Chunk(compile_owned_chunk(docs))))
+    compile_waves(runs, DormantSizes::default(), |i| {
+        run(i).map(|docs| Assembled::Chunk(compile_owned_chunk(docs)))
+    })
 }
 
 /// One run of a bundle as the loader hands it over: documents to compile, or a dormant run.
@@ -167,14 +169,30 @@ pub(crate) enum Run {
     Dormant(dormant::Checked, Vec<Diagnostic>, segment::Wake),
 }
 
+/// What the dormant runs of a bundle hold in all, from their summaries: room is made for
+/// it before they are appended (growing vectors of 100,000 entries by doubling touches
+/// twice the memory, and fresh memory is what a load mostly costs: see [`compile_waves`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DormantSizes {
+    pub leaves: usize,
+    pub groups: usize,
+    pub detection: usize,
+    pub unknown: usize,
+}
+
 /// [`compile_runs`] where some runs are dormant: they join the ruleset as their summaries
-/// say, and are compiled only if a scan needs them (see [`segment`]).
-pub(crate) fn assemble_runs<E, F>(runs: usize, run: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
+/// say, and are compiled only if a scan needs them (see [`segment`]); `sizes` are their
+/// totals (a hint: a hostile bundle's announced sizes are capped by the allocation).
+pub(crate) fn assemble_runs<E, F>(
+    runs: usize,
+    sizes: DormantSizes,
+    run: F,
+) -> Result<(Ruleset, Vec<Diagnostic>), E>
 where
     E: Send,
     F: Fn(usize) -> Result<Run, E> + Sync,
 {
-    compile_waves(runs, |i| {
+    compile_waves(runs, sizes, |i| {
         run(i).map(|r| match r {
             Run::Documents(documents) => Assembled::Chunk(compile_owned_chunk(documents)),
             Run::Dormant(checked, diags, wake) => Assembled::Dormant(checked, diags, wake),
@@ -256,7 +274,11 @@ enum Assembled {
 /// so the compiled form never exists twice. On the machines iocscan runs on, the memory a
 /// load first touches costs more than the work done in it (the kernel zeroes every new page:
 /// half of a 100,000-IOC load, measured), so a load's speed is mostly its peak memory.
-fn compile_waves<E, F>(runs: usize, compile: F) -> Result<(Ruleset, Vec<Diagnostic>), E>
+fn compile_waves<E, F>(
+    runs: usize,
+    dormant: DormantSizes,
+    compile: F,
+) -> Result<(Ruleset, Vec<Diagnostic>), E>
 where
     E: Send,
     F: Fn(usize) -> Result<Assembled, E> + Sync,
@@ -265,6 +287,7 @@ where
     // Two runs per thread: a thread that finishes early takes the next one.
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut ruleset = Assembler::default();
+    ruleset.reserve_dormant(dormant);
     for start in (0..runs).step_by(wave) {
         let end = (start + wave).min(runs);
         let chunks: Vec<Assembled> =
@@ -301,8 +324,10 @@ pub(crate) struct Assembler {
     diags: Vec<Diagnostic>,
     /// The triggers of the dormant runs' groups (compiled groups join at the end).
     triggers: triggers::Builder,
-    /// The dormant runs' leaves: field, global id, key.
-    dormant_keys: Vec<(crate::terms::Field, LeafId, dormant::Key)>,
+    /// The dormant runs' leaves: field, global id, key (a span of `texts`).
+    dormant_keys: Vec<index::DormantKey>,
+    /// The bytes the dormant runs' texts lie in (one per bundle).
+    texts: Vec<dormant::Text>,
 }
 
 impl Assembler {
@@ -325,6 +350,13 @@ impl Assembler {
         let _ = self.open.groups.try_reserve(scale(|c| c.groups.len()));
         let _ = self.open.iocs.try_reserve(scale(|c| c.iocs.len()));
         let _ = self.group_meta.try_reserve(scale(|c| c.groups.len()));
+    }
+
+    /// Reserves room for dormant runs of these sizes in all (skipped when it cannot be made).
+    fn reserve_dormant(&mut self, sizes: DormantSizes) {
+        let _ = self.group_meta.try_reserve(sizes.groups);
+        let _ = self.dormant_keys.try_reserve(sizes.leaves);
+        self.triggers.reserve_dormant(sizes.detection, sizes.unknown);
     }
 
     /// Appends a chunk, its leaf and group ids moved past those appended before.
@@ -351,7 +383,14 @@ impl Assembler {
     ) {
         self.close();
         let (leaf0, group0) = self.bases();
-        let dormant::Checked { keys, kinds, detection, unknown, identity } = run;
+        let dormant::Checked { text, keys, kinds, detection, unknown, identity } = run;
+        let text = match self.texts.iter().position(|t| std::sync::Arc::ptr_eq(t, &text)) {
+            Some(i) => i as u32,
+            None => {
+                self.texts.push(text);
+                (self.texts.len() - 1) as u32
+            }
+        };
         let fields: Vec<_> = keys.iter().map(|(f, _)| *f).collect();
         for (g, kind) in kinds.iter().enumerate() {
             self.triggers.dormant_group(group0 + g as GroupId, *kind);
@@ -364,9 +403,9 @@ impl Assembler {
             self.triggers.dormant_unknown(f, group0 + g);
         }
         let leaves = keys.len();
-        self.dormant_keys.extend(
-            keys.into_iter().enumerate().map(|(i, (f, key))| (f, leaf0 + i as LeafId, key)),
-        );
+        self.dormant_keys.extend(keys.into_iter().enumerate().map(|(i, (field, key))| {
+            index::DormantKey { field, leaf: leaf0 + i as LeafId, text, key }
+        }));
         self.group_meta.extend(
             kinds.iter().map(|&kind| GroupMeta { kind, constant: crate::logic::Truth::Unknown }),
         );
@@ -384,7 +423,7 @@ impl Assembler {
     /// The ruleset, with its indexes and trigger lists, and the warnings.
     pub(crate) fn finish(mut self) -> (Ruleset, Vec<Diagnostic>) {
         self.close();
-        let Assembler { segments, group_meta, diags, mut triggers, dormant_keys, .. } = self;
+        let Assembler { segments, group_meta, diags, mut triggers, dormant_keys, texts, .. } = self;
         let compiled =
             || segments.list().iter().filter_map(|s| s.compiled().map(|b| (s.group0, b)));
         for (group0, body) in compiled() {
@@ -393,9 +432,9 @@ impl Assembler {
             }
         }
         let (kind_triggers, triggers) = triggers.finish(segments.leaf_count());
-        let mut fields: FieldSet = dormant_keys.iter().map(|(f, _, _)| *f).collect();
+        let mut fields: FieldSet = dormant_keys.iter().map(|d| d.field).collect();
         let groups = compiled().flat_map(|(_, b)| b.groups.iter());
-        let kinds = index::build(&segments, groups, dormant_keys, kind_triggers);
+        let kinds = index::build(&segments, groups, dormant_keys, &texts, kind_triggers);
         let leaves = || segments.compiled_leaves();
         leaves().filter(|l| l.supported()).filter_map(|l| l.field).for_each(|f| fields.insert(f));
         let unsupported = leaves().filter(|l| !l.supported()).count();
@@ -585,7 +624,7 @@ impl Ruleset {
         let mut ids = Vec::with_capacity(self.len());
         for s in self.segments.list() {
             match (s.compiled(), &s.identity) {
-                (None, Some(identity)) => ids.extend(identity.ids.iter().map(String::as_str)),
+                (None, Some(identity)) => ids.extend(identity.ids()),
                 _ => ids.extend(s.body().iocs.iter().map(|i| i.info.id.as_str())),
             }
         }

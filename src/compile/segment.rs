@@ -62,10 +62,10 @@ impl Body {
             fields: FieldSet::new(),
             info: info.clone(),
         };
-        let ioc = |(id, file): (&String, &std::path::PathBuf)| CompiledIoc {
+        let ioc = |(id, file): (&str, std::path::PathBuf)| CompiledIoc {
             info: IocInfo {
-                id: id.clone(),
-                file: file.clone(),
+                id: id.to_owned(),
+                file,
                 version: crate::model::Version::V1_1,
                 position: Default::default(),
                 metadata: Default::default(),
@@ -77,7 +77,7 @@ impl Body {
         Body {
             leaves: vec![leaf; leaves],
             groups: kinds.iter().map(group).collect(),
-            iocs: identity.ids.iter().zip(&identity.files).map(ioc).collect(),
+            iocs: identity.iter().map(ioc).collect(),
         }
     }
 }

@@ -219,6 +219,13 @@ impl Builder {
         self.kinds[kind.index()].any_group = true;
     }
 
+    /// Reserves room for dormant runs of `detection` trigger and `unknown` pairs in all
+    /// (skipped when it cannot be made).
+    pub(crate) fn reserve_dormant(&mut self, detection: usize, unknown: usize) {
+        let _ = self.detection.try_reserve(detection);
+        let _ = self.unknown.try_reserve(unknown);
+    }
+
     /// Adds leaf `l` (on `field`) to the trigger of the dormant group `gid` of `kind`.
     pub(crate) fn dormant_detection(
         &mut self,

@@ -143,4 +143,39 @@ mod tests {
         let last = last.lock().unwrap().clone();
         assert_eq!((last.files, last.bytes_hashed, last.matches), (2, 5, 1));
     }
+
+    #[test]
+    fn omitted_clean_results_are_still_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("a.txt"), b"").unwrap();
+        let ioc = |name: &str, md5: &str| {
+            let path = dir.path().join(format!("{name}.ioc"));
+            let xml = format!(
+                "<ioc xmlns=\"http://schemas.mandiant.com/2010/ioc\" id=\"{name}\"><definition>\
+                 <Indicator operator=\"OR\"><IndicatorItem condition=\"is\"><Context \
+                 document=\"FileItem\" search=\"FileItem/Md5sum\"/>\
+                 <Content>{md5}</Content></IndicatorItem></Indicator></definition></ioc>"
+            );
+            std::fs::write(&path, xml).unwrap();
+            path
+        };
+        let hit = ioc("hit", "d41d8cd98f00b204e9800998ecf8427e");
+        let miss = ioc("miss", "00000000000000000000000000000000");
+        let loaded = crate::load::load_ruleset(&[&hit, &miss]);
+        let options = |omit| ScanOptions {
+            kinds: vec![ItemKind::File],
+            files: FileOptions { roots: vec![tree.clone()], ..FileOptions::default() },
+            omit_clean_results: omit,
+            ..ScanOptions::default()
+        };
+        let all = scan_host(&loaded.ruleset, &options(false)).unwrap();
+        let ids = |r: &ScanReport| r.results.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&all), ["hit", "miss"]);
+        let some = scan_host(&loaded.ruleset, &options(true)).unwrap();
+        assert_eq!(ids(&some), ["hit"]);
+        assert_eq!(some.summary.verdicts.clean, 1);
+        assert_eq!(some.summary.verdicts.detected, 1);
+    }
 }

@@ -93,6 +93,11 @@ pub struct ScanOptions {
     /// Ids of IOCs to explain ([`ScanReport::explanations`]): their conditions are then
     /// evaluated on every item of their kinds.
     pub explain: Vec<String>,
+    /// With true, [`ScanReport::results`] lists only the IOCs that are not clean (the
+    /// summary's verdict counts still count every IOC): for an output that shows clean
+    /// IOCs as a count, building a result per clean IOC of a large collection costs more
+    /// than scanning a small host.
+    pub omit_clean_results: bool,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -104,6 +109,7 @@ impl std::fmt::Debug for ScanOptions {
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel.load(Ordering::Relaxed))
             .field("explain", &self.explain)
+            .field("omit_clean_results", &self.omit_clean_results)
             .finish()
     }
 }
@@ -218,7 +224,10 @@ fn scanner<'r>(
     collected: impl Fn(ItemKind) -> bool,
 ) -> Scanner<'r> {
     let uncollected = wanted_kinds(ruleset).into_iter().filter(|&k| !collected(k));
-    Scanner::new(ruleset).uncollected(uncollected).explain(&options.explain)
+    Scanner::new(ruleset)
+        .uncollected(uncollected)
+        .explain(&options.explain)
+        .clean_results(!options.omit_clean_results)
 }
 
 /// Runs `work` in a pool of `threads` workers (0 = one per core). Should the pool not be

@@ -141,15 +141,13 @@ pub(super) fn results(
         if let (None, Some(identity)) = (segment.compiled(), &segment.identity) {
             if values.all_false_in(segment.group_range()) {
                 match clean {
-                    true => results.extend(identity.ids.iter().zip(&identity.files).map(
-                        |(id, file)| IocResult {
-                            id: id.clone(),
-                            file: file.clone(),
-                            verdict: Verdict::Clean,
-                            objects: 0,
-                            reasons: Vec::new(),
-                        },
-                    )),
+                    true => results.extend(identity.iter().map(|(id, file)| IocResult {
+                        id: id.to_owned(),
+                        file,
+                        verdict: Verdict::Clean,
+                        objects: 0,
+                        reasons: Vec::new(),
+                    })),
                     false => omitted += identity.len(),
                 }
                 continue;

@@ -100,6 +100,8 @@ fn scan_options(args: &ScanArgs, live: &Live) -> ScanOptions {
         progress: live.progress(),
         cancel: live.cancel(),
         explain: args.explain.clone(),
+        // The text output counts clean IOCs unless `--results` lists them.
+        omit_clean_results: matches!(args.format, ScanFormat::Text) && !args.results,
         ..args.walk.scan_options()
     }
 }
