@@ -260,7 +260,7 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
                 chunk.bytes(&*file)?;
             }
             let text = std::sync::Arc::new(chunk.summary.bytes(&*file)?.into_owned());
-            let run: WRun<&str> = postcard::from_bytes(&text).map_err(corrupt_error)?;
+            let run: ReadRun<'_> = postcard::from_bytes(&text).map_err(corrupt_error)?;
             dormant_run(run, &text, &file, chunk)
         })?;
         ruleset.set_digest(crate::compile::RulesetDigest(compiled.digest));
@@ -314,7 +314,7 @@ pub fn load_checked(path: &Path) -> Result<crate::load::LoadedRuleset, BundleErr
 /// or does not compile to what its summary says, gives a body whose IOCs are undetermined
 /// with the reason (see `compile::segment::Body::unreadable`).
 fn dormant_run(
-    run: WRun<&str>,
+    run: ReadRun<'_>,
     text: &crate::compile::dormant::Text,
     file: &std::sync::Arc<BundleFile>,
     chunk: &ChunkRef,
@@ -422,7 +422,7 @@ impl Verified {
     fn summaries(&self, source: &(impl Source + ?Sized)) -> Result<(), BundleError> {
         self.chunks.par_iter().filter(|c| c.summary.len > 0).try_for_each(|c| {
             let text = std::sync::Arc::new(c.summary.bytes(source)?.into_owned());
-            let run: WRun<&str> = postcard::from_bytes(&text).map_err(corrupt_error)?;
+            let run: ReadRun<'_> = postcard::from_bytes(&text).map_err(corrupt_error)?;
             run.summary.check(&text).map(drop).map_err(BundleError::Corrupt)
         })
     }
@@ -610,11 +610,14 @@ struct Compiled {
     sizes: [u64; 4],
 }
 
-/// A dormant chunk's summary and the warnings compiling it gave; texts are `S`: owned when
-/// written, borrowed from the bytes read when read.
+/// A dormant chunk's summary and the warnings compiling it gave; texts are `S` and bytes
+/// `B`: owned when written, borrowed from the bytes read when read ([`ReadRun`]).
+/// A [`WRun`] as read, borrowing the bytes it was read from.
+type ReadRun<'a> = WRun<&'a str, &'a [u8]>;
+
 #[derive(Serialize, Deserialize)]
-struct WRun<S = String> {
-    summary: crate::compile::dormant::Summary<S>,
+struct WRun<S = String, B = Vec<u8>> {
+    summary: crate::compile::dormant::Summary<S, B>,
     diagnostics: Vec<WDiagnostic>,
 }
 

@@ -9,7 +9,7 @@
 //! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
 //! says for each leaf, which unit and property tests check.
 
-use super::dormant::{Key, Span, Text};
+use super::dormant::{Key, Span, Text, MAX_DIGEST_BYTES};
 use super::tree::{Group, LeafId};
 use super::triggers::KindTriggers;
 use super::value::{fold_text, value_text, Test};
@@ -231,13 +231,25 @@ impl Stored {
         table.insert_unique(hash, key, rehash);
     }
 
+    /// Pushes the leaf of every digest key whose bytes `hex` (lower-case) spells. Dormant
+    /// digests are stored as bytes: text that is not hex, or longer than any, equals none.
+    fn find_digest(&self, hex: &str, out: &mut Vec<LeafId>) {
+        let mut raw = [0u8; MAX_DIGEST_BYTES];
+        if !hex.len().is_multiple_of(2) || hex.len() / 2 > MAX_DIGEST_BYTES {
+            return;
+        }
+        let raw = &mut raw[..hex.len() / 2];
+        if hex::decode_to_slice(hex, raw).is_ok() {
+            self.find(Mode::Digest, raw, out);
+        }
+    }
+
     fn has(&self, mode: Mode) -> bool {
         self.modes[mode as usize]
     }
 
-    /// Pushes the leaf of every key equal to `text` in `mode`.
-    fn find(&self, mode: Mode, text: &str, out: &mut Vec<LeafId>) {
-        let bytes = text.as_bytes();
+    /// Pushes the leaf of every key equal to `bytes` in `mode`.
+    fn find(&self, mode: Mode, bytes: &[u8], out: &mut Vec<LeafId>) {
         for k in self.table.iter_hash(self.hash(mode, bytes)) {
             if k.mode == mode && self.bytes(k) == bytes {
                 out.push(k.leaf);
@@ -352,7 +364,7 @@ impl FieldIndex {
                     hit(self.text_exact.get(s.as_str()), out);
                 }
                 if self.stored.has(Mode::Exact) {
-                    self.stored.find(Mode::Exact, s, out);
+                    self.stored.find(Mode::Exact, s.as_bytes(), out);
                 }
                 if let Some(sub) = &self.sub_exact {
                     sub.scan(s, out);
@@ -362,7 +374,7 @@ impl FieldIndex {
                     let hex = fold_text(s.trim(), true);
                     hit(self.digests.get(&*hex), out);
                     if self.stored.has(Mode::Digest) {
-                        self.stored.find(Mode::Digest, &hex, out);
+                        self.stored.find_digest(&hex, out);
                     }
                 }
                 let fold_keys = !self.text_fold.is_empty() || self.stored.has(Mode::Fold);
@@ -372,7 +384,7 @@ impl FieldIndex {
                         hit(self.text_fold.get(&*folded), out);
                     }
                     if self.stored.has(Mode::Fold) {
-                        self.stored.find(Mode::Fold, &folded, out);
+                        self.stored.find(Mode::Fold, folded.as_bytes(), out);
                     }
                     if let Some(sub) = &self.sub_fold {
                         sub.scan(&folded, out);

@@ -619,6 +619,24 @@ impl Ruleset {
         self.unsupported
     }
 
+    /// Every IOC's id and file, in ruleset order, without compiling a dormant segment.
+    pub(crate) fn identities(
+        &self,
+    ) -> impl Iterator<Item = (&str, std::borrow::Cow<'_, std::path::Path>)> + '_ {
+        use std::borrow::Cow;
+        type Each<'r> = Box<dyn Iterator<Item = (&'r str, Cow<'r, std::path::Path>)> + 'r>;
+        self.segments.list().iter().flat_map(|s| -> Each<'_> {
+            match (s.compiled(), &s.identity) {
+                (None, Some(identity)) => {
+                    Box::new(identity.iter().map(|(id, file)| (id, Cow::Owned(file))))
+                }
+                _ => Box::new(
+                    s.body().iocs.iter().map(|i| (i.info.id.as_str(), Cow::from(&*i.info.file))),
+                ),
+            }
+        })
+    }
+
     /// Every IOC id, in ruleset order, without compiling a dormant segment.
     pub(crate) fn ioc_ids(&self) -> Vec<&str> {
         let mut ids = Vec::with_capacity(self.len());

@@ -177,5 +177,10 @@ mod tests {
         assert_eq!(ids(&some), ["hit"]);
         assert_eq!(some.summary.verdicts.clean, 1);
         assert_eq!(some.summary.verdicts.detected, 1);
+        // Every result again, the omitted clean one rebuilt in its place.
+        let rebuilt: Vec<_> = some.all_results(&loaded.ruleset).map(|r| r.into_owned()).collect();
+        assert_eq!(rebuilt, all.results);
+        let same: Vec<_> = all.all_results(&loaded.ruleset).map(|r| r.into_owned()).collect();
+        assert_eq!(same, all.results);
     }
 }

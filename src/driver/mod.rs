@@ -203,6 +203,31 @@ pub struct ScanReport {
     pub complete: bool,
 }
 
+impl ScanReport {
+    /// Every IOC's result, in ruleset order, for the ruleset this report comes from:
+    /// [`ScanReport::results`] where it lists the IOC, else a clean result (the IOCs a scan
+    /// with [`ScanOptions::omit_clean_results`] leaves out are exactly the clean ones). The
+    /// clean results are built one at a time as the iterator is read, so that an output
+    /// can write 100,000 verdicts without holding them (nor compiling a dormant segment).
+    pub fn all_results<'a>(
+        &'a self,
+        ruleset: &'a Ruleset,
+    ) -> impl Iterator<Item = std::borrow::Cow<'a, IocResult>> + 'a {
+        use std::borrow::Cow;
+        let mut listed = self.results.iter().peekable();
+        ruleset.identities().map(move |(id, file)| match listed.next_if(|r| r.id == id) {
+            Some(result) => Cow::Borrowed(result),
+            None => Cow::Owned(IocResult {
+                id: id.to_owned(),
+                file: file.into_owned(),
+                verdict: crate::verdict::Verdict::Clean,
+                objects: 0,
+                reasons: Vec::new(),
+            }),
+        })
+    }
+}
+
 /// The kinds the ruleset references and can decide something on (a kind whose every group
 /// is false whatever the items is not worth collecting).
 fn wanted_kinds(ruleset: &Ruleset) -> Vec<ItemKind> {

@@ -100,8 +100,9 @@ fn scan_options(args: &ScanArgs, live: &Live) -> ScanOptions {
         progress: live.progress(),
         cancel: live.cancel(),
         explain: args.explain.clone(),
-        // The text output counts clean IOCs unless `--results` lists them.
-        omit_clean_results: matches!(args.format, ScanFormat::Text) && !args.results,
+        // Clean IOCs are counted; an output that lists them builds them as it writes
+        // (`ScanReport::all_results`).
+        omit_clean_results: true,
         ..args.walk.scan_options()
     }
 }

@@ -9,7 +9,7 @@ use iocscan::card::Card;
 use iocscan::diag::Diagnostic;
 use iocscan::driver::{FleetSummary, HostDocument, Summary};
 use iocscan::load::LoadedRuleset;
-use iocscan::verdict::{Explanation, IocResult};
+use iocscan::verdict::Explanation;
 use serde::Serialize;
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -27,7 +27,7 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<&'a str>,
     cards: &'a [Card],
-    results: &'a [IocResult],
+    results: AllResults<'a>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     explanations: &'a [Explanation],
     summary: &'a Summary,
@@ -36,13 +36,22 @@ struct Document<'a> {
     complete: bool,
 }
 
+/// Every IOC's result, the clean ones built as they are written.
+struct AllResults<'a>(&'a ScanOutput<'a>);
+
+impl Serialize for AllResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.report.all_results(&self.0.loaded.ruleset))
+    }
+}
+
 impl Printer for Json {
     fn print(&self, out: &mut dyn Write, scan: &ScanOutput<'_>) -> io::Result<()> {
         let doc = Document {
             tool: tool(),
             host: scan.report.host.as_deref(),
             cards: &scan.report.cards,
-            results: &scan.report.results,
+            results: AllResults(scan),
             explanations: &scan.report.explanations,
             summary: &scan.report.summary,
             diagnostics: &scan.loaded.diagnostics,

@@ -61,8 +61,8 @@ impl Printer for JsonLines {
         for card in &scan.report.cards {
             line(out, "card", card)?;
         }
-        for result in &scan.report.results {
-            line(out, "result", result)?;
+        for result in scan.report.all_results(&scan.loaded.ruleset) {
+            line(out, "result", &*result)?;
         }
         for explanation in &scan.report.explanations {
             line(out, "explanation", explanation)?;

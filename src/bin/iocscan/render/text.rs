@@ -42,7 +42,7 @@ impl Printer for Text {
             writeln!(out)?;
         }
         if scan.list_results {
-            verdicts::print_results(out, &scan.report.results)?;
+            verdicts::print_results(out, scan.report.all_results(&scan.loaded.ruleset))?;
             writeln!(out)?;
         }
         // A fleet's hosts list only the IOCs that are not clean: the summary counts them all.

@@ -115,8 +115,12 @@ fn family(term: &str) -> String {
 }
 
 /// Every IOC's line (`--results`).
-pub fn print_results(out: &mut dyn Write, results: &[IocResult]) -> io::Result<()> {
+pub fn print_results<R: std::borrow::Borrow<IocResult>>(
+    out: &mut dyn Write,
+    results: impl IntoIterator<Item = R>,
+) -> io::Result<()> {
     for r in results {
+        let r = r.borrow();
         write!(out, "{:<13}{}  {}", r.verdict.as_str(), r.id, escape_path(&r.file))?;
         if r.verdict == Verdict::Detected {
             write!(out, " ({} object{})", r.objects, plural(r.objects as usize))?;
