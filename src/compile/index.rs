@@ -166,14 +166,70 @@ pub(crate) struct FieldIndex {
     stored: Stored,
 }
 
-/// A dormant leaf's key as the assembler hands it to the index: its field, global id and
-/// key, whose text (if any) is a span of `texts[text]` (see [`build`]).
-#[derive(Clone, Copy)]
-pub(crate) struct DormantKey {
-    pub field: Field,
-    pub leaf: LeafId,
-    pub text: u32,
-    pub key: Key<Span>,
+/// The dormant runs' keys, by field, as the assembler appends the runs: text keys go
+/// straight into their field's [`Stored`] table (sized once from the bundle's totals),
+/// numbers and addresses into short lists posted when the index is built.
+#[derive(Default)]
+pub(crate) struct DormantKeys {
+    fields: HashMap<Field, FieldKeys>,
+    /// Keys expected in all: each field's table is sized for them when it is created.
+    hint: usize,
+}
+
+/// One field's dormant keys.
+#[derive(Default)]
+pub(crate) struct FieldKeys {
+    leaves: Vec<LeafId>,
+    stored: Stored,
+    ints: Vec<(i64, LeafId)>,
+    ips: Vec<(IpAddr, LeafId)>,
+}
+
+impl DormantKeys {
+    /// Expects about `keys` keys in all.
+    pub(crate) fn reserve(&mut self, keys: usize) {
+        self.hint = keys;
+    }
+
+    /// The fields some dormant key is on.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.fields.keys().copied()
+    }
+
+    /// Adds a run's keys (leaf `leaf0 + i` holds the `i`th), their texts spans of `text`.
+    pub(crate) fn push(&mut self, text: &Text, leaf0: LeafId, keys: Vec<(Field, Key<Span>)>) {
+        let hint = self.hint;
+        for (i, (field, key)) in keys.into_iter().enumerate() {
+            let leaf = leaf0 + i as LeafId;
+            let f = self.fields.entry(field).or_insert_with(|| {
+                let mut f = FieldKeys::default();
+                let _ = f.leaves.try_reserve(hint);
+                // Empty so far: nothing to rehash.
+                let _ = f.stored.table.try_reserve(hint, |_| 0);
+                f
+            });
+            f.leaves.push(leaf);
+            let mode = match key {
+                Key::Fold(span) => (Mode::Fold, span),
+                Key::Exact(span) => (Mode::Exact, span),
+                Key::Digest(span) => (Mode::Digest, span),
+                Key::Int(n) => {
+                    f.ints.push((n, leaf));
+                    continue;
+                }
+                Key::Ip(ip) => {
+                    f.ips.push((ip, leaf));
+                    continue;
+                }
+            };
+            let texts = &mut f.stored.texts;
+            if !texts.last().is_some_and(|t| Arc::ptr_eq(t, text)) {
+                texts.push(text.clone());
+            }
+            let text = (texts.len() - 1) as u32;
+            f.stored.insert(StoredKey { text, span: mode.1, mode: mode.0, leaf });
+        }
+    }
 }
 
 /// How a stored text key compares.
@@ -262,12 +318,12 @@ impl FieldIndex {
     fn build<L: LeafTable + ?Sized>(
         field: Field,
         leaf_ids: &[LeafId],
-        dormant: &[DormantKey],
-        texts: &[Text],
+        dormant: FieldKeys,
         leaves: &L,
     ) -> FieldIndex {
-        let mut every: Vec<LeafId> = leaf_ids.to_vec();
-        every.extend(dormant.iter().map(|d| d.leaf));
+        let FieldKeys { leaves: mut every, stored, ints, ips } = dormant;
+        // The dormant leaves come in id order, after or before the compiled ones.
+        every.extend_from_slice(leaf_ids);
         every.sort_unstable();
         let mut ix = FieldIndex {
             field,
@@ -282,25 +338,11 @@ impl FieldIndex {
             sub_fold: None,
             sub_exact: None,
             scan: Vec::new(),
-            stored: Stored::default(),
+            // A dormant leaf's equality, looked up as its compiled test would be.
+            stored,
         };
-        // A dormant leaf's equality, looked up as its compiled test would be.
-        if dormant.iter().any(|d| matches!(d.key, Key::Fold(_) | Key::Exact(_) | Key::Digest(_))) {
-            ix.stored.texts = texts.to_vec();
-            // Empty so far: nothing to rehash.
-            ix.stored.table.reserve(dormant.len(), |_| 0);
-        }
-        for &DormantKey { leaf: id, text, key, .. } in dormant {
-            let mut stored =
-                |span, mode| ix.stored.insert(StoredKey { text, span, mode, leaf: id });
-            match key {
-                Key::Fold(span) => stored(span, Mode::Fold),
-                Key::Exact(span) => stored(span, Mode::Exact),
-                Key::Digest(span) => stored(span, Mode::Digest),
-                Key::Int(n) => post(&mut ix.ints, n, id),
-                Key::Ip(ip) => post(&mut ix.ips, ip, id),
-            }
-        }
+        ints.into_iter().for_each(|(n, id)| post(&mut ix.ints, n, id));
+        ips.into_iter().for_each(|(ip, id)| post(&mut ix.ips, ip, id));
         let (mut fold_subs, mut exact_subs) = (Vec::new(), Vec::new());
         for &id in leaf_ids {
             let leaf = &leaves[id as usize];
@@ -422,20 +464,16 @@ pub(crate) struct KindIndex {
 }
 
 /// Builds the per-kind field indexes, beside each kind's trigger lists.
-/// `groups` are the compiled groups, `dormant` the leaves of dormant segments with their
-/// field and key (see [`super::dormant`]), whose texts lie in `texts`.
+/// `groups` are the compiled groups, `dormant` the keys of the dormant segments' leaves (see
+/// [`super::dormant`]).
 pub(crate) fn build<'g, L: LeafTable + ?Sized>(
     leaves: &L,
     groups: impl Iterator<Item = &'g Group>,
-    dormant: Vec<DormantKey>,
-    texts: &[Text],
+    dormant: DormantKeys,
     triggers: [KindTriggers; ItemKind::COUNT],
 ) -> [KindIndex; ItemKind::COUNT] {
-    // The dormant keys sorted by field, in place: each field's index reads its run of them.
-    let mut dormant = dormant;
-    dormant.sort_unstable_by_key(|d| d.field as u16);
-    type Entry<'d> = (Vec<LeafId>, &'d [DormantKey]);
-    let mut by_field: HashMap<Field, Entry<'_>> = HashMap::new();
+    type Entry = (Vec<LeafId>, FieldKeys);
+    let mut by_field: HashMap<Field, Entry> = HashMap::new();
     for group in groups.filter(|g| g.expr.constant() != Truth::False) {
         for &l in &group.leaves {
             if let Some(f) = leaves[l as usize].field {
@@ -443,10 +481,10 @@ pub(crate) fn build<'g, L: LeafTable + ?Sized>(
             }
         }
     }
-    for run in dormant.chunk_by(|a, b| a.field == b.field) {
-        by_field.entry(run[0].field).or_default().1 = run;
+    for (field, keys) in dormant.fields {
+        by_field.entry(field).or_default().1 = keys;
     }
-    let mut fields: Vec<(Field, Entry<'_>)> = by_field.into_iter().collect();
+    let mut fields: Vec<(Field, Entry)> = by_field.into_iter().collect();
     // Catalogue order within a cost class keeps the evaluation order deterministic.
     fields.sort_by_key(|(f, _)| (f.term().cost, *f));
     // Fields index independently (hash maps, automata): build them in parallel, keep order.
@@ -457,7 +495,7 @@ pub(crate) fn build<'g, L: LeafTable + ?Sized>(
             .map(|(field, (mut ids, dormant))| {
                 ids.sort_unstable();
                 ids.dedup();
-                FieldIndex::build(field, &ids, dormant, texts, leaves)
+                FieldIndex::build(field, &ids, dormant, leaves)
             })
             .collect()
     };

@@ -324,10 +324,8 @@ pub(crate) struct Assembler {
     diags: Vec<Diagnostic>,
     /// The triggers of the dormant runs' groups (compiled groups join at the end).
     triggers: triggers::Builder,
-    /// The dormant runs' leaves: field, global id, key (a span of `texts`).
-    dormant_keys: Vec<index::DormantKey>,
-    /// The bytes the dormant runs' texts lie in (one per bundle).
-    texts: Vec<dormant::Text>,
+    /// The dormant runs' keys.
+    dormant_keys: index::DormantKeys,
 }
 
 impl Assembler {
@@ -355,7 +353,7 @@ impl Assembler {
     /// Reserves room for dormant runs of these sizes in all (skipped when it cannot be made).
     fn reserve_dormant(&mut self, sizes: DormantSizes) {
         let _ = self.group_meta.try_reserve(sizes.groups);
-        let _ = self.dormant_keys.try_reserve(sizes.leaves);
+        self.dormant_keys.reserve(sizes.leaves);
         self.triggers.reserve_dormant(sizes.detection, sizes.unknown);
     }
 
@@ -384,13 +382,6 @@ impl Assembler {
         self.close();
         let (leaf0, group0) = self.bases();
         let dormant::Checked { text, keys, kinds, detection, unknown, identity } = run;
-        let text = match self.texts.iter().position(|t| std::sync::Arc::ptr_eq(t, &text)) {
-            Some(i) => i as u32,
-            None => {
-                self.texts.push(text);
-                (self.texts.len() - 1) as u32
-            }
-        };
         let fields: Vec<_> = keys.iter().map(|(f, _)| *f).collect();
         for (g, kind) in kinds.iter().enumerate() {
             self.triggers.dormant_group(group0 + g as GroupId, *kind);
@@ -403,9 +394,7 @@ impl Assembler {
             self.triggers.dormant_unknown(f, group0 + g);
         }
         let leaves = keys.len();
-        self.dormant_keys.extend(keys.into_iter().enumerate().map(|(i, (field, key))| {
-            index::DormantKey { field, leaf: leaf0 + i as LeafId, text, key }
-        }));
+        self.dormant_keys.push(&text, leaf0, keys);
         self.group_meta.extend(
             kinds.iter().map(|&kind| GroupMeta { kind, constant: crate::logic::Truth::Unknown }),
         );
@@ -423,7 +412,7 @@ impl Assembler {
     /// The ruleset, with its indexes and trigger lists, and the warnings.
     pub(crate) fn finish(mut self) -> (Ruleset, Vec<Diagnostic>) {
         self.close();
-        let Assembler { segments, group_meta, diags, mut triggers, dormant_keys, texts, .. } = self;
+        let Assembler { segments, group_meta, diags, mut triggers, dormant_keys, .. } = self;
         let compiled =
             || segments.list().iter().filter_map(|s| s.compiled().map(|b| (s.group0, b)));
         for (group0, body) in compiled() {
@@ -432,9 +421,9 @@ impl Assembler {
             }
         }
         let (kind_triggers, triggers) = triggers.finish(segments.leaf_count());
-        let mut fields: FieldSet = dormant_keys.iter().map(|d| d.field).collect();
+        let mut fields: FieldSet = dormant_keys.fields().collect();
         let groups = compiled().flat_map(|(_, b)| b.groups.iter());
-        let kinds = index::build(&segments, groups, dormant_keys, &texts, kind_triggers);
+        let kinds = index::build(&segments, groups, dormant_keys, kind_triggers);
         let leaves = || segments.compiled_leaves();
         leaves().filter(|l| l.supported()).filter_map(|l| l.field).for_each(|f| fields.insert(f));
         let unsupported = leaves().filter(|l| !l.supported()).count();
