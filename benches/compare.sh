@@ -15,7 +15,8 @@
 #   (3) scan with 1,000 name/path/size IOCs  vs  hash_baseline --walk-only   (target <= 1.2x)
 #   and the file collector alone (hash_baseline --collector) against the same baselines.
 #   (4) bundles: scan with 100,000 SHA-256 IOCs vs with 10, both from `iocscan compile`
-#       bundles, load included (target <= 1.10x); load of 100,000 IOCs from XML vs bundle
+#       bundles, load included (target <= 1.10x, default text output; `--format json`, which
+#       lists every IOC's verdict, beside it); load of 100,000 IOCs from XML vs bundle
 #   (5) fleet: 200 hosts x 10,000 file items (JSON Lines snapshots, 20 fields each) scanned
 #       in one `scan --snapshot DIR` with the 100,000-IOC bundle: items/s, wall and scan
 #       phase (target >= 500,000 items/s on 2 cores); FLEET_HOSTS / FLEET_ITEMS change it
@@ -137,6 +138,10 @@ def scan_phase(stdout):
 def scan(iocs, binary=None):
     return [binary or iocscan, "scan", "--path", tree, "--format", "json", iocs]
 
+def scan_text(iocs, binary=None):
+    """The responder's default: text output (cards and verdict counts, no line per IOC)."""
+    return [binary or iocscan, "scan", "--path", tree, iocs]
+
 def compare(title, commands, ratios):
     """commands: name -> (argv, shell); ratios: (numerator, denominator, target or None)."""
     print("\n== " + title, flush=True)
@@ -237,19 +242,25 @@ if want("bundle") or want("fleet"):
           % (time.time() - t0, os.path.getsize(b10), os.path.getsize(b100k)), flush=True)
 
 if want("bundle"):
+    # The target is measured on the default text output; `--format json` also writes one
+    # result per IOC (18 MB for 100,000, which this harness reads through a pipe and parses
+    # for the scan phase), shown beside it.
     commands = {
-        "scan-100000-bundle": (scan(b100k), False),
-        "scan-10-bundle": (scan(b10), False),
+        "scan-100000-bundle": (scan_text(b100k), False),
+        "scan-10-bundle": (scan_text(b10), False),
+        "scan-100000-bundle json": (scan(b100k), False),
+        "scan-10-bundle json": (scan(b10), False),
         "check-100000 bundle (load only)": ([iocscan, "check", b100k], False),
         "check-100000 XML (load only)": ([iocscan, "check", sha100k], False),
     }
     ratios = [("scan-100000-bundle", "scan-10-bundle", 1.10),
-              ("scan-100000-bundle [scan phase]", "scan-10-bundle [scan phase]", None),
+              ("scan-100000-bundle json", "scan-10-bundle json", None),
+              ("scan-100000-bundle json [scan phase]", "scan-10-bundle json [scan phase]", None),
               ("check-100000 XML (load only)", "check-100000 bundle (load only)", None)]
     if base:
         commands.update({
-            "scan-100000-bundle BASE": (scan(b100k_base, base), False),
-            "scan-10-bundle BASE": (scan(b10_base, base), False),
+            "scan-100000-bundle BASE": (scan_text(b100k_base, base), False),
+            "scan-10-bundle BASE": (scan_text(b10_base, base), False),
             "check-100000 bundle (load only) BASE": ([base, "check", b100k_base], False),
         })
         ratios += [("scan-100000-bundle BASE", "scan-10-bundle BASE", 1.10),
