@@ -270,8 +270,9 @@ enum Assembled {
 
 /// Compiles runs `0..runs` in parallel, a wave of a few at a time, and appends each wave to
 /// the ruleset in run order (so the result and the warnings do not depend on the thread
-/// count). Waves, not all runs at once: a compiled run is dropped as soon as it is appended,
-/// so the compiled form never exists twice. On the machines iocscan runs on, the memory a
+/// count), while the next wave compiles. Waves, not all runs at once: a compiled run is
+/// dropped as soon as it is appended, so the compiled form never exists twice, and at most
+/// two waves of it exist at a time. On the machines iocscan runs on, the memory a
 /// load first touches costs more than the work done in it (the kernel zeroes every new page:
 /// half of a 100,000-IOC load, measured), so a load's speed is mostly its peak memory.
 fn compile_waves<E, F>(
@@ -288,11 +289,8 @@ where
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut ruleset = Assembler::default();
     ruleset.reserve_dormant(dormant);
-    for start in (0..runs).step_by(wave) {
-        let end = (start + wave).min(runs);
-        let chunks: Vec<Assembled> =
-            (start..end).into_par_iter().map(&compile).collect::<Result<_, E>>()?;
-        if start == 0 {
+    let append = |ruleset: &mut Assembler, chunks: Vec<Assembled>, first: bool| {
+        if first {
             let compiled: Vec<&Chunk> = chunks
                 .iter()
                 .filter_map(|c| match c {
@@ -310,6 +308,24 @@ where
                 }
             }
         }
+    };
+    // Each wave is appended while the next one compiles (appending is serial): at most two
+    // waves exist at a time.
+    let mut done: Option<Vec<Assembled>> = None;
+    for start in (0..runs).step_by(wave) {
+        let end = (start + wave).min(runs);
+        let (_, next) = rayon::join(
+            || {
+                if let Some(chunks) = done.take() {
+                    append(&mut ruleset, chunks, start == wave);
+                }
+            },
+            || (start..end).into_par_iter().map(&compile).collect::<Result<Vec<_>, E>>(),
+        );
+        done = Some(next?);
+    }
+    if let Some(chunks) = done {
+        append(&mut ruleset, chunks, runs <= wave);
     }
     Ok(ruleset.finish())
 }
