@@ -8,7 +8,8 @@
 //! holding one of its keys (or by lacking a field its groups read), and while nothing
 //! touches it its groups are false and its IOCs clean: the [`Summary`] (keys, triggers,
 //! group kinds, identities) is all a scan needs until then. Computed by the writer from the
-//! run compiled alone (chunk-local ids), checked against the catalogue when read.
+//! run compiled alone (chunk-local ids), checked against the catalogue when read; read in
+//! place: its texts stay in the bytes read and the ruleset keeps [`Span`]s of them.
 
 use super::tree::{GExpr, Group, Leaf, Op};
 use super::value::Test;

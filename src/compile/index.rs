@@ -5,9 +5,11 @@
 //! canonical lower-case digest hex, integers, addresses, dates, booleans), substring tests
 //! into one Aho-Corasick automaton per field and case mode (a match's position decides
 //! `starts-with`/`ends-with`), and the rest (ranges, comparisons, regexes) into a short list
-//! tested one by one. The result of [`FieldIndex::raw_matches`] is every leaf of the field
-//! whose condition holds *before negation*: exactly what [`super::tree::Leaf::raw_match`]
-//! says for each leaf, which unit and property tests check.
+//! tested one by one. A dormant segment's text keys are not copied into those maps: one
+//! table per field holds spans of the bundle bytes they were read from ([`DormantKeys`]),
+//! looked up the same way. The result of [`FieldIndex::raw_matches`] is every leaf of the
+//! field whose condition holds *before negation*: exactly what
+//! [`super::tree::Leaf::raw_match`] says for each leaf, which unit and property tests check.
 
 use super::dormant::{Key, Span, Text, MAX_DIGEST_BYTES};
 use super::tree::{Group, LeafId};
