@@ -244,6 +244,10 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
     let mut head = verified.head()?;
     let compiled = head.compiled.take().filter(|c| c.compiler == crate::compile::compiler_tag());
     let chunks = &verified.chunks;
+    if check_dormant && compiled.is_none() {
+        // Summaries this load does not read: checked all the same.
+        verified.summaries(&*file)?;
+    }
     let (ruleset, warnings) = if head.rule_names {
         crate::compile::compile(&verified.documents(&*file)?)
     } else if let Some(compiled) = compiled {
@@ -418,10 +422,18 @@ impl Verified {
         postcard::from_bytes(&self.head).map_err(corrupt_error)
     }
 
-    /// Checks every dormant summary: its digest, its decoding, its contents.
+    /// Checks every dormant summary's digest and, when this build wrote them, its decoding
+    /// and contents (another build's summaries are never used: they may name terms this
+    /// build's catalogue lacks).
     fn summaries(&self, source: &(impl Source + ?Sized)) -> Result<(), BundleError> {
+        let ours =
+            self.head()?.compiled.is_some_and(|c| c.compiler == crate::compile::compiler_tag());
         self.chunks.par_iter().filter(|c| c.summary.len > 0).try_for_each(|c| {
-            let text = std::sync::Arc::new(c.summary.bytes(source)?.into_owned());
+            let bytes = c.summary.bytes(source)?;
+            if !ours {
+                return Ok(());
+            }
+            let text = std::sync::Arc::new(bytes.into_owned());
             let run: ReadRun<'_> = postcard::from_bytes(&text).map_err(corrupt_error)?;
             run.summary.check(&text).map(drop).map_err(BundleError::Corrupt)
         })
@@ -933,6 +945,70 @@ mod tests {
         let Err(err) = load(&path) else { panic!("a bundle with a duplicate id loaded") };
         assert_eq!(err.code(), "bundle-corrupt");
         assert!(err.to_string().contains("twice"), "{err}");
+    }
+
+    /// `bytes` with the head's compiler tag set to `compiler` and every summary replaced by
+    /// `summary`, every digest right.
+    fn reframe(bytes: &[u8], compiler: &str, summary: &[u8]) -> Vec<u8> {
+        let verified = verify(bytes).unwrap();
+        let mut head = verified.head().unwrap();
+        head.compiled.as_mut().unwrap().compiler = compiler.to_owned();
+        let part = |p: Part| bytes[p.at as usize..p.at as usize + p.len].to_vec();
+        let parts: Vec<Vec<u8>> = (verified.chunks.iter())
+            .flat_map(|c| {
+                let s = if c.summary.len > 0 { summary.to_vec() } else { Vec::new() };
+                [s, part(c.documents)]
+            })
+            .collect();
+        let mut index = Vec::new();
+        frame(&mut index, &postcard::to_allocvec(&head).unwrap());
+        index.extend_from_slice(&(parts.len() as u64 / 2).to_le_bytes());
+        for p in &parts {
+            index.extend_from_slice(&(p.len() as u64).to_le_bytes());
+            index.extend_from_slice(&Sha256::digest(p));
+        }
+        let body = index.len() + parts.iter().map(Vec::len).sum::<usize>();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&index));
+        out.extend_from_slice(&(body as u64).to_le_bytes());
+        out.extend_from_slice(&index);
+        parts.iter().for_each(|p| out.extend_from_slice(p));
+        out
+    }
+
+    #[test]
+    fn another_builds_summaries_are_checked_but_not_read() {
+        let loaded = sample();
+        let mut bytes = Vec::new();
+        write(&loaded, &[], &mut bytes).unwrap();
+        let verified = verify(bytes.as_slice()).unwrap();
+        assert!(verified.chunks.iter().any(|c| c.summary.len > 0), "no dormant run");
+        // Summaries this build cannot read, digests right: refused as ours, unused as another
+        // build's (whose documents load as they are).
+        let ours = reframe(&bytes, &crate::compile::compiler_tag(), b"\xff\xff\xff");
+        assert_eq!(decode(&ours).err().map(|e| e.code()), Some("bundle-corrupt"));
+        let theirs = reframe(&bytes, "another build", b"\xff\xff\xff");
+        assert_eq!(decode(&theirs).unwrap().loaded.documents, loaded.documents);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("theirs.bundle");
+        std::fs::write(&path, &theirs).unwrap();
+        let (ruleset, _) = crate::compile::compile(&loaded.documents);
+        assert_eq!(load_checked(&path).unwrap().ruleset.digest(), ruleset.digest());
+        assert_eq!(load(&path).unwrap().ruleset.dormant(), 0);
+        // A damaged summary of another build is still damage for `check`.
+        let mut damaged = theirs.clone();
+        let at = verify(theirs.as_slice())
+            .unwrap()
+            .chunks
+            .iter()
+            .find(|c| c.summary.len > 0)
+            .unwrap()
+            .summary
+            .at;
+        damaged[at as usize] ^= 1;
+        std::fs::write(&path, &damaged).unwrap();
+        assert_eq!(load_checked(&path).err().map(|e| e.code()), Some("bundle-integrity"));
     }
 
     #[test]
