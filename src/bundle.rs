@@ -183,8 +183,16 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
         })
         .collect::<Result<_, postcard::Error>>()
         .map_err(io::Error::other)?;
+    let head = postcard::to_allocvec(&head).map_err(io::Error::other)?;
+    frame_bundle(&head, &parts, &mut out)?;
+    out.flush()
+}
+
+/// Writes the header, the index (`head`, then each part's length and digest) and the parts:
+/// per chunk its summary (empty when it has none) and its documents.
+fn frame_bundle(head: &[u8], parts: &[[Vec<u8>; 2]], out: &mut impl Write) -> io::Result<()> {
     let mut index = Vec::new();
-    frame(&mut index, &postcard::to_allocvec(&head).map_err(io::Error::other)?);
+    frame(&mut index, head);
     index.extend_from_slice(&(parts.len() as u64).to_le_bytes());
     for part in parts.iter().flatten() {
         index.extend_from_slice(&(part.len() as u64).to_le_bytes());
@@ -196,8 +204,7 @@ pub fn write<W: Write>(loaded: &Loaded, sources: &[PathBuf], mut out: W) -> io::
     out.write_all(&Sha256::digest(&index))?;
     out.write_all(&(body_len as u64).to_le_bytes())?;
     out.write_all(&index)?;
-    parts.iter().flatten().try_for_each(|p| out.write_all(p))?;
-    out.flush()
+    parts.iter().flatten().try_for_each(|p| out.write_all(p))
 }
 
 /// Reads the bundle at `path` (at most [`MAX_BUNDLE_BYTES`]).
@@ -263,9 +270,8 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
             if check_dormant {
                 chunk.bytes(&*file)?;
             }
-            let text = std::sync::Arc::new(chunk.summary.bytes(&*file)?.into_owned());
-            let run: ReadRun<'_> = postcard::from_bytes(&text).map_err(corrupt_error)?;
-            dormant_run(run, &text, &file, chunk)
+            let text = chunk.summary_text(&*file)?;
+            dormant_run(read_run(&text)?, &text, &file, chunk)
         })?;
         ruleset.set_digest(crate::compile::RulesetDigest(compiled.digest));
         (ruleset, warnings)
@@ -429,13 +435,11 @@ impl Verified {
         let ours =
             self.head()?.compiled.is_some_and(|c| c.compiler == crate::compile::compiler_tag());
         self.chunks.par_iter().filter(|c| c.summary.len > 0).try_for_each(|c| {
-            let bytes = c.summary.bytes(source)?;
+            let text = c.summary_text(source)?;
             if !ours {
                 return Ok(());
             }
-            let text = std::sync::Arc::new(bytes.into_owned());
-            let run: ReadRun<'_> = postcard::from_bytes(&text).map_err(corrupt_error)?;
-            run.summary.check(&text).map(drop).map_err(BundleError::Corrupt)
+            read_run(&text)?.summary.check(&text).map(drop).map_err(BundleError::Corrupt)
         })
     }
 
@@ -475,10 +479,23 @@ struct ChunkRef {
     documents: Part,
 }
 
+/// A summary's run, borrowing `text`, the summary's bytes.
+fn read_run(text: &[u8]) -> Result<ReadRun<'_>, BundleError> {
+    postcard::from_bytes(text).map_err(corrupt_error)
+}
+
 impl ChunkRef {
     /// The chunk's bytes, once they match their digest.
     fn bytes<'s>(&self, source: &'s (impl Source + ?Sized)) -> Result<Cow<'s, [u8]>, BundleError> {
         self.documents.bytes(source)
+    }
+
+    /// The summary's bytes, once they match their digest, kept for the spans into them.
+    fn summary_text(
+        &self,
+        source: &(impl Source + ?Sized),
+    ) -> Result<crate::compile::dormant::Text, BundleError> {
+        Ok(std::sync::Arc::new(self.summary.bytes(source)?.into_owned()))
     }
 
     /// The chunk's documents, once its bytes match their digest.
@@ -954,26 +971,14 @@ mod tests {
         let mut head = verified.head().unwrap();
         head.compiled.as_mut().unwrap().compiler = compiler.to_owned();
         let part = |p: Part| bytes[p.at as usize..p.at as usize + p.len].to_vec();
-        let parts: Vec<Vec<u8>> = (verified.chunks.iter())
-            .flat_map(|c| {
+        let parts: Vec<[Vec<u8>; 2]> = (verified.chunks.iter())
+            .map(|c| {
                 let s = if c.summary.len > 0 { summary.to_vec() } else { Vec::new() };
                 [s, part(c.documents)]
             })
             .collect();
-        let mut index = Vec::new();
-        frame(&mut index, &postcard::to_allocvec(&head).unwrap());
-        index.extend_from_slice(&(parts.len() as u64 / 2).to_le_bytes());
-        for p in &parts {
-            index.extend_from_slice(&(p.len() as u64).to_le_bytes());
-            index.extend_from_slice(&Sha256::digest(p));
-        }
-        let body = index.len() + parts.iter().map(Vec::len).sum::<usize>();
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(&index));
-        out.extend_from_slice(&(body as u64).to_le_bytes());
-        out.extend_from_slice(&index);
-        parts.iter().for_each(|p| out.extend_from_slice(p));
+        let mut out = Vec::new();
+        frame_bundle(&postcard::to_allocvec(&head).unwrap(), &parts, &mut out).unwrap();
         out
     }
 
