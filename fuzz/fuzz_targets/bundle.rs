@@ -2,9 +2,9 @@
 //! never panic nor allocate beyond what the input pays for, and what decodes compiles and
 //! writes back to a bundle that decodes to the same collection.
 //!
-//! The input is also tried as a body behind a valid header (magic, version, the SHA-256 of
-//! its index part and its length), so that the fuzzer spends its time past the index's
-//! digest check; and as a head and parts (`[len u16][bytes]` each: a chunk's dormant
+//! The input is also tried as a body behind a valid header (magic, version, the BLAKE3
+//! digest of its index part and its length), so that the fuzzer spends its time past the
+//! index's digest check; and as a head and parts (`[len u16][bytes]` each: a chunk's dormant
 //! summary, then its documents) framed into a bundle whose every digest is right, so that
 //! it reaches the decoding of the head, of every summary and of every chunk's documents
 //! (which their digests would otherwise guard).
@@ -12,13 +12,14 @@
 
 use iocscan::bundle::{self, BUNDLE_VERSION, MAGIC};
 use libfuzzer_sys::fuzz_target;
-use sha2::{Digest, Sha256};
+// The digest the bundle format uses.
+use blake3::hash;
 
 fuzz_target!(|data: &[u8]| {
     check(data);
     let mut bytes = MAGIC.to_vec();
     bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&Sha256::digest(&data[..index_len(data)]));
+    bytes.extend_from_slice(hash(&data[..index_len(data)]).as_bytes());
     bytes.extend_from_slice(&(data.len() as u64).to_le_bytes());
     bytes.extend_from_slice(data);
     check(&bytes);
@@ -56,12 +57,12 @@ fn with_digests(data: &[u8]) -> Vec<u8> {
     index.extend_from_slice(&(chunks.len() as u64 / 2).to_le_bytes());
     for chunk in &chunks {
         index.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
-        index.extend_from_slice(&Sha256::digest(chunk));
+        index.extend_from_slice(hash(chunk).as_bytes());
     }
     let body = index.len() + chunks.iter().map(|c| c.len()).sum::<usize>();
     let mut bytes = MAGIC.to_vec();
     bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&Sha256::digest(&index));
+    bytes.extend_from_slice(hash(&index).as_bytes());
     bytes.extend_from_slice(&(body as u64).to_le_bytes());
     bytes.extend_from_slice(&index);
     chunks.iter().for_each(|c| bytes.extend_from_slice(c));

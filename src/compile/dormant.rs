@@ -72,6 +72,11 @@ impl Identities {
         self.ids.len()
     }
 
+    /// The `i`th id's bytes (UTF-8; empty past the end).
+    pub(crate) fn id_bytes(&self, i: usize) -> &[u8] {
+        self.ids.get(i).map_or(&[][..], |s| s.bytes(&self.text))
+    }
+
     /// The ids, in order.
     pub(crate) fn ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.ids.iter().map(|s| s.str(&self.text))
@@ -241,11 +246,12 @@ impl Summary<&str, &[u8]> {
         let field = |f: u16| TERMS.get(f as usize).map(|t| t.field).ok_or("an unknown field");
         let span = |t: &str| Span::of(text, t.as_bytes());
         let (leaves, groups) = (self.keys.len() as u32, self.kinds.len() as u32);
-        let keys = self
-            .keys
-            .into_iter()
-            .map(|(f, k)| Ok((field(f)?, k.span(text).ok_or("a key outside the summary")?)))
-            .collect::<Result<Vec<_>, &str>>()?;
+        // Filled to their exact lengths (a fallible `collect` grows a vector step by step,
+        // and each step is fresh pages and a copy).
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for (f, k) in self.keys {
+            keys.push((field(f)?, k.span(text).ok_or("a key outside the summary")?));
+        }
         let kinds = self
             .kinds
             .iter()
@@ -270,12 +276,19 @@ impl Summary<&str, &[u8]> {
         {
             return Err("a bad file name".into());
         }
-        let spans = |texts: Vec<&str>| texts.into_iter().map(span).collect::<Option<Vec<_>>>();
-        let files = self.files.into_iter().map(|(d, f)| Some((d, span(f)?))).collect();
-        let (ids, files, dirs) = match (spans(self.ids), files, spans(self.dirs)) {
-            (Some(ids), Some(files), Some(dirs)) => (ids, files, dirs),
-            _ => return Err("an identity outside the summary".into()),
+        let outside = "an identity outside the summary";
+        let spans = |texts: Vec<&str>| {
+            let mut spans = Vec::with_capacity(texts.len());
+            for t in texts {
+                spans.push(span(t).ok_or(outside)?);
+            }
+            Ok::<_, &str>(spans)
         };
+        let (ids, dirs) = (spans(self.ids)?, spans(self.dirs)?);
+        let mut files = Vec::with_capacity(self.files.len());
+        for (d, f) in self.files {
+            files.push((d, span(f).ok_or(outside)?));
+        }
         Ok(Checked {
             text: text.clone(),
             keys,

@@ -461,6 +461,32 @@ impl Assembler {
     }
 }
 
+/// One segment's IOC ids, in order ([`Ruleset::segment_ids`]).
+pub(crate) enum SegmentIds<'r> {
+    /// Read in place from a bundle's index.
+    Dormant(&'r dormant::Identities),
+    /// Of compiled IOCs.
+    Compiled(&'r [CompiledIoc]),
+}
+
+impl SegmentIds<'_> {
+    /// How many.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            SegmentIds::Dormant(identity) => identity.len(),
+            SegmentIds::Compiled(iocs) => iocs.len(),
+        }
+    }
+
+    /// The `i`th id's bytes (empty past the end).
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
+        match self {
+            SegmentIds::Dormant(identity) => identity.id_bytes(i),
+            SegmentIds::Compiled(iocs) => iocs.get(i).map_or(&[][..], |c| c.info.id.as_bytes()),
+        }
+    }
+}
+
 /// Moves a compiled run's leaf and group ids past `leaves` and `groups` (it joins a
 /// ruleset after them).
 pub(crate) fn offset(groups: &mut [Group], iocs: &mut [CompiledIoc], leaves: LeafId, by: GroupId) {
@@ -642,16 +668,16 @@ impl Ruleset {
         })
     }
 
-    /// Every IOC id, in ruleset order, without compiling a dormant segment.
-    pub(crate) fn ioc_ids(&self) -> Vec<&str> {
-        let mut ids = Vec::with_capacity(self.len());
-        for s in self.segments.list() {
-            match (s.compiled(), &s.identity) {
-                (None, Some(identity)) => ids.extend(identity.ids()),
-                _ => ids.extend(s.body().iocs.iter().map(|i| i.info.id.as_str())),
-            }
-        }
-        ids
+    /// Every IOC id, segment by segment in ruleset order, without compiling a dormant
+    /// segment or copying an id.
+    pub(crate) fn segment_ids(&self) -> Vec<SegmentIds<'_>> {
+        let segments = self.segments.list().iter();
+        segments
+            .map(|s| match (s.compiled(), &s.identity) {
+                (None, Some(identity)) => SegmentIds::Dormant(identity),
+                _ => SegmentIds::Compiled(&s.body().iocs),
+            })
+            .collect()
     }
 
     /// IOCs not compiled (yet): a bundle's runs of exact-match IOCs load as their stored

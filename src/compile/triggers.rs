@@ -115,6 +115,10 @@ pub(crate) struct Multimap {
 
 impl Multimap {
     fn build(keys: usize, mut pairs: Vec<(u32, GroupId)>) -> Self {
+        if pairs.is_empty() {
+            // Every key has no group (`of` reads past the end as empty).
+            return Multimap::default();
+        }
         pairs.sort_unstable();
         pairs.dedup();
         let mut starts = vec![0u32; keys + 1];
