@@ -277,7 +277,7 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
     } else {
         crate::compile::compile_runs(chunks.len(), |i| chunks[i].documents(&*file))?
     };
-    if let Some(twice) = twice(&ruleset.segment_ids()[..]) {
+    if let Some(twice) = twice(&ruleset.segment_ids()) {
         let twice = String::from_utf8_lossy(twice);
         return corrupt(format!("IOC id `{twice}` is in the bundle twice"));
     }
@@ -292,22 +292,18 @@ fn load_with(path: &Path, check_dormant: bool) -> Result<crate::load::LoadedRule
     })
 }
 
-/// Ids in lists ([`crate::compile::SegmentIds`]): what [`twice`] reads.
-trait IdLists: Sync {
-    fn lists(&self) -> usize;
-    fn len(&self, list: usize) -> usize;
-    fn id(&self, list: usize, i: usize) -> &[u8];
+/// A list of ids, as [`twice`] reads them (a segment's: [`crate::compile::SegmentIds`]).
+trait Ids: Sync {
+    fn count(&self) -> usize;
+    fn id(&self, i: usize) -> &[u8];
 }
 
-impl IdLists for [crate::compile::SegmentIds<'_>] {
-    fn lists(&self) -> usize {
+impl Ids for crate::compile::SegmentIds<'_> {
+    fn count(&self) -> usize {
         self.len()
     }
-    fn len(&self, list: usize) -> usize {
-        self[list].len()
-    }
-    fn id(&self, list: usize, i: usize) -> &[u8] {
-        self[list].get(i)
+    fn id(&self, i: usize) -> &[u8] {
+        self.get(i)
     }
 }
 
@@ -316,12 +312,12 @@ impl IdLists for [crate::compile::SegmentIds<'_>] {
 /// on the pool, then each of a few partitions of the hashes is checked on its own (a
 /// partition's first repeat is the first of its ids; the earliest of those is the answer
 /// a serial pass gives). Nothing is sorted or copied.
-fn twice<L: IdLists + ?Sized>(ids: &L) -> Option<&[u8]> {
+fn twice<L: Ids>(lists: &[L]) -> Option<&[u8]> {
     use rayon::prelude::*;
     let hasher = ahash::RandomState::new();
-    let hashes: Vec<Vec<u64>> = (0..ids.lists())
-        .into_par_iter()
-        .map(|l| (0..ids.len(l)).map(|i| hasher.hash_one(ids.id(l, i))).collect())
+    let hashes: Vec<Vec<u64>> = lists
+        .par_iter()
+        .map(|ids| (0..ids.count()).map(|i| hasher.hash_one(ids.id(i))).collect())
         .collect();
     let total: usize = hashes.iter().map(Vec::len).sum();
     let parts = (rayon::current_num_threads() * 2).next_power_of_two() as u64;
@@ -333,7 +329,8 @@ fn twice<L: IdLists + ?Sized>(ids: &L) -> Option<&[u8]> {
         for (l, list) in hashes.iter().enumerate() {
             for (i, &h) in list.iter().enumerate().filter(|(_, &h)| part(h) == p) {
                 // The ids are read only when their hashes meet.
-                let same = |&(k, j): &(u32, u32)| ids.id(k as usize, j as usize) == ids.id(l, i);
+                let same =
+                    |&(k, j): &(u32, u32)| lists[k as usize].id(j as usize) == lists[l].id(i);
                 if seen.find(h, same).is_some() {
                     return Some((l, i));
                 }
@@ -342,7 +339,7 @@ fn twice<L: IdLists + ?Sized>(ids: &L) -> Option<&[u8]> {
         }
         None
     });
-    first.min().map(|(l, i)| ids.id(l, i))
+    first.min().map(|(l, i)| lists[l].id(i))
 }
 
 /// [`load`], after checking every chunk against its digest, those a scan leaves dormant
@@ -1053,15 +1050,12 @@ mod tests {
         assert_eq!(load_checked(&path).err().map(|e| e.code()), Some("bundle-integrity"));
     }
 
-    impl IdLists for [&[&str]] {
-        fn lists(&self) -> usize {
+    impl Ids for &[&str] {
+        fn count(&self) -> usize {
             self.len()
         }
-        fn len(&self, list: usize) -> usize {
-            self[list].len()
-        }
-        fn id(&self, list: usize, i: usize) -> &[u8] {
-            self[list][i].as_bytes()
+        fn id(&self, i: usize) -> &[u8] {
+            self[i].as_bytes()
         }
     }
 

@@ -375,8 +375,8 @@ fn debug_prints_the_model_and_the_compiled_tree() {
 fn the_command_runs_without_transparent_huge_pages() {
     use std::time::{Duration, Instant};
     let thp = |status: &str| -> Option<bool> {
-        let line = fs::read_to_string(status).ok()?;
-        let value = line.lines().find_map(|l| l.strip_prefix("THP_enabled:"))?.trim().to_owned();
+        let text = fs::read_to_string(status).ok()?;
+        let value = text.lines().find_map(|l| l.strip_prefix("THP_enabled:"))?.trim().to_owned();
         Some(value == "1")
     };
     // A kernel before 5.0 does not say; a test run that has them off already cannot tell.
